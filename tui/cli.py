@@ -1,0 +1,287 @@
+"""The `hushpad` command. Failures are one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import getpass
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import __version__
+from .config import Config, ConfigError, default_profile_dir, load_config
+from .storage.errors import HushpadError
+
+if TYPE_CHECKING:
+    from .services.workspace import Workspace
+    from .storage.keyring_access import KeyStore
+    from .storage.profile import OpenProfile
+
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_UNEXPECTED = 70
+
+
+class CliError(HushpadError):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hushpad",
+        description="Quiet, encrypted session jottings and signed progress notes.",
+    )
+    parser.add_argument("--version", action="version", version=f"hushpad {__version__}")
+    parser.add_argument("--profile", metavar="DIR", help="use this profile folder (default: $HUSHPAD_HOME or the user data dir)")
+    parser.add_argument("--demo", action="store_true", help="run on a throw-away profile with fictional clients")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    init = sub.add_parser("init", help="set up a new profile (keys, stores, recovery code)")
+    init.add_argument("--passphrase", action="store_true", help="protect the keys with a passphrase instead of the keyring")
+    init.add_argument("--non-interactive", action="store_true",
+                      help="print the recovery code once on stdout and skip the confirmation")
+
+    sub.add_parser("doctor", help="check the keyring, file modes and both stores")
+
+    backup = sub.add_parser("backup", help="write encrypted copies of both stores and keys.json to DIR")
+    backup.add_argument("dir", metavar="DIR")
+
+    client = sub.add_parser("client", help="manage clients")
+    client_sub = client.add_subparsers(dest="client_command", metavar="ACTION", required=True)
+    add = client_sub.add_parser("add", help="add a client")
+    add.add_argument("code", metavar="CODE")
+    add.add_argument("--name", default="", help="display name (shown only where you choose)")
+    add.add_argument("--dob", default="", metavar="YYYY-MM-DD", help="date of birth")
+    add.add_argument("--goal", action="append", default=[], help="a treatment-plan goal (repeatable)")
+
+    keys = sub.add_parser("keys", help="rotate or recover keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    rotate = keys_sub.add_parser("rotate", help="re-wrap the data keys under a new device key")
+    rotate.add_argument("--new-recovery-code", action="store_true", help="also replace the recovery code (printed once)")
+    rotate.add_argument("--passphrase", action="store_true", help="set or change the passphrase too")
+    recover = keys_sub.add_parser("recover", help="restore access from the recovery code alone")
+    recover.add_argument("--passphrase", action="store_true", help="use a passphrase instead of this machine's keyring")
+
+    jot = sub.add_parser("jot", help="open the scratchpad for a client's session")
+    jot.add_argument("code", metavar="CODE")
+    return parser
+
+
+# -- helpers ---------------------------------------------------------------
+def _config(args: argparse.Namespace) -> Config:
+    profile_dir = default_profile_dir(args.profile)
+    config = load_config(profile_dir, explicit_profile=bool(args.profile))
+    return config.with_overrides(debug=args.debug)
+
+
+def _read_secret(prompt: str) -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    line = sys.stdin.readline()
+    if not line:
+        raise CliError(f"{prompt.strip(': ')} was expected on standard input.")
+    return line.rstrip("\r\n")
+
+
+def _new_passphrase() -> str:
+    first = _read_secret("New passphrase: ")
+    if sys.stdin.isatty() and _read_secret("Repeat it: ") != first:
+        raise CliError("The two passphrases differ; nothing was changed.")
+    return first
+
+
+def _keystore(config: Config) -> "KeyStore":
+    from .services.access import default_keystore
+
+    return default_keystore(config)
+
+
+def _open(config: Config) -> "OpenProfile":
+    from .services import access
+
+    if access.passphrase_mode(config):
+        return access.unlock(config, passphrase=_read_secret("Passphrase: "))
+    return access.unlock(config, keystore=_keystore(config))
+
+
+@contextlib.contextmanager
+def _workspace(config: Config) -> Iterator["Workspace"]:
+    from .services.workspace import Workspace
+
+    profile = _open(config)
+    try:
+        yield Workspace(profile, config)
+    finally:
+        profile.close()
+
+
+# -- commands --------------------------------------------------------------
+def cmd_init(config: Config, args: argparse.Namespace) -> int:
+    from .services import access
+
+    keystore = None
+    passphrase = None
+    if args.passphrase:
+        passphrase = _new_passphrase()
+    else:
+        keystore = _keystore(config)
+        status = access.keyring_status(keystore)
+        if not status.usable:
+            raise CliError(status.problem or "No usable keyring.")
+    if config.paths.is_initialised():
+        raise CliError(f"{config.profile_dir} already has a Hushpad profile; nothing was changed.")
+    if not args.non_interactive and not sys.stdin.isatty():
+        raise CliError("`hushpad init` needs a terminal to confirm the recovery code; use --non-interactive in scripts.")
+    profile, code = access.initialise(config, keystore, passphrase)
+    try:
+        if args.non_interactive:
+            print(code)
+            return 0
+        print("Your recovery code. Write it on paper and keep it somewhere safe, away from this computer.")
+        print("It is the only way back in if this computer's keyring is lost. It is shown only now.\n")
+        print(f"    {code}\n")
+        from .storage.recovery_code import last_group, normalise
+
+        for _ in range(3):
+            typed = input("To confirm you have it, type its last group: ")
+            if normalise(typed) == normalise(last_group(code)):
+                print(f"Set up. Profile: {config.profile_dir}")
+                return 0
+            print("That does not match the last group. Check what you wrote down.")
+        print("Not confirmed. The profile is set up, but make sure the code is written down correctly; "
+              "`hushpad keys rotate --new-recovery-code` prints a new one.", file=sys.stderr)
+        return EXIT_FAILURE
+    finally:
+        profile.close()
+
+
+def cmd_doctor(config: Config, args: argparse.Namespace) -> int:
+    from .services import access
+    from .services.doctor import run_doctor
+
+    report = run_doctor(config, _keystore(config), passphrase_reader=lambda: _read_secret("Passphrase: "))
+    for line in report.lines:
+        print(line)
+    return 0 if report.ok else EXIT_FAILURE
+
+
+def cmd_backup(config: Config, args: argparse.Namespace) -> int:
+    target = Path(args.dir).expanduser().absolute()
+    if target.resolve() == config.profile_dir.resolve():
+        raise CliError("The backup folder must not be the profile folder.")
+    with _workspace(config) as ws:
+        written = ws.profile.backup(target, config.signer)
+    for path in written:
+        print(path)
+    return 0
+
+
+def cmd_client(config: Config, args: argparse.Namespace) -> int:
+    with _workspace(config) as ws:
+        ws.add_client(args.code, args.name, args.dob, args.goal)
+    print(f"Added client {args.code.strip()}.")
+    return 0
+
+
+def cmd_keys(config: Config, args: argparse.Namespace) -> int:
+    from .services import access
+
+    if args.keys_command == "recover":
+        code = _read_secret("Recovery code: ")
+        passphrase = _new_passphrase() if args.passphrase else None
+        keystore = None
+        if passphrase is None:
+            keystore = _keystore(config)
+            status = access.keyring_status(keystore)
+            if not status.usable:
+                raise CliError(status.problem)
+        profile = access.recover(config, code, keystore, passphrase)
+        profile.close()
+        print("Access restored. This machine can open the profile again.")
+        return 0
+    with _workspace(config) as ws:
+        profile = ws.profile
+        if "device" in profile.keyfile.kinds():
+            profile.rotate_device_key(_keystore(config), config.signer)
+            print("Device key rotated.")
+        if args.passphrase:
+            profile.set_passphrase(_new_passphrase(), config.signer)
+            print("Passphrase set.")
+        if args.new_recovery_code:
+            code = profile.new_recovery_code(config.signer)
+            print("New recovery code (the old one no longer works). Write it down now:")
+            print(code)
+    return 0
+
+
+def cmd_jot(config: Config, args: argparse.Namespace) -> int:
+    with _workspace(config) as ws:  # fail fast, in the shell, for an unknown code
+        ws.client_by_code(args.code)
+    return run_app(config, jot_code=args.code)
+
+
+def run_app(config: Config, jot_code: str | None = None) -> int:
+    from .app import make_app
+
+    app = make_app(config, jot_code=jot_code)
+    app.run()
+    return app.return_code or 0
+
+
+@contextlib.contextmanager
+def demo_profile() -> Iterator[Path]:
+    """A throw-away profile, in RAM where the OS offers it, removed on exit."""
+    base = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    root = Path(tempfile.mkdtemp(prefix="hushpad-demo-", dir=base))
+    try:
+        yield root / "profile"
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
+    "init": cmd_init,
+    "doctor": cmd_doctor,
+    "backup": cmd_backup,
+    "client": cmd_client,
+    "keys": cmd_keys,
+    "jot": cmd_jot,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.demo:
+            if args.command not in (None, "jot"):
+                raise CliError("--demo runs the app only; other commands need a real profile.")
+            with demo_profile() as root:
+                config = Config(profile_dir=root, config_path=root / "config.toml",
+                                clinician_name="Demo Clinician", credentials="LCSW", demo=True, debug=args.debug)
+                return run_app(config, jot_code=getattr(args, "code", None))
+        config = _config(args)
+        if args.command is None:
+            return run_app(config)
+        return COMMANDS[args.command](config, args)
+    except (HushpadError, ConfigError) as exc:
+        print(f"hushpad: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("hushpad: interrupted; nothing was left half-written.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the user gets one line, --debug gets the traceback
+        if args.debug:
+            raise
+        print(f"hushpad: unexpected error ({type(exc).__name__}). Run with --debug for details.", file=sys.stderr)
+        return EXIT_UNEXPECTED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,357 @@
+"""The progress-note draft.
+
+Small value parts are frozen (change them with ``dataclasses.replace``);
+``NoteDraft`` itself is the mutable working copy the write-up screen edits.
+Everything round-trips through plain JSON types via ``to_dict``/``from_dict``,
+and ``from_dict`` accepts drafts saved by older versions (missing keys take
+defaults, unknown keys are ignored) so an autosaved draft is never lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from .measures import MeasureScore
+
+__all__ = [
+    "DRAFT_SCHEMA",
+    "GOAL_STATUSES",
+    "LATE_AFTER",
+    "MODALITIES",
+    "MSE_FIELDS",
+    "MSE_WNL",
+    "RISK_LEVELS",
+    "RISK_STATUSES",
+    "SETTINGS",
+    "GoalProgress",
+    "MentalStatus",
+    "NoteDraft",
+    "Plan",
+    "RiskStatement",
+    "SessionFacts",
+    "is_late_entry",
+]
+
+DRAFT_SCHEMA = 1
+
+MODALITIES: tuple[str, ...] = ("individual", "couple", "family", "group")
+SETTINGS: tuple[str, ...] = ("in person", "telehealth")
+RISK_STATUSES: tuple[str, ...] = ("denied", "endorsed", "not assessed")
+RISK_LEVELS: tuple[str, ...] = ("", "low", "moderate", "high")
+GOAL_STATUSES: tuple[str, ...] = ("", "improved", "stable", "deteriorated")
+
+# Design: a note signed more than 24 h after the session is a late entry.
+LATE_AFTER = timedelta(hours=24)
+
+
+def _pick(cls: type, data: dict[str, Any] | None) -> dict[str, Any]:
+    """Keep only the keys ``cls`` knows, so newer/older drafts load."""
+    if not isinstance(data, dict):
+        return {}
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    date: str = ""  # ISO date, "2024-05-01"
+    start_time: str = ""  # "HH:MM", 24-hour
+    duration_min: int = 0
+    modality: str = "individual"
+    setting: str = "in person"
+    session_number: int = 0
+    cpt_code: str = ""
+    template_key: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "SessionFacts":
+        return cls(**_pick(cls, data))
+
+
+MSE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("appearance", "Appearance"),
+    ("behaviour", "Behaviour"),
+    ("speech", "Speech"),
+    ("mood", "Mood"),
+    ("affect", "Affect"),
+    ("thought_process", "Thought process"),
+    ("thought_content", "Thought content"),
+    ("orientation", "Orientation"),
+    ("insight", "Insight"),
+    ("judgement", "Judgement"),
+)
+
+# Offered with one key when the exam is unremarkable. Not the dataclass
+# defaults: an unexamined field must stay blank rather than assert "normal".
+# Thought content deliberately says nothing about SI/HI: that belongs to the
+# explicit risk statement.
+MSE_WNL: dict[str, str] = {
+    "appearance": "Appropriately groomed and dressed",
+    "behaviour": "Cooperative, good eye contact, no psychomotor abnormality",
+    "speech": "Normal rate, volume and tone",
+    "mood": "Euthymic",
+    "affect": "Full range, congruent with mood",
+    "thought_process": "Linear and goal-directed",
+    "thought_content": "No delusions or preoccupations evident",
+    "orientation": "Oriented to person, place and time",
+    "insight": "Good",
+    "judgement": "Good",
+}
+
+
+@dataclass(frozen=True)
+class MentalStatus:
+    appearance: str = ""
+    behaviour: str = ""
+    speech: str = ""
+    mood: str = ""
+    affect: str = ""
+    thought_process: str = ""
+    thought_content: str = ""
+    orientation: str = ""
+    insight: str = ""
+    judgement: str = ""
+
+    @classmethod
+    def within_normal_limits(cls) -> "MentalStatus":
+        return cls(**MSE_WNL)
+
+    def fill_blanks_wnl(self) -> "MentalStatus":
+        """WNL text in the fields left blank; the clinician's entries stay."""
+        return replace(self, **{k: MSE_WNL[k] for k, _ in MSE_FIELDS if not getattr(self, k).strip()})
+
+    def items(self) -> list[tuple[str, str]]:
+        """(label, text) in exam order."""
+        return [(label, getattr(self, key)) for key, label in MSE_FIELDS]
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(getattr(self, key).strip() for key, _ in MSE_FIELDS)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {key: getattr(self, key) for key, _ in MSE_FIELDS}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "MentalStatus":
+        return cls(**_pick(cls, data))
+
+
+def _sentence(text: str) -> str:
+    # A detail typed as "passive, no plan." must not end up with "..".
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _join_and(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+@dataclass(frozen=True)
+class RiskStatement:
+    """The explicit risk statement every note carries, even when negative."""
+
+    si: str = "not assessed"
+    hi: str = "not assessed"
+    self_harm: str = "not assessed"
+    si_detail: str = ""
+    hi_detail: str = ""
+    self_harm_detail: str = ""
+    level: str = ""  # "" | low | moderate | high
+    protective_factors: str = ""
+    safety_plan_reviewed: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("si", "hi", "self_harm"):
+            value = getattr(self, name)
+            if value not in RISK_STATUSES:
+                raise ValueError(
+                    f"Risk {name} must be one of {', '.join(RISK_STATUSES)}; got {value!r}"
+                )
+        if self.level not in RISK_LEVELS:
+            raise ValueError(f"Risk level must be low, moderate, high or blank; got {self.level!r}")
+
+    @property
+    def is_stated(self) -> bool:
+        """False when nothing at all was assessed: the note has no risk statement."""
+        return bool(self.level) or any(
+            status != "not assessed" for status in (self.si, self.hi, self.self_harm)
+        )
+
+    def _areas(self) -> list[tuple[str, str, str]]:
+        return [
+            ("SI", self.si, self.si_detail.strip()),
+            ("HI", self.hi, self.hi_detail.strip()),
+            ("self-harm", self.self_harm, self.self_harm_detail.strip()),
+        ]
+
+    def summary(self) -> str:
+        """A plain sentence, e.g. "Denies SI, HI and self-harm. Risk level: low."."""
+        if not self.is_stated:
+            return "Risk not assessed."
+        parts: list[str] = []
+        areas = self._areas()
+        denied = [name for name, status, _ in areas if status == "denied"]
+        if denied:
+            parts.append(f"Denies {_join_and(denied)}.")
+        for name, status, detail in areas:
+            if status == "denied" and detail:
+                parts.append(_sentence(f"{name[0].upper() + name[1:]}: {detail}"))
+        for name, status, detail in areas:
+            if status == "endorsed":
+                parts.append(_sentence(f"Endorses {name}: {detail}" if detail else f"Endorses {name}"))
+        unassessed = [name for name, status, _ in areas if status == "not assessed"]
+        if unassessed:
+            parts.append(f"{_join_and(unassessed)} not assessed.")
+        parts.append(f"Risk level: {self.level}." if self.level else "Risk level not stated.")
+        if self.protective_factors.strip():
+            parts.append(_sentence(f"Protective factors: {self.protective_factors.strip()}"))
+        if self.safety_plan_reviewed:
+            parts.append("Safety plan reviewed.")
+        elif self.level in ("moderate", "high"):
+            parts.append("Safety plan not reviewed.")
+        return " ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "RiskStatement":
+        return cls(**_pick(cls, data))
+
+
+@dataclass(frozen=True)
+class GoalProgress:
+    goal_id: str = ""
+    label: str = ""
+    status: str = ""  # "" | improved | stable | deteriorated
+    evidence: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status not in GOAL_STATUSES:
+            raise ValueError(
+                f"Goal status must be improved, stable, deteriorated or blank; got {self.status!r}"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "GoalProgress":
+        picked = _pick(cls, data)
+        if "goal_id" in picked:
+            picked["goal_id"] = str(picked["goal_id"])
+        return cls(**picked)
+
+
+@dataclass(frozen=True)
+class Plan:
+    next_session: str = ""
+    homework: str = ""
+    next_focus: str = ""
+    coordination: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(getattr(self, f.name).strip() for f in fields(self))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "Plan":
+        return cls(**_pick(cls, data))
+
+
+@dataclass
+class NoteDraft:
+    """A progress note being written.
+
+    ``template_key`` is authoritative; ``facts.template_key`` is kept in step
+    at construction. For a group note the shared group part lives in
+    ``group_part`` and the member's individualized part in ``sections``
+    (both keyed by section key). ``previous_scores`` holds the last earlier
+    administration per instrument, so the note can state the change.
+    """
+
+    facts: SessionFacts = field(default_factory=SessionFacts)
+    template_key: str = ""
+    sections: dict[str, str] = field(default_factory=dict)
+    mental_status: MentalStatus = field(default_factory=MentalStatus)
+    interventions: list[str] = field(default_factory=list)
+    measures: list[MeasureScore] = field(default_factory=list)
+    risk: RiskStatement = field(default_factory=RiskStatement)
+    goals: list[GoalProgress] = field(default_factory=list)
+    plan: Plan = field(default_factory=Plan)
+    group_part: dict[str, str] = field(default_factory=dict)
+    previous_scores: dict[str, MeasureScore] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.template_key:
+            self.template_key = self.facts.template_key
+        if self.facts.template_key != self.template_key:
+            self.facts = replace(self.facts, template_key=self.template_key)
+
+    def text_for(self, key: str, part: str = "note") -> str:
+        """Text of a section; ``part="group"`` reads the shared group part."""
+        source = self.group_part if part == "group" else self.sections
+        return source.get(key, "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": DRAFT_SCHEMA,
+            "facts": self.facts.to_dict(),
+            "template_key": self.template_key,
+            "sections": dict(self.sections),
+            "mental_status": self.mental_status.to_dict(),
+            "interventions": list(self.interventions),
+            "measures": [m.to_dict() for m in self.measures],
+            "risk": self.risk.to_dict(),
+            "goals": [g.to_dict() for g in self.goals],
+            "plan": self.plan.to_dict(),
+            "group_part": dict(self.group_part),
+            "previous_scores": {k: v.to_dict() for k, v in self.previous_scores.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "NoteDraft":
+        data = data if isinstance(data, dict) else {}
+        facts = SessionFacts.from_dict(data.get("facts"))
+        return cls(
+            facts=facts,
+            template_key=str(data.get("template_key") or facts.template_key or ""),
+            sections={str(k): str(v) for k, v in (data.get("sections") or {}).items()},
+            mental_status=MentalStatus.from_dict(data.get("mental_status")),
+            interventions=[str(x) for x in (data.get("interventions") or [])],
+            measures=[MeasureScore.from_dict(m) for m in (data.get("measures") or [])],
+            risk=RiskStatement.from_dict(data.get("risk")),
+            goals=[GoalProgress.from_dict(g) for g in (data.get("goals") or [])],
+            plan=Plan.from_dict(data.get("plan")),
+            group_part={str(k): str(v) for k, v in (data.get("group_part") or {}).items()},
+            previous_scores={
+                str(k): MeasureScore.from_dict(v) for k, v in (data.get("previous_scores") or {}).items()
+            },
+        )
+
+
+def is_late_entry(facts: SessionFacts, signed_at: datetime) -> bool:
+    """True when signing more than 24 h after the session ended.
+
+    ``signed_at`` must be naive local time, like the session's date and
+    start; an aware datetime is refused rather than silently mis-compared.
+    """
+    if signed_at.tzinfo is not None:
+        raise ValueError("signed_at must be naive local time, like the session date and start time")
+    try:
+        start = datetime.fromisoformat(f"{facts.date}T{facts.start_time or '00:00'}")
+    except ValueError as exc:
+        raise ValueError(
+            f"Session date/time {facts.date!r} {facts.start_time!r} is not a valid date and HH:MM"
+        ) from exc
+    ended = start + timedelta(minutes=max(facts.duration_min, 0))
+    return signed_at - ended > LATE_AFTER

@@ -1,0 +1,525 @@
+"""Session shorthand: one typed line -> a categorised jotting.
+
+The scratchpad keeps exactly what the clinician typed; this module only
+reads it. ``parse_jotting`` must never raise: a parser that can fail would
+lose a line typed with the clinician's eyes on the client.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from .measures import INSTRUMENTS, MeasureError, MeasureScore, score_from_items, score_from_total
+
+__all__ = [
+    "Category",
+    "DEFAULT_ABBREVIATIONS",
+    "DEFAULT_MARKERS",
+    "DEFAULT_RULES",
+    "GoalJotting",
+    "Jotting",
+    "MeasureJotting",
+    "PrivateJottingError",
+    "ShorthandRules",
+    "carry_into_note",
+    "expand_abbreviations",
+    "marker_span",
+    "parse_jotting",
+    "strip_tags",
+]
+
+
+class Category(StrEnum):
+    QUOTE = "quote"
+    OBSERVATION = "observation"
+    INTERVENTION = "intervention"
+    RESPONSE = "response"
+    THEME = "theme"
+    RISK = "risk"
+    HOMEWORK = "homework"
+    QUESTION = "question"
+    PRIVATE = "private"
+    MEASURE = "measure"
+    TAG = "tag"
+    GOAL = "goal"
+    PLAIN = "plain"
+
+
+class PrivateJottingError(Exception):
+    """A private (~) jotting was about to be carried into the clinical record.
+
+    Deliberately not a ValueError, so a broad ``except ValueError`` cannot
+    swallow it on the way to the record.
+    """
+
+
+DEFAULT_MARKERS: Mapping[Category, tuple[str, ...]] = MappingProxyType(
+    {
+        # “ too: macOS smart quotes turn " into it.
+        Category.QUOTE: ('"', "\u201c"),
+        Category.OBSERVATION: ("obs:", "o"),
+        Category.INTERVENTION: (">",),
+        Category.RESPONSE: ("<",),
+        Category.THEME: ("*",),
+        Category.RISK: ("!",),
+        Category.HOMEWORK: ("hw",),
+        Category.QUESTION: ("?",),
+        Category.PRIVATE: ("~",),
+        Category.MEASURE: ("phq9", "phq-9", "gad7", "gad-7"),
+        Category.TAG: ("#",),
+        Category.GOAL: ("g",),
+    }
+)
+
+DEFAULT_ABBREVIATIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "SI": "suicidal ideation",
+        "HI": "homicidal ideation",
+        "SH": "self-harm",
+        "NSSI": "non-suicidal self-injury",
+        "AH": "auditory hallucinations",
+        "VH": "visual hallucinations",
+        "c/o": "complains of",
+        "w/": "with",
+        "w/o": "without",
+        "b/c": "because",
+        "f/u": "follow-up",
+        "sx": "symptoms",
+        "tx": "treatment",
+        "hx": "history",
+        "dx": "diagnosis",
+        "pt": "patient",
+        "appt": "appointment",
+        "CR": "cognitive restructuring",
+        "BA": "behavioural activation",
+        "PE": "psychoeducation",
+        "MI": "motivational interviewing",
+        "PMR": "progressive muscle relaxation",
+        "DBT": "dialectical behaviour therapy",
+        "CBT": "cognitive behavioural therapy",
+        "ACT": "acceptance and commitment therapy",
+        "MSE": "mental status examination",
+        "WNL": "within normal limits",
+        "IPV": "intimate partner violence",
+        "ETOH": "alcohol",
+    }
+)
+
+
+def _freeze_markers(markers: Mapping[Category, tuple[str, ...]]) -> Mapping[Category, tuple[str, ...]]:
+    return MappingProxyType({Category(k): tuple(v) for k, v in markers.items()})
+
+
+@dataclass(frozen=True)
+class ShorthandRules:
+    """Marker prefixes per category and the abbreviation table.
+
+    Word-like markers ("o", "hw", "phq9") must be followed by a space or a
+    colon, so "ok" is not an observation and "hwy" is not homework.
+    Markers match case-insensitively; abbreviations do not (see
+    ``expand_abbreviations``).
+    """
+
+    markers: Mapping[Category, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_MARKERS)
+    abbreviations: Mapping[str, str] = field(default_factory=lambda: DEFAULT_ABBREVIATIONS)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "markers", _freeze_markers(self.markers))
+        object.__setattr__(self, "abbreviations", MappingProxyType(dict(self.abbreviations)))
+
+    def __hash__(self) -> int:
+        return hash(
+            (
+                tuple(sorted((str(k), v) for k, v in self.markers.items())),
+                tuple(sorted(self.abbreviations.items())),
+            )
+        )
+
+    @classmethod
+    def from_config(
+        cls,
+        markers: dict[str, list[str]] | None,
+        abbreviations: dict[str, str] | None,
+    ) -> "ShorthandRules":
+        """Merge user config over the defaults.
+
+        A category named in ``markers`` gets exactly the listed markers
+        (so a default can be dropped). An abbreviation mapped to "" is
+        removed. Raises ValueError for unknown categories and for markers
+        that would be ambiguous or unsafe.
+        """
+        merged: dict[Category, tuple[str, ...]] = dict(DEFAULT_MARKERS)
+        for name, prefixes in (markers or {}).items():
+            try:
+                category = Category(str(name).strip().lower())
+            except ValueError:
+                known = ", ".join(c.value for c in Category if c is not Category.PLAIN)
+                raise ValueError(
+                    f"Unknown shorthand category {name!r} in config; expected one of: {known}"
+                ) from None
+            if category is Category.PLAIN:
+                raise ValueError("Plain text has no marker; remove 'plain' from the shorthand config")
+            if isinstance(prefixes, str) or not isinstance(prefixes, (list, tuple)):
+                raise ValueError(
+                    f"Markers for {category.value!r} must be a list of strings, got {prefixes!r}"
+                )
+            cleaned: list[str] = []
+            for prefix in prefixes:
+                if not isinstance(prefix, str) or not prefix.strip():
+                    raise ValueError(f"Empty or non-text marker {prefix!r} for {category.value!r}")
+                if any(ch.isspace() for ch in prefix.strip()):
+                    raise ValueError(f"Marker {prefix!r} for {category.value!r} must not contain spaces")
+                cleaned.append(prefix.strip())
+            if category is Category.PRIVATE and not cleaned:
+                # Without a private marker, private reflections would read as plain text
+                # and become carryable into the record.
+                raise ValueError("The private category needs at least one marker")
+            if category is Category.MEASURE:
+                for prefix in cleaned:
+                    key = "".join(ch for ch in prefix.lower() if ch.isalnum())
+                    if key not in INSTRUMENTS:
+                        raise ValueError(
+                            f"Measure marker {prefix!r} does not name a known measure (PHQ-9 or GAD-7)"
+                        )
+            merged[category] = tuple(cleaned)
+
+        owner: dict[str, Category] = {}
+        for category, prefixes in merged.items():
+            for prefix in prefixes:
+                other = owner.get(prefix.lower())
+                if other is not None and other is not category:
+                    raise ValueError(
+                        f"Marker {prefix!r} is used for both {other.value!r} and {category.value!r}"
+                    )
+                owner[prefix.lower()] = category
+
+        table = dict(DEFAULT_ABBREVIATIONS)
+        for short, long in (abbreviations or {}).items():
+            if not isinstance(short, str) or not short.strip():
+                raise ValueError(f"Empty abbreviation {short!r} in config")
+            if not isinstance(long, str):
+                raise ValueError(f"Expansion for abbreviation {short!r} must be text, got {long!r}")
+            if long == "":
+                table.pop(short.strip(), None)
+            else:
+                table[short.strip()] = long
+        return cls(markers=merged, abbreviations=table)
+
+
+DEFAULT_RULES = ShorthandRules()
+
+
+@dataclass(frozen=True)
+class MeasureJotting:
+    instrument: str  # "phq9" | "gad7"
+    total: int
+    items: tuple[int, ...] | None = None
+
+    def to_score(self) -> MeasureScore:
+        return MeasureScore(self.instrument, self.total, self.items)
+
+
+_DIRECTION_STATUS = {"+": "improved", "=": "stable", "-": "deteriorated"}
+
+
+@dataclass(frozen=True)
+class GoalJotting:
+    ordinal: int
+    direction: str  # "+" | "=" | "-"
+    evidence: str = ""
+
+    @property
+    def status(self) -> str:
+        """The progress-note word: improved / stable / deteriorated."""
+        return _DIRECTION_STATUS[self.direction]
+
+
+@dataclass(frozen=True)
+class Jotting:
+    text: str  # exactly as typed
+    category: Category
+    marker: str = ""
+    body: str = ""
+    tags: tuple[str, ...] = ()  # "#word", lower-cased, first occurrence order
+    measure: MeasureJotting | None = None
+    goal: GoalJotting | None = None
+    problem: str = ""  # why a measure/goal line could not be read; "" when fine
+
+    @property
+    def carryable(self) -> bool:
+        """May this jotting be offered for the clinical record?"""
+        return self.category is not Category.PRIVATE
+
+
+# --- parsing -----------------------------------------------------------------
+
+# A tag starts with a letter so "#3" or "item#2" are not tags.
+_TAG_RE = re.compile(r"(?<![\w#])#([^\W\d_][\w-]*)")
+_NUMBER_RE = re.compile(r"[+-]?\d+")
+_GOAL_RE = re.compile(r"(\d{1,3})[ \t]*:?[ \t]*([+=\-\u2212])(?=\s|$)")
+
+
+@dataclass(frozen=True)
+class _Match:
+    category: Category
+    start: int
+    end: int  # end of the marker proper
+    body_start: int  # where the body begins (after an optional ":" separator)
+
+
+def _needs_boundary(prefix: str) -> bool:
+    # "o", "hw", "phq9", "obs" end in a letter/digit; "obs:", ">" do not.
+    return prefix[-1:].isalnum()
+
+
+def _boundary_ok(text: str, end: int) -> bool:
+    return end < len(text) and (text[end].isspace() or text[end] == ":")
+
+
+def _skip_separator(text: str, pos: int) -> int:
+    """Skip "   :  " after a word marker so "hw: walk" and "hw walk" read alike."""
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    if pos < len(text) and text[pos] in ":=":
+        pos += 1
+    return pos
+
+
+def _startswith_ci(text: str, pos: int, prefix: str) -> bool:
+    return text[pos : pos + len(prefix)].lower() == prefix.lower()
+
+
+def _match(text: str, rules: ShorthandRules) -> _Match | None:
+    pos = len(text) - len(text.lstrip())
+    if pos >= len(text):
+        return None
+
+    # Tag line: "#word ...". Checked before symbol markers so a user marker
+    # of "#" cannot steal it.
+    tag_prefixes = rules.markers.get(Category.TAG, ())
+    for prefix in sorted(tag_prefixes, key=len, reverse=True):
+        if _startswith_ci(text, pos, prefix):
+            word = re.match(r"[^\W\d_][\w-]*", text[pos + len(prefix) :])
+            if word:
+                end = pos + len(prefix) + word.end()
+                return _Match(Category.TAG, pos, end, end)
+
+    # Goal: "g1 +", "g2=", "g3 - slept 7h".
+    for prefix in sorted(rules.markers.get(Category.GOAL, ()), key=len, reverse=True):
+        if _startswith_ci(text, pos, prefix):
+            after = pos + len(prefix)
+            digits = re.match(r"\d{1,3}(?=[\s+=\-\u2212:]|$)", text[after:])
+            if digits:
+                rest = _GOAL_RE.match(text, after)
+                end = rest.end() if rest else after + digits.end()
+                return _Match(Category.GOAL, pos, end, end)
+
+    candidates: list[tuple[str, Category]] = []
+    for category, prefixes in rules.markers.items():
+        if category in (Category.TAG, Category.GOAL):
+            continue
+        candidates.extend((p, category) for p in prefixes)
+    # Longest first, so ">>" (if configured) beats ">" and "obs:" beats "o".
+    candidates.sort(key=lambda pc: len(pc[0]), reverse=True)
+    for prefix, category in candidates:
+        if not prefix or not _startswith_ci(text, pos, prefix):
+            continue
+        end = pos + len(prefix)
+        if _needs_boundary(prefix):
+            if category is Category.MEASURE:
+                # "phq9" alone is still a (bad) measure line, not plain text.
+                if end < len(text) and not (text[end].isspace() or text[end] in ":="):
+                    continue
+            elif not _boundary_ok(text, end):
+                continue
+            return _Match(category, pos, end, _skip_separator(text, end))
+        return _Match(category, pos, end, end)
+    return None
+
+
+def _find_tags(text: str) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for m in _TAG_RE.finditer(text):
+        seen.setdefault("#" + m.group(1).lower(), None)
+    return tuple(seen)
+
+
+def _parse_measure(marker: str, body: str) -> tuple[MeasureJotting | None, str]:
+    key = "".join(ch for ch in marker.lower() if ch.isalnum())
+    inst = INSTRUMENTS.get(key)
+    if inst is None:
+        return None, f"Unknown measure {marker!r}"
+    # Leading run of numbers; anything after is the clinician's comment.
+    numbers: list[int] = []
+    for token in re.split(r"[\s,;/]+", body):
+        if not token:
+            continue
+        if not _NUMBER_RE.fullmatch(token):
+            break
+        if len(token) > 6:  # nobody types a million on a PHQ-9; avoid huge ints
+            return None, f"{inst.name} score {token[:12]}… is not a plausible number"
+        numbers.append(int(token))
+    if not numbers:
+        return None, f"{inst.name} needs a total or {inst.item_count} item scores"
+    try:
+        if len(numbers) == 1:
+            score = score_from_total(key, numbers[0])
+        elif len(numbers) == inst.item_count:
+            score = score_from_items(key, numbers)
+        else:
+            return None, (
+                f"{inst.name} needs a total or {inst.item_count} item scores, got {len(numbers)} numbers"
+            )
+    except MeasureError as exc:
+        return None, str(exc)
+    return MeasureJotting(score.instrument, score.total, score.items), ""
+
+
+def _parse_goal(text: str, m: _Match, prefix_len: int) -> tuple[GoalJotting | None, str]:
+    found = _GOAL_RE.match(text, m.start + prefix_len)
+    if not found:
+        return None, "Goal progress needs +, = or - after the goal number (e.g. g1 +)"
+    direction = found.group(2).replace("\u2212", "-")
+    evidence = text[found.end() :].strip()
+    return GoalJotting(int(found.group(1)), direction, evidence), ""
+
+
+def parse_jotting(text: str, rules: ShorthandRules = DEFAULT_RULES) -> Jotting:
+    """Read one typed line. Never raises."""
+    try:
+        return _parse(text, rules)
+    except Exception:  # noqa: BLE001 - last line of defence; see module docstring
+        safe = text if isinstance(text, str) else str(text)
+        return Jotting(text=safe, category=Category.PLAIN, body=safe.strip())
+
+
+def _parse(text: str, rules: ShorthandRules) -> Jotting:
+    if not isinstance(text, str):
+        text = str(text)
+    tags = _find_tags(text)
+    m = _match(text, rules)
+    if m is None:
+        return Jotting(text=text, category=Category.PLAIN, body=text.strip(), tags=tags)
+
+    marker = text[m.start : m.end]
+    body = text[m.body_start :].strip()
+    if m.category is Category.MEASURE:
+        measure, problem = _parse_measure(marker, body)
+        return Jotting(text, Category.MEASURE, marker, body, tags, measure=measure, problem=problem)
+    if m.category is Category.GOAL:
+        prefix_len = next(
+            len(p)
+            for p in sorted(rules.markers.get(Category.GOAL, ()), key=len, reverse=True)
+            if _startswith_ci(text, m.start, p)
+        )
+        goal, problem = _parse_goal(text, m, prefix_len)
+        body = goal.evidence if goal else text[m.end :].strip()
+        return Jotting(text, Category.GOAL, marker.strip(), body, tags, goal=goal, problem=problem)
+    return Jotting(text, m.category, marker, body, tags)
+
+
+def marker_span(text: str, rules: ShorthandRules = DEFAULT_RULES) -> tuple[int, int] | None:
+    """Character span of the marker (for tinting), or None for plain text. Never raises."""
+    try:
+        m = _match(text, rules)
+    except Exception:  # noqa: BLE001 - tinting must never break typing
+        return None
+    return (m.start, m.end) if m else None
+
+
+# --- carrying into a note ----------------------------------------------------
+
+_pattern_cache: dict[tuple[tuple[str, str], ...], tuple[re.Pattern[str], dict[str, str]]] = {}
+
+
+def _abbreviation_pattern(abbreviations: Mapping[str, str]) -> tuple[re.Pattern[str], dict[str, str]] | None:
+    key = tuple(sorted(abbreviations.items()))
+    cached = _pattern_cache.get(key)
+    if cached:
+        return cached
+    lookup: dict[str, str] = {}
+    for short, long in abbreviations.items():
+        if not short:
+            continue
+        lookup[short] = long
+        # "Hx of trauma" at the start of a sentence: lower-case entries also
+        # match capitalised. Upper-case entries stay exact, so Spanish "si"
+        # or a "pe" fragment is never touched.
+        if short[0].islower():
+            lookup.setdefault(short[0].upper() + short[1:], long[:1].upper() + long[1:])
+    if not lookup:
+        return None
+    parts = []
+    for short in sorted(lookup, key=len, reverse=True):
+        # Word edges only where the abbreviation itself has a word edge, so
+        # "SI/HI" and "w/mum" work but "SIGN" and "now/then" do not match.
+        before = r"(?<!\w)" if short[0].isalnum() or short[0] == "_" else ""
+        after = r"(?!\w)" if short[-1].isalnum() or short[-1] == "_" else ""
+        if not short[0].isalnum():
+            before = r"(?<!\S)"
+        parts.append(before + re.escape(short) + after)
+    pattern = re.compile("|".join(parts))
+    if len(_pattern_cache) > 32:
+        _pattern_cache.clear()
+    _pattern_cache[key] = (pattern, lookup)
+    return pattern, lookup
+
+
+def expand_abbreviations(text: str, abbreviations: Mapping[str, str] = DEFAULT_ABBREVIATIONS) -> str:
+    """Whole-word expansion, case-sensitive for the clinical upper-case forms."""
+    compiled = _abbreviation_pattern(abbreviations)
+    if compiled is None:
+        return text
+    pattern, lookup = compiled
+    return pattern.sub(lambda m: lookup[m.group(0)], text)
+
+
+def strip_tags(text: str) -> str:
+    """Remove #tags (an indexing aid, not prose) and tidy the spaces left behind."""
+    without = _TAG_RE.sub("", text)
+    return re.sub(r"[ \t]{2,}", " ", without).strip()
+
+
+def _quote_body(body: str) -> str:
+    # Trailing tags typed after the closing quote are indexing, not the client's words.
+    words = re.sub(r"(\s+#[^\W\d_][\w-]*)+\s*$", "", " " + body).strip()
+    for closing in ('"', "\u201d"):
+        if words.endswith(closing):
+            words = words[: -len(closing)].rstrip()
+            break
+    return words
+
+
+def carry_into_note(jotting: Jotting, rules: ShorthandRules = DEFAULT_RULES) -> str:
+    """The text a jotting contributes to a progress note.
+
+    Marker stripped, abbreviations expanded. The client's own words (quotes)
+    stay verbatim inside quotation marks. Raises PrivateJottingError for a
+    private jotting.
+    """
+    # Re-read the raw text too: a Jotting built by hand with the wrong
+    # category must not smuggle a "~" line into the record.
+    if jotting.category is Category.PRIVATE or parse_jotting(jotting.text, rules).category is Category.PRIVATE:
+        raise PrivateJottingError(
+            "Private jottings (~) are psychotherapy notes and never go into the clinical record"
+        )
+    abbreviations = rules.abbreviations
+    if jotting.category is Category.QUOTE:
+        return f'"{_quote_body(jotting.body)}"'
+    if jotting.category is Category.MEASURE:
+        if jotting.measure is not None:
+            return jotting.measure.to_score().describe()
+        # Unreadable score: keep the whole line so "phq9 30" does not become "30".
+        return jotting.text.strip()
+    if jotting.category is Category.GOAL and jotting.goal is None:
+        return expand_abbreviations(strip_tags(jotting.text), abbreviations)
+    if jotting.category is Category.GOAL and jotting.goal is not None:
+        goal = jotting.goal
+        line = f"Goal {goal.ordinal}: {goal.status}"
+        evidence = expand_abbreviations(strip_tags(goal.evidence), abbreviations)
+        return f"{line} ({evidence})" if evidence else line
+    return expand_abbreviations(strip_tags(jotting.body), abbreviations)

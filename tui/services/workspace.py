@@ -1,0 +1,252 @@
+"""Use-cases over an unlocked profile: clients, treatment-plan goals, sessions, jottings.
+
+Screens call these (from workers when they touch the disk); nothing here knows
+about Textual.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from ..storage.errors import HushpadError
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..storage.profile import OpenProfile
+    from ..storage.vault import JottingLine
+
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+NAME_LIMIT = 120
+GOAL_LIMIT = 500
+
+
+class ValidationError(HushpadError):
+    pass
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    id: int
+    code: str
+    display_name: str
+    date_of_birth: str | None
+    last_session: str | None
+    notes_due: int
+    open_sessions: int
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: int
+    client_id: int
+    client_code: str
+    started_at: datetime
+    ended_at: datetime | None
+    doc_key: str
+    group_session_id: int | None
+    resumed: bool
+
+
+def clean_text(value: str, limit: int, what: str) -> str:
+    """One line of user text: control characters out, length capped."""
+    text = "".join(ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cf") or ch == "\u200d")
+    text = " ".join(text.split())
+    if len(text) > limit:
+        raise ValidationError(f"The {what} is too long ({len(text)} characters; at most {limit}).")
+    return text
+
+
+def check_code(code: str) -> str:
+    code = code.strip()
+    if not CODE_PATTERN.fullmatch(code):
+        raise ValidationError(
+            "A client code is 1–32 letters, digits, '.', '_' or '-', starting with a letter or digit "
+            "(codes are shown on screen instead of names)."
+        )
+    return code
+
+
+def check_date_of_birth(value: str) -> str | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        born = date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f"Date of birth must be YYYY-MM-DD, e.g. 1984-03-07 (got {value!r}).") from None
+    if born > date.today() or born.year < 1900:
+        raise ValidationError("Date of birth must be a real past date.")
+    return born.isoformat()
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone().replace(microsecond=0)
+
+
+class Workspace:
+    def __init__(self, profile: "OpenProfile", config: "Config") -> None:
+        self.profile = profile
+        self.config = config
+
+    @property
+    def record(self):  # noqa: ANN201 - RecordStore, imported lazily
+        return self.profile.record
+
+    @property
+    def vault(self):  # noqa: ANN201
+        return self.profile.vault
+
+    def close(self) -> None:
+        self.profile.close()
+
+    # -- clients -----------------------------------------------------------
+    def clients(self) -> list[ClientSummary]:
+        return [
+            ClientSummary(
+                id=row["id"], code=row["code"], display_name=row["display_name"],
+                date_of_birth=row["date_of_birth"], last_session=row["last_session"],
+                notes_due=row["notes_due"], open_sessions=row["open_sessions"],
+            )
+            for row in self.record.client_rows()
+        ]
+
+    def client_by_code(self, code: str) -> dict[str, Any]:
+        row = self.record.client_by_code(code.strip())
+        if row is None:
+            raise ValidationError(f"No client with code {code.strip()!r}. Add one with `hushpad client add CODE`.")
+        return row
+
+    def add_client(self, code: str, display_name: str = "", date_of_birth: str = "",
+                   goals: list[str] | None = None) -> int:
+        code = check_code(code)
+        name = clean_text(display_name, NAME_LIMIT, "name")
+        born = check_date_of_birth(date_of_birth)
+        goal_texts = [clean_text(g, GOAL_LIMIT, "goal") for g in (goals or []) if g.strip()]
+        if self.record.client_by_code(code) is not None:
+            raise ValidationError(f"There is already a client with code {code!r}.")
+        client_id = self.record.add_client(code, name, born)
+        for text in goal_texts:
+            self.record.add_goal(client_id, text)
+        return client_id
+
+    def update_client(self, client_id: int, code: str, display_name: str, date_of_birth: str,
+                      goals: list[str]) -> None:
+        code = check_code(code)
+        name = clean_text(display_name, NAME_LIMIT, "name")
+        born = check_date_of_birth(date_of_birth)
+        goal_texts = [clean_text(g, GOAL_LIMIT, "goal") for g in goals if g.strip()]
+        other = self.record.client_by_code(code)
+        if other is not None and other["id"] != client_id:
+            raise ValidationError(f"There is already a client with code {code!r}.")
+        self.record.update_client(client_id, code=code, display_name=name, date_of_birth=born)
+        self.record.replace_active_goals(client_id, goal_texts)
+
+    def goals(self, client_id: int) -> list[dict[str, Any]]:
+        return self.record.goals(client_id)
+
+    # -- sessions ----------------------------------------------------------
+    def _session_info(self, row: dict[str, Any], code: str, resumed: bool) -> SessionInfo:
+        from ..storage.vault import doc_key_for
+
+        return SessionInfo(
+            id=row["id"], client_id=row["client_id"], client_code=code,
+            started_at=_parse_time(row["started_at"]) or _now(), ended_at=_parse_time(row["ended_at"]),
+            doc_key=doc_key_for(row), group_session_id=row["group_session_id"], resumed=resumed,
+        )
+
+    def start_session(self, client_id: int) -> SessionInfo:
+        """Resume this client's unfinished session, or begin a new one now."""
+        client = self.record.client(client_id)
+        if client is None:
+            raise ValidationError("That client no longer exists.")
+        open_row = self.record.query_one(
+            "SELECT * FROM sessions WHERE client_id = ? AND ended_at IS NULL ORDER BY started_at DESC LIMIT 1",
+            (client_id,),
+        )
+        if open_row is not None:
+            return self._session_info(open_row, client["code"], resumed=True)
+        with self.record.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO sessions (client_id, started_at, modality) VALUES (?, ?, 'individual')",
+                (client_id, _now().isoformat()),
+            )
+            session_id = int(cur.lastrowid)
+        row = self.record.session(session_id)
+        assert row is not None
+        return self._session_info(row, client["code"], resumed=False)
+
+    def start_group_session(self, client_ids: list[int]) -> SessionInfo:
+        """One jotting document for the group, linked to a session per member."""
+        if len(client_ids) < 2:
+            raise ValidationError("A group session needs at least two clients.")
+        codes = []
+        started = _now().isoformat()
+        with self.record.transaction() as conn:
+            group_id = int(conn.execute("INSERT INTO group_sessions (started_at) VALUES (?)", (started,)).lastrowid)
+            first_session = 0
+            for client_id in client_ids:
+                code = conn.execute("SELECT code FROM clients WHERE id = ?", (client_id,)).fetchone()
+                if code is None:
+                    raise ValidationError("A chosen client no longer exists.")
+                codes.append(code[0])
+                cur = conn.execute(
+                    "INSERT INTO sessions (client_id, group_session_id, started_at, modality) VALUES (?, ?, ?, 'group')",
+                    (client_id, group_id, started),
+                )
+                first_session = first_session or int(cur.lastrowid)
+        row = self.record.session(first_session)
+        assert row is not None
+        return self._session_info(row, " ".join(codes), resumed=False)
+
+    def group_members(self, group_session_id: int) -> list[dict[str, Any]]:
+        return self.record.query(
+            """SELECT s.id AS session_id, c.id AS client_id, c.code, c.display_name
+                 FROM sessions s JOIN clients c ON c.id = s.client_id
+                WHERE s.group_session_id = ? ORDER BY c.code""",
+            (group_session_id,),
+        )
+
+    def load_jottings(self, session: SessionInfo) -> list["JottingLine"]:
+        return self.vault.load_jottings(session.doc_key)
+
+    def save_jottings(self, session: SessionInfo, lines: list["JottingLine"]) -> int:
+        return self.vault.save_jottings(session.doc_key, lines)
+
+    def end_session(self, session: SessionInfo) -> int:
+        """Stamp the end time and duration (for every member of a group). Returns minutes."""
+        ended = _now()
+        minutes = max(1, round((ended - session.started_at).total_seconds() / 60))
+        with self.record.transaction() as conn:
+            if session.group_session_id:
+                conn.execute("UPDATE group_sessions SET ended_at = ? WHERE id = ?",
+                             (ended.isoformat(), session.group_session_id))
+                conn.execute(
+                    "UPDATE sessions SET ended_at = ?, duration_min = ? WHERE group_session_id = ? AND ended_at IS NULL",
+                    (ended.isoformat(), minutes, session.group_session_id),
+                )
+            else:
+                conn.execute("UPDATE sessions SET ended_at = ?, duration_min = ? WHERE id = ? AND ended_at IS NULL",
+                             (ended.isoformat(), minutes, session.id))
+        return minutes
+
+    def carried_questions(self, session: SessionInfo) -> list[str]:
+        """The `?` jottings from this client's previous session, to take up today."""
+        from ..storage.vault import doc_key_for
+
+        previous = self.record.query_one(
+            """SELECT * FROM sessions WHERE client_id = ? AND id != ? AND started_at <= ?
+                ORDER BY started_at DESC, id DESC LIMIT 1""",
+            (session.client_id, session.id, session.started_at.isoformat()),
+        )
+        if previous is None:
+            return []
+        lines = self.vault.load_jottings(doc_key_for(previous))
+        return [line.text.strip() for line in lines if line.text.lstrip().startswith("?")]

@@ -1,0 +1,171 @@
+"""Profile directory safety: modes, atomic writes, the single-instance lock.
+
+No Textual here, and nothing in this module ever writes note or client text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DiskFullError, ProfileInUseError, StorageError
+
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+LOCK_NAME = ".hushpad.lock"
+
+
+@dataclass
+class PermissionReport:
+    tightened: list[str] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"tightened loose permissions on {p}" for p in self.tightened]
+
+
+def ensure_profile_dir(path: Path) -> PermissionReport:
+    """Create the profile dir (0700) and tighten anything looser inside it."""
+    report = PermissionReport()
+    old_umask = os.umask(0o077)
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    finally:
+        os.umask(old_umask)
+    if sys.platform == "win32":  # POSIX modes mean nothing there; ACLs are the user's profile
+        return report
+    report.tightened.extend(_tighten(path, DIR_MODE))
+    for child in sorted(path.iterdir()):
+        if child.is_symlink():
+            continue
+        if child.is_dir():
+            report.tightened.extend(_tighten(child, DIR_MODE))
+        else:
+            report.tightened.extend(_tighten(child, FILE_MODE))
+    return report
+
+
+def _tighten(path: Path, wanted: int) -> list[str]:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & ~wanted:
+        path.chmod(wanted)
+        return [f"{path} (was {mode:o})"]
+    return []
+
+
+def file_modes(path: Path) -> dict[str, str]:
+    """Octal modes of the profile dir and its files, for `hushpad doctor`."""
+    modes = {str(path): f"{stat.S_IMODE(path.stat().st_mode):o}"}
+    for child in sorted(path.iterdir()):
+        modes[str(child)] = f"{stat.S_IMODE(child.stat().st_mode):o}"
+    return modes
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write via temp file + fsync + rename, mode 0600: never a half-written file."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise translate_os_error(exc, f"could not write {path.name}") from exc
+
+
+def _fsync_dir(path: Path) -> None:
+    if sys.platform == "win32":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def translate_os_error(exc: OSError, what: str) -> StorageError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFullError(f"{what}: the disk is full. Nothing was changed; free some space and try again.")
+    return StorageError(f"{what}: {exc.strerror or exc}")
+
+
+class ProfileLock:
+    """An advisory lock so a second Hushpad on the same profile stops cleanly.
+
+    The OS releases it when the process dies, so a kill -9 never leaves a stale lock.
+    """
+
+    def __init__(self, profile_dir: Path) -> None:
+        self.path = profile_dir / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        try:
+            _lock_fd(fd)
+        except OSError:
+            holder = _read_pid(fd)
+            os.close(fd)
+            who = f" (process {holder})" if holder else ""
+            raise ProfileInUseError(
+                f"Hushpad is already open on this profile{who}. Close it first; "
+                "two copies at once could overwrite each other's notes."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                _unlock_fd(self._fd)
+                os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> "ProfileLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _read_pid(fd: int) -> str:
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        return os.read(fd, 32).decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _lock_fd(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+
+    def _unlock_fd(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock_fd(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock_fd(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)

@@ -1,0 +1,190 @@
+"""Access to the OS keyring, vetted and with a timeout on every call.
+
+A locked Secret Service collection can block forever, so each call runs in a
+daemon thread and gives up after ``timeout`` seconds with a clear message.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol, TypeVar
+
+from .errors import InsecureKeyringError, KeyringError, KeyringTimeoutError
+
+SERVICE = "hushpad"
+DEFAULT_TIMEOUT = 10.0
+
+# Backends that would leave the key-encryption key on disk in the clear, or nowhere.
+REFUSED_BACKENDS = {
+    "keyring.backends.fail.Keyring": "it stores nothing (no keyring is installed)",
+    "keyring.backends.null.Keyring": "it stores nothing",
+    "keyrings.alt.file.PlaintextKeyring": "it writes keys to a plain file",
+    "keyrings.alt.file.EncryptedKeyring": "it writes keys to a file guarded only by a typed password",
+}
+REFUSED_PREFIXES = ("keyrings.alt.",)
+
+FIXES = (
+    "Unlock or install a Secret Service (GNOME Keyring or KWallet), "
+    "or set up passphrase mode with `hushpad init --passphrase`."
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    name: str
+    accepted: bool
+    reason: str
+
+
+class KeyStore(Protocol):
+    """Where the device key-encryption key lives."""
+
+    def describe(self) -> BackendInfo: ...
+    def get(self, profile_id: str) -> str | None: ...
+    def set(self, profile_id: str, value: str) -> None: ...
+    def delete(self, profile_id: str) -> None: ...
+
+
+def _qualname(backend: Any) -> str:
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def vet_backend(backend: Any) -> BackendInfo:
+    name = _qualname(backend)
+    subs = getattr(backend, "backends", None)
+    if name == "keyring.backends.chainer.ChainerBackend" and subs is not None:
+        # A chain may store into any member, so each one must be acceptable.
+        if not subs:
+            return BackendInfo(name, False, "no keyring backend is available")
+        for sub in subs:
+            info = vet_backend(sub)
+            if not info.accepted:
+                return BackendInfo(f"{name} ({info.name})", False, info.reason)
+        return BackendInfo(name, True, "all chained backends are secure stores")
+    if name in REFUSED_BACKENDS:
+        return BackendInfo(name, False, REFUSED_BACKENDS[name])
+    if name.startswith(REFUSED_PREFIXES):
+        return BackendInfo(name, False, "keyrings.alt backends keep keys in files")
+    return BackendInfo(name, True, "a system keyring")
+
+
+def secure_member(backend: Any) -> Any:
+    """Use the best accepted backend directly, never a chain.
+
+    keyring's chainer falls through to the next backend when one fails, so a locked
+    Secret Service could silently hand the key to a plaintext file further down.
+    """
+    subs = getattr(backend, "backends", None)
+    if _qualname(backend) == "keyring.backends.chainer.ChainerBackend" and subs:
+        for sub in subs:  # the chainer keeps them highest priority first
+            if vet_backend(sub).accepted:
+                return sub
+    return backend
+
+
+def call_with_timeout(fn: Callable[[], T], timeout: float, what: str) -> T:
+    box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
+
+    def run() -> None:
+        try:
+            box.put((True, fn()))
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
+            box.put((False, exc))
+
+    threading.Thread(target=run, name=f"keyring-{what}", daemon=True).start()
+    try:
+        ok, value = box.get(timeout=timeout)
+    except queue.Empty:
+        raise KeyringTimeoutError(
+            f"The keyring did not answer within {timeout:g} s ({what}); it may be locked "
+            f"and waiting for a password. {FIXES}"
+        ) from None
+    if ok:
+        return value
+    if isinstance(value, KeyringError):
+        raise value
+    raise KeyringError(f"The keyring failed ({what}): {value}. {FIXES}") from None
+
+
+class OSKeyring:
+    """The `keyring` package's backend, refused when insecure."""
+
+    def __init__(self, backend: Any | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self._backend = backend
+        self.timeout = timeout
+
+    def _get_backend(self) -> Any:
+        if self._backend is None:
+            def load() -> Any:
+                import keyring  # slow import: kept off the first-paint path
+
+                return secure_member(keyring.get_keyring())
+
+            self._backend = call_with_timeout(load, self.timeout, "finding the keyring")
+        return self._backend
+
+    def describe(self) -> BackendInfo:
+        return vet_backend(self._get_backend())
+
+    def _vetted(self) -> Any:
+        backend = self._get_backend()
+        info = vet_backend(backend)
+        if not info.accepted:
+            raise InsecureKeyringError(f"The keyring backend {info.name} is refused: {info.reason}. {FIXES}")
+        return backend
+
+    def get(self, profile_id: str) -> str | None:
+        backend = self._vetted()
+        return call_with_timeout(lambda: backend.get_password(SERVICE, profile_id), self.timeout, "reading the key")
+
+    def set(self, profile_id: str, value: str) -> None:
+        backend = self._vetted()
+        call_with_timeout(lambda: backend.set_password(SERVICE, profile_id, value), self.timeout, "storing the key")
+
+    def delete(self, profile_id: str) -> None:
+        backend = self._vetted()
+
+        def remove() -> None:
+            from keyring.errors import PasswordDeleteError
+
+            try:
+                backend.delete_password(SERVICE, profile_id)
+            except PasswordDeleteError:
+                pass
+
+        call_with_timeout(remove, self.timeout, "removing the key")
+
+
+class MemoryKeyring:
+    """A keyring that lives only in this process: for `--demo`, gone at exit."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, str] = {}
+
+    def describe(self) -> BackendInfo:
+        return BackendInfo("in-memory (demo only)", True, "the demo profile is thrown away at exit")
+
+    def get(self, profile_id: str) -> str | None:
+        return self._items.get(profile_id)
+
+    def set(self, profile_id: str, value: str) -> None:
+        self._items[profile_id] = value
+
+    def delete(self, profile_id: str) -> None:
+        self._items.pop(profile_id, None)
+
+
+def store_and_verify(store: KeyStore, profile_id: str, value: str) -> None:
+    """Write the key, read it back, and refuse to go on unless it matches."""
+    store.set(profile_id, value)
+    back = store.get(profile_id)
+    if back != value:
+        raise KeyringError(
+            "The keyring did not give back the key it was just given, so it cannot be trusted "
+            f"to keep it. Nothing was written. {FIXES}"
+        )

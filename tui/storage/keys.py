@@ -1,0 +1,344 @@
+"""Envelope keys: each store has a random data key, kept only wrapped in keys.json.
+
+A wrap is AES-256-GCM under a key-encryption key (KEK). Its associated data names
+the profile, the store and the wrap kind, so a wrap moved to another slot, another
+store or another profile fails to authenticate instead of decrypting something else.
+
+Kinds of KEK:
+  device      random 256 bits in the OS keyring (service "hushpad", user = profile id)
+  recovery    HKDF of the 256-bit recovery code, shown once at setup
+  passphrase  Argon2id (64 MiB, t=3, p=1) over a passphrase
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from . import recovery_code
+from .errors import KeyFileError, KeyringError, UnwrapError
+from .files import atomic_write
+from .keyring_access import FIXES, KeyStore, store_and_verify
+
+FORMAT = "hushpad-keys"
+VERSION = 1
+STORES = ("vault", "record")
+KINDS = ("device", "recovery", "passphrase")
+KEY_BYTES = 32
+NONCE_BYTES = 12
+ARGON2_MEMORY_KIB = 64 * 1024
+ARGON2_ITERATIONS = 3
+ARGON2_LANES = 1
+MIN_PASSPHRASE = 10
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: Any, what: str) -> bytes:
+    try:
+        return base64.b64decode(str(text), validate=True)
+    except (ValueError, TypeError):
+        raise KeyFileError(f"keys.json is damaged: {what} is not valid base64.") from None
+
+
+def associated_data(profile_id: str, store: str, kind: str, kek_id: str) -> bytes:
+    return json.dumps(
+        {"format": FORMAT, "version": VERSION, "profile": profile_id, "store": store, "wrap": kind, "kek": kek_id},
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode()
+
+
+@dataclass
+class Wrap:
+    store: str
+    kind: str
+    kek_id: str
+    nonce: bytes
+    ciphertext: bytes
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "store": self.store,
+            "kind": self.kind,
+            "kek_id": self.kek_id,
+            "nonce": _b64(self.nonce),
+            "ciphertext": _b64(self.ciphertext),
+        }
+
+
+@dataclass
+class PassphraseParams:
+    salt: bytes
+    memory_kib: int = ARGON2_MEMORY_KIB
+    iterations: int = ARGON2_ITERATIONS
+    lanes: int = ARGON2_LANES
+
+    def derive(self, passphrase: str) -> bytes:
+        from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+        return Argon2id(
+            salt=self.salt,
+            length=KEY_BYTES,
+            iterations=self.iterations,
+            lanes=self.lanes,
+            memory_cost=self.memory_kib,
+        ).derive(passphrase.encode("utf-8"))
+
+
+@dataclass
+class KeyFile:
+    profile_id: str
+    created_at: str
+    wraps: list[Wrap] = field(default_factory=list)
+    passphrase: PassphraseParams | None = None
+
+    # -- serialisation -----------------------------------------------------
+    def to_bytes(self) -> bytes:
+        doc: dict[str, Any] = {
+            "format": FORMAT,
+            "version": VERSION,
+            "profile_id": self.profile_id,
+            "created_at": self.created_at,
+            "wraps": [w.to_json() for w in self.wraps],
+        }
+        if self.passphrase:
+            doc["passphrase_kdf"] = {
+                "algorithm": "argon2id",
+                "salt": _b64(self.passphrase.salt),
+                "memory_kib": self.passphrase.memory_kib,
+                "iterations": self.passphrase.iterations,
+                "lanes": self.passphrase.lanes,
+            }
+        return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "KeyFile":
+        try:
+            doc = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise KeyFileError(
+                "keys.json is damaged (truncated or edited). Restore it from a backup, "
+                "or run `hushpad keys recover` with your recovery code."
+            ) from None
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+            raise KeyFileError("keys.json is not a Hushpad key file.")
+        if doc.get("version") != VERSION:
+            raise KeyFileError(f"keys.json has version {doc.get('version')!r}; this Hushpad reads version {VERSION}.")
+        try:
+            wraps = [
+                Wrap(
+                    store=str(w["store"]),
+                    kind=str(w["kind"]),
+                    kek_id=str(w["kek_id"]),
+                    nonce=_unb64(w["nonce"], "a nonce"),
+                    ciphertext=_unb64(w["ciphertext"], "a wrapped key"),
+                )
+                for w in doc["wraps"]
+            ]
+            kdf = doc.get("passphrase_kdf")
+            params = None
+            if kdf is not None:
+                params = PassphraseParams(
+                    salt=_unb64(kdf["salt"], "the passphrase salt"),
+                    memory_kib=int(kdf["memory_kib"]),
+                    iterations=int(kdf["iterations"]),
+                    lanes=int(kdf["lanes"]),
+                )
+                if params.memory_kib < ARGON2_MEMORY_KIB or params.iterations < ARGON2_ITERATIONS:
+                    raise KeyFileError("keys.json asks for weaker passphrase settings than Hushpad allows.")
+            return cls(profile_id=str(doc["profile_id"]), created_at=str(doc["created_at"]), wraps=wraps, passphrase=params)
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, KeyFileError):
+                raise
+            raise KeyFileError("keys.json is damaged: a field is missing or has the wrong type.") from None
+
+    @classmethod
+    def load(cls, path: Path) -> "KeyFile":
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise KeyFileError(f"{path} is missing. Restore it from a backup (see README: Restoring).") from None
+        return cls.from_bytes(data)
+
+    def save(self, path: Path) -> None:
+        atomic_write(path, self.to_bytes())
+
+    # -- wraps -------------------------------------------------------------
+    def kinds(self) -> set[str]:
+        return {w.kind for w in self.wraps}
+
+    def add_wrap(self, store: str, kind: str, kek_id: str, kek: bytes, dek: bytes) -> None:
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        ct = AESGCM(kek).encrypt(nonce, dek, associated_data(self.profile_id, store, kind, kek_id))
+        self.wraps.append(Wrap(store, kind, kek_id, nonce, ct))
+
+    def remove_wraps(self, kind: str, keep_kek_id: str | None = None) -> None:
+        self.wraps = [w for w in self.wraps if w.kind != kind or w.kek_id == keep_kek_id]
+
+    def unwrap(self, kind: str, kek: bytes, kek_id: str | None = None) -> dict[str, bytes]:
+        deks: dict[str, bytes] = {}
+        for w in self.wraps:
+            if w.kind != kind or (kek_id is not None and w.kek_id != kek_id):
+                continue
+            try:
+                deks[w.store] = AESGCM(kek).decrypt(
+                    w.nonce, w.ciphertext, associated_data(self.profile_id, w.store, w.kind, w.kek_id)
+                )
+            except InvalidTag:
+                raise UnwrapError(_unwrap_message(kind)) from None
+            except ValueError:
+                raise KeyFileError("keys.json is damaged: a wrapped key has the wrong size.") from None
+        missing = [s for s in STORES if s not in deks]
+        if missing:
+            if kind == "device" and kek_id is not None and any(w.kind == "device" for w in self.wraps):
+                raise KeyringError(
+                    "The key in the keyring does not belong to this profile's key file. "
+                    "Run `hushpad keys recover` with your recovery code."
+                )
+            raise KeyFileError(f"keys.json has no {kind} wrap for the {', '.join(missing)} store.")
+        return deks
+
+
+def _unwrap_message(kind: str) -> str:
+    return {
+        "device": "The key in the keyring does not open this profile (wrong key, or keys.json was changed). "
+        "Run `hushpad keys recover` with your recovery code.",
+        "recovery": "That recovery code does not open this profile.",
+        "passphrase": "Wrong passphrase.",
+    }.get(kind, "A wrapped key did not authenticate.")
+
+
+def recovery_kek(secret: bytes, profile_id: str) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=profile_id.encode(), info=b"hushpad recovery wrap v1"
+    ).derive(secret)
+
+
+def _device_value(kek_id: str, kek: bytes) -> str:
+    return f"v1:{kek_id}:{_b64(kek)}"
+
+
+def parse_device_value(value: str) -> tuple[str, bytes]:
+    try:
+        version, kek_id, b64 = value.split(":", 2)
+        kek = base64.b64decode(b64, validate=True)
+    except ValueError:
+        raise KeyringError("The keyring entry for this profile is not a Hushpad key. Run `hushpad keys recover`.") from None
+    if version != "v1" or len(kek) != KEY_BYTES:
+        raise KeyringError("The keyring entry for this profile is not a Hushpad key. Run `hushpad keys recover`.")
+    return kek_id, kek
+
+
+@dataclass
+class NewProfileKeys:
+    keyfile: KeyFile
+    deks: dict[str, bytes]
+    recovery_code: str
+
+
+def create_keys(keystore: KeyStore | None, passphrase: str | None) -> NewProfileKeys:
+    """Make the data keys and every wrap. The device key is stored and read back first.
+
+    Nothing is written to disk here; the caller saves keys.json only after this returns.
+    """
+    if keystore is None and passphrase is None:
+        raise KeyringError(f"No secure keyring and no passphrase. {FIXES}")
+    if passphrase is not None:
+        check_passphrase(passphrase)
+    profile_id = str(uuid.uuid4())
+    keyfile = KeyFile(profile_id=profile_id, created_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    deks = {store: secrets.token_bytes(KEY_BYTES) for store in STORES}
+    if keystore is not None:
+        kek_id, kek = secrets.token_hex(8), secrets.token_bytes(KEY_BYTES)
+        store_and_verify(keystore, profile_id, _device_value(kek_id, kek))
+        for store, dek in deks.items():
+            keyfile.add_wrap(store, "device", kek_id, kek, dek)
+    if passphrase is not None:
+        set_passphrase(keyfile, deks, passphrase)
+    secret, code = recovery_code.new_code()
+    kek = recovery_kek(secret, profile_id)
+    for store, dek in deks.items():
+        keyfile.add_wrap(store, "recovery", "recovery", kek, dek)
+    return NewProfileKeys(keyfile, deks, code)
+
+
+def check_passphrase(passphrase: str) -> None:
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise UnwrapError(f"A passphrase needs at least {MIN_PASSPHRASE} characters; a short sentence is best.")
+
+
+def set_passphrase(keyfile: KeyFile, deks: dict[str, bytes], passphrase: str) -> None:
+    check_passphrase(passphrase)
+    params = PassphraseParams(salt=secrets.token_bytes(16))
+    kek = params.derive(passphrase)
+    keyfile.remove_wraps("passphrase")
+    keyfile.passphrase = params
+    for store, dek in deks.items():
+        keyfile.add_wrap(store, "passphrase", "passphrase", kek, dek)
+
+
+def unlock_device(keyfile: KeyFile, keystore: KeyStore) -> dict[str, bytes]:
+    value = keystore.get(keyfile.profile_id)
+    if value is None:
+        raise KeyringError(
+            "The keyring has no key for this profile (was it reset, or is this a new machine?). "
+            "Run `hushpad keys recover` with your recovery code."
+        )
+    kek_id, kek = parse_device_value(value)
+    return keyfile.unwrap("device", kek, kek_id)
+
+
+def unlock_passphrase(keyfile: KeyFile, passphrase: str) -> dict[str, bytes]:
+    if keyfile.passphrase is None:
+        raise KeyFileError("This profile has no passphrase set.")
+    return keyfile.unwrap("passphrase", keyfile.passphrase.derive(passphrase))
+
+
+def unlock_recovery(keyfile: KeyFile, code: str) -> dict[str, bytes]:
+    secret = recovery_code.decode(code)
+    return keyfile.unwrap("recovery", recovery_kek(secret, keyfile.profile_id))
+
+
+def rotate_device(keyfile: KeyFile, deks: dict[str, bytes], keystore: KeyStore, path: Path) -> None:
+    """Re-wrap under a new device key, crash-safe at every step.
+
+    1. keys.json gains the new wraps beside the old; 2. the keyring gets the new key
+    (read back); 3. the old wraps go. Whatever the keyring holds after a crash, a
+    matching wrap is on disk.
+    """
+    kek_id, kek = secrets.token_hex(8), secrets.token_bytes(KEY_BYTES)
+    for store, dek in deks.items():
+        keyfile.add_wrap(store, "device", kek_id, kek, dek)
+    keyfile.save(path)
+    store_and_verify(keystore, keyfile.profile_id, _device_value(kek_id, kek))
+    keyfile.remove_wraps("device", keep_kek_id=kek_id)
+    keyfile.save(path)
+
+
+def new_recovery_code(keyfile: KeyFile, deks: dict[str, bytes], path: Path) -> str:
+    secret, code = recovery_code.new_code()
+    kek = recovery_kek(secret, keyfile.profile_id)
+    keyfile.remove_wraps("recovery")
+    for store, dek in deks.items():
+        keyfile.add_wrap(store, "recovery", "recovery", kek, dek)
+    keyfile.save(path)
+    return code
+
+
+def enrol_device(keyfile: KeyFile, deks: dict[str, bytes], keystore: KeyStore, path: Path) -> None:
+    """After recovery: put a fresh device key in this machine's keyring."""
+    rotate_device(keyfile, deks, keystore, path)

@@ -1,0 +1,1 @@
+"""Stylesheets (*.tcss) loaded through CSS_PATH."""
