@@ -207,7 +207,8 @@ class RiskStatement:
                 parts.append(_sentence(f"Endorses {name}: {detail}" if detail else f"Endorses {name}"))
         unassessed = [name for name, status, _ in areas if status == "not assessed"]
         if unassessed:
-            parts.append(f"{_join_and(unassessed)} not assessed.")
+            names = _join_and(unassessed)
+            parts.append(f"{names[0].upper() + names[1:]} not assessed.")
         parts.append(f"Risk level: {self.level}." if self.level else "Risk level not stated.")
         if self.protective_factors.strip():
             parts.append(_sentence(f"Protective factors: {self.protective_factors.strip()}"))

@@ -46,10 +46,32 @@ def is_disk_full(exc: BaseException) -> bool:
     return "database or disk is full" in text or getattr(exc, "errno", None) == errno.ENOSPC
 
 
+_SQLITE_CORRUPT = 11
+_SQLITE_NOTADB = 26
+
+
+def is_damage(exc: BaseException) -> bool:
+    """SQLITE_CORRUPT / SQLITE_NOTADB: a page that does not decrypt or does not parse."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return True
+    text = str(exc).lower()
+    return "malformed" in text or "file is not a database" in text
+
+
 def translate_db_error(exc: BaseException, what: str) -> StorageError:
     if is_disk_full(exc):
         return DiskFullError(f"{what}: the disk is full. Nothing was lost; free some space and Hushpad will retry.")
+    if is_damage(exc):
+        return StoreOpenError(
+            f"{what}: the file is damaged (a page does not decrypt). Nothing was changed. "
+            "Run `hushpad doctor`, and restore from a backup (see README: Restoring)."
+        )
     return StorageError(f"{what}: {exc}")
+
+
+def _translatable(exc: BaseException) -> bool:
+    return isinstance(exc, sqlcipher3.DatabaseError) and (is_disk_full(exc) or is_damage(exc))
 
 
 class EncryptedStore:
@@ -68,8 +90,15 @@ class EncryptedStore:
         if create and not path.exists():
             # Create 0600 before SQLCipher touches it, so it is never world-readable.
             path.touch(mode=FILE_MODE)
+        elif not create and path.stat().st_size == 0:
+            # SQLCipher would take an empty file for a new database and migrate it:
+            # a truncated store would silently come back empty.
+            raise StoreOpenError(_describe_damage(path))
         conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
         try:
+            # SQLCipher logs decryption failures to stderr, which would scribble over the
+            # TUI and break the CLI's one-line errors; the exceptions carry what matters.
+            conn.execute("PRAGMA cipher_log_level = NONE")
             conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
             conn.execute(f"PRAGMA cipher_page_size = {PAGE_SIZE}")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -97,23 +126,46 @@ class EncryptedStore:
     # -- transactions ------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlcipher3.Connection]:
+        """One write transaction. Disk-full and damage errors come out as StorageErrors."""
+        what = f"writing to {self.path.name}"
         with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlcipher3.DatabaseError as exc:
+                if _translatable(exc):
+                    raise translate_db_error(exc, what) from exc
+                raise
             try:
                 yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
+            except BaseException as exc:
+                self._rollback()
+                if _translatable(exc):
+                    raise translate_db_error(exc, what) from exc
                 raise
             else:
                 try:
                     self.conn.execute("COMMIT")
-                except sqlcipher3.DatabaseError:
-                    self.conn.execute("ROLLBACK")
+                except sqlcipher3.DatabaseError as exc:
+                    self._rollback()
+                    if _translatable(exc):
+                        raise translate_db_error(exc, what) from exc
                     raise
+
+    def _rollback(self) -> None:
+        # SQLite may already have rolled back (SQLITE_FULL does); a second ROLLBACK
+        # would raise "no transaction is active" and hide the real error.
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlcipher3.Error):
+                self.conn.execute("ROLLBACK")
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         with self.lock:
-            return list(self.db.query(sql, params))
+            try:
+                return list(self.db.query(sql, params))
+            except sqlcipher3.DatabaseError as exc:
+                if _translatable(exc):
+                    raise translate_db_error(exc, f"reading {self.path.name}") from exc
+                raise
 
     def query_one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> dict[str, Any] | None:
         rows = self.query(sql, params)

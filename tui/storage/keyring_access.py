@@ -49,15 +49,27 @@ class KeyStore(Protocol):
     def delete(self, profile_id: str) -> None: ...
 
 
+CHAINER = "keyring.backends.chainer.ChainerBackend"
+
+
 def _qualname(backend: Any) -> str:
     cls = type(backend)
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+def _lineage(backend: Any) -> list[str]:
+    """The backend's class and every base, so a subclass of a refused backend is refused too."""
+    return [f"{c.__module__}.{c.__qualname__}" for c in type(backend).__mro__]
+
+
+def _is_chainer(backend: Any) -> bool:
+    return CHAINER in _lineage(backend)
+
+
 def vet_backend(backend: Any) -> BackendInfo:
     name = _qualname(backend)
     subs = getattr(backend, "backends", None)
-    if name == "keyring.backends.chainer.ChainerBackend" and subs is not None:
+    if _is_chainer(backend) and subs is not None:
         # A chain may store into any member, so each one must be acceptable.
         if not subs:
             return BackendInfo(name, False, "no keyring backend is available")
@@ -66,10 +78,11 @@ def vet_backend(backend: Any) -> BackendInfo:
             if not info.accepted:
                 return BackendInfo(f"{name} ({info.name})", False, info.reason)
         return BackendInfo(name, True, "all chained backends are secure stores")
-    if name in REFUSED_BACKENDS:
-        return BackendInfo(name, False, REFUSED_BACKENDS[name])
-    if name.startswith(REFUSED_PREFIXES):
-        return BackendInfo(name, False, "keyrings.alt backends keep keys in files")
+    for ancestor in _lineage(backend):
+        if ancestor in REFUSED_BACKENDS:
+            return BackendInfo(name, False, REFUSED_BACKENDS[ancestor])
+        if ancestor.startswith(REFUSED_PREFIXES):
+            return BackendInfo(name, False, "keyrings.alt backends keep keys in files")
     return BackendInfo(name, True, "a system keyring")
 
 
@@ -80,7 +93,7 @@ def secure_member(backend: Any) -> Any:
     Secret Service could silently hand the key to a plaintext file further down.
     """
     subs = getattr(backend, "backends", None)
-    if _qualname(backend) == "keyring.backends.chainer.ChainerBackend" and subs:
+    if _is_chainer(backend) and subs:
         for sub in subs:  # the chainer keeps them highest priority first
             if vet_backend(sub).accepted:
                 return sub

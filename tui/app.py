@@ -1,0 +1,224 @@
+"""The Hushpad App: owns the unlocked workspace and the screens around it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import events, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+
+from .config import Config
+from .theme import THEMES
+
+if TYPE_CHECKING:
+    from .services.workspace import Workspace
+    from .storage.keyring_access import KeyStore
+
+STYLES = Path(__file__).parent / "styles"
+IDLE_CHECK_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    """What to open once unlocked: the clients screen, or straight into a jotting session."""
+
+    jot_code: str | None = None
+
+
+class HushpadApp(App[int]):
+    TITLE = "Hushpad"
+    CSS_PATH: ClassVar[list[str | Path]] = [STYLES / "app.tcss"]
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("ctrl+l", "lock", "Lock", id="app.lock"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    class Unlocked(Message):
+        def __init__(self, workspace: "Workspace") -> None:
+            super().__init__()
+            self.workspace = workspace
+
+    class UnlockFailed(Message):
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+
+    def __init__(self, config: Config, *, keystore: "KeyStore | None" = None,
+                 start: StartRequest | None = None) -> None:
+        super().__init__()
+        self.config = config
+        self.start = start or StartRequest()
+        self._keystore = keystore
+        self.workspace: Workspace | None = None
+        self._last_input = time.monotonic()
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = config.theme
+        if config.keymap:
+            self.set_keymap(config.keymap)
+
+    # -- keystore ----------------------------------------------------------
+    @property
+    def keystore(self) -> "KeyStore":
+        """Built on first use (in a worker), so the keyring import stays off first paint."""
+        if self._keystore is None:
+            from .services.access import default_keystore
+
+            self._keystore = default_keystore(self.config)
+        return self._keystore
+
+    # -- start -------------------------------------------------------------
+    def on_mount(self) -> None:
+        from .screens.clients import ClientsScreen
+
+        self.push_screen(ClientsScreen())
+        self.set_interval(IDLE_CHECK_SECONDS, self._check_idle)
+        if self.config.demo:
+            self._open_demo()
+        elif not self.config.paths.is_initialised():
+            from .screens.setup import SetupScreen
+
+            self.push_screen(SetupScreen())
+        else:
+            self.unlock_with_keyring()
+
+    @work(thread=True, exclusive=True, group="unlock")
+    def unlock_with_keyring(self) -> None:
+        from .services import access
+        from .services.workspace import Workspace
+        from .storage.errors import HushpadError
+
+        try:
+            if access.passphrase_mode(self.config):
+                self.post_message(self.UnlockFailed(""))
+                return
+            profile = access.unlock(self.config, keystore=self.keystore)
+        except HushpadError as exc:
+            self.post_message(self.UnlockFailed(str(exc)))
+            return
+        self.post_message(self.Unlocked(Workspace(profile, self.config)))
+
+    @work(thread=True, exclusive=True, group="unlock")
+    def _open_demo(self) -> None:
+        from .services import access
+        from .services.demo import seed_demo
+        from .services.workspace import Workspace
+
+        profile, _code = access.initialise(self.config, self.keystore, None)
+        workspace = Workspace(profile, self.config)
+        seed_demo(workspace)
+        self.post_message(self.Unlocked(workspace))
+
+    def on_hushpad_app_unlocked(self, message: Unlocked) -> None:
+        self.workspace = message.workspace
+        self._last_input = time.monotonic()
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        from .screens.clients import ClientsScreen
+
+        if not isinstance(self.screen, ClientsScreen):
+            self.push_screen(ClientsScreen())
+        self.screen.post_message(ClientsScreen.Refresh())
+        if self.start.jot_code:
+            code, self.start = self.start.jot_code, StartRequest()
+            self.open_scratchpad_for_code(code)
+
+    def on_hushpad_app_unlock_failed(self, message: UnlockFailed) -> None:
+        from .screens.unlock import UnlockScreen
+
+        if isinstance(self.screen, UnlockScreen):
+            self.screen.show_problem(message.message)
+        else:
+            self.push_screen(UnlockScreen(problem=message.message))
+
+    def open_scratchpad_for_code(self, code: str) -> None:
+        """Hook for the scratchpad (the in-session screen); clients screen until it exists."""
+        opener = getattr(self.screen, "open_session_for_code", None)
+        if opener is not None:
+            opener(code)
+
+    # -- locking -----------------------------------------------------------
+    def action_lock(self) -> None:
+        """Drop the data keys and connections from memory; ask again to unlock."""
+        if self.workspace is None:
+            return
+        for screen in reversed(self.screen_stack):
+            flush = getattr(screen, "flush_before_lock", None)
+            if flush is not None:
+                flush()
+        workspace, self.workspace = self.workspace, None
+        workspace.close()
+        from .screens.clients import ClientsScreen
+        from .screens.unlock import UnlockScreen
+
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if isinstance(self.screen, ClientsScreen):
+            self.screen.post_message(ClientsScreen.Refresh())
+        self.push_screen(UnlockScreen(problem="", locked=True))
+
+    def on_event(self, event: events.Event) -> Any:
+        if isinstance(event, events.InputEvent) and not event.is_forwarded:
+            self._last_input = time.monotonic()
+        return super().on_event(event)
+
+    def idle_seconds(self) -> float:
+        return time.monotonic() - self._last_input
+
+    def _check_idle(self) -> None:
+        # In session the scratchpad draws its curtain instead; it never locks mid-session.
+        if self.workspace is None or getattr(self.screen, "in_session", False):
+            return
+        if self.idle_seconds() >= self.config.idle_lock_minutes * 60:
+            self.action_lock()
+
+    # -- help and palette --------------------------------------------------
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every key on the current screen is also a palette command."""
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or binding.action in seen or not active.enabled:
+                continue
+            seen.add(binding.action)
+            node = active.node
+            key = self.get_key_display(binding)
+            yield SystemCommand(
+                binding.description,
+                f"{binding.tooltip or binding.description} ({key})",
+                lambda action=binding.action, node=node: self.run_action(action, node),
+            )
+        yield from super().get_system_commands(screen)
+
+    # -- exit --------------------------------------------------------------
+    async def action_quit(self) -> None:
+        for screen in reversed(self.screen_stack):
+            flush = getattr(screen, "flush_before_lock", None)
+            if flush is not None:
+                flush()
+        self.exit(0)
+
+    def on_unmount(self) -> None:
+        if self.workspace is not None:
+            self.workspace.close()
+            self.workspace = None
+
+
+def make_app(config: Config, *, keystore: "KeyStore | None" = None, jot_code: str | None = None) -> HushpadApp:
+    """The one way to build the App: the command line and the tests both come through here."""
+    return HushpadApp(config, keystore=keystore, start=StartRequest(jot_code=jot_code))

@@ -1,0 +1,283 @@
+"""The canonical text of a note: what is signed and hashed.
+
+Deterministic: the same draft and signature give byte-identical text on any
+machine. User text is kept literal; only line endings, trailing spaces and
+Unicode composition (NFC) are normalised, so an invisible difference can't
+change the hash while a visible one always does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from .measures import change_since
+from .models import NoteDraft
+from .templates import Template
+
+__all__ = [
+    "addendum_hash",
+    "canonical_text",
+    "content_hash",
+    "escape_markdown",
+    "normalise_text",
+    "render_markdown",
+]
+
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+
+
+def normalise_text(text: str) -> str:
+    """NFC, \\n line endings, no trailing spaces, no trailing blank lines."""
+    text = _SURROGATE_RE.sub("\ufffd", text)  # lone surrogates can't be UTF-8 encoded
+    text = unicodedata.normalize("NFC", text)
+    # splitlines() also splits on \r, \x0b, \x0c, \x1c-\x1e, \x85, \u2028, \u2029.
+    lines = [line.rstrip() for line in text.splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 hex of the UTF-8 text, exactly as given."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def addendum_hash(prev_hash: str, body: str, signed_at: str, signer: str) -> str:
+    """Hash of an addendum, chained to the hash of what it amends.
+
+    Fields are length-prefixed so no choice of body can imitate another
+    split of the same characters.
+    """
+    parts = ["hushpad-addendum-v1", prev_hash, normalise_text(body), signed_at, signer]
+    payload = "".join(f"{len(p)}:{p}\n" for p in parts)
+    return content_hash(payload)
+
+
+# --- layout ------------------------------------------------------------------
+# The note is laid out once as a list of blocks; the plain-text and Markdown
+# renderers only differ in how a block is drawn, so they can't drift apart.
+
+Block = tuple  # ("title", s) | ("flag", s) | ("heading", level, s) | ("field", label, value) | ("text", s) | ("item", s) | ("blank",)
+
+
+def _plan_fields(draft: NoteDraft) -> list[Block]:
+    p = draft.plan
+    return [
+        ("field", label, value if value.strip() else "(none)")
+        for label, value in (
+            ("Next session", p.next_session),
+            ("Homework", p.homework),
+            ("Next focus", p.next_focus),
+            ("Coordination", p.coordination),
+        )
+    ]
+
+
+def _section_blocks(draft: NoteDraft, template: Template) -> list[Block]:
+    blocks: list[Block] = []
+
+    def section(title: str, text: str, level: int, key: str = "") -> None:
+        blocks.extend([("blank",), ("heading", level, title), ("text", text if text.strip() else "(none)")])
+        if key == "plan":
+            # The structured plan sits under the template's own Plan section.
+            blocks.append(("blank",))
+            blocks.extend(_plan_fields(draft))
+
+    known = {s.key for s in template.sections if s.part != "group"}
+    # Text under a key the template lacks (e.g. after a template switch) is
+    # still part of what is signed, so it is shown, never dropped.
+    extra = [(key, draft.sections[key]) for key in sorted(set(draft.sections) - known)]
+    if template.group:
+        blocks.extend([("blank",), ("heading", 1, "Group part")])
+        for spec in template.group_sections:
+            section(spec.title, draft.text_for(spec.key, spec.part), 2)
+        blocks.extend([("blank",), ("heading", 1, "Individualized part")])
+        for spec in template.member_sections:
+            section(spec.title, draft.text_for(spec.key, spec.part), 2, spec.key)
+        for key, text in extra:
+            section(key, text, 2)
+    else:
+        for spec in template.sections:
+            section(spec.title, draft.text_for(spec.key, spec.part), 1, spec.key)
+        for key, text in extra:
+            section(key, text, 1)
+    return blocks
+
+
+def _blocks(
+    draft: NoteDraft,
+    template: Template,
+    *,
+    client_label: str,
+    signer: str,
+    credentials: str,
+    signed_at: str,
+    late_entry: bool,
+) -> list[Block]:
+    f = draft.facts
+    b: list[Block] = [("title", f"Progress note ({template.name})")]
+    if late_entry:
+        b.append(("flag", "LATE ENTRY"))
+    b.append(("blank",))
+    b += [
+        ("field", "Client", client_label),
+        ("field", "Template", template.name),
+        ("field", "Date", f.date),
+        ("field", "Start", f.start_time),
+        ("field", "Duration", f"{f.duration_min} min"),
+        ("field", "Modality", f.modality),
+        ("field", "Setting", f.setting),
+        ("field", "Session number", str(f.session_number)),
+        ("field", "CPT", f.cpt_code or "(none)"),
+    ]
+    b += _section_blocks(draft, template)
+
+    b += [("blank",), ("heading", 1, "Mental status")]
+    mse = [(label, value) for label, value in draft.mental_status.items() if value.strip()]
+    b += [("field", label, value) for label, value in mse] or [("text", "(not documented)")]
+
+    b += [("blank",), ("heading", 1, "Interventions")]
+    b += [("item", i) for i in draft.interventions if i.strip()] or [("text", "(none)")]
+
+    b += [("blank",), ("heading", 1, "Measures")]
+    for score in draft.measures:
+        entry = f"{score.name}: {score.total} ({score.band}); "
+        entry += change_since(draft.previous_scores.get(score.instrument), score)
+        if score.items is not None:
+            entry += "; items " + " ".join(str(i) for i in score.items)
+        if score.item9_flag:
+            entry += f"; item 9 = {score.item9}, flagged"
+        b.append(("item", entry))
+    if not draft.measures:
+        b.append(("text", "(none administered)"))
+
+    b += [("blank",), ("heading", 1, "Risk"), ("text", draft.risk.summary())]
+
+    b += [("blank",), ("heading", 1, "Goals")]
+    for g in draft.goals:
+        entry = f"{g.label.strip() or 'Goal ' + g.goal_id}: {g.status or 'not rated'}"
+        if g.evidence.strip():
+            entry += f". Evidence: {g.evidence.strip()}"
+        b.append(("item", entry))
+    if not draft.goals:
+        b.append(("text", "(none)"))
+
+    if not any(spec.key == "plan" and spec.part != "group" for spec in template.sections):
+        b += [("blank",), ("heading", 1, "Plan")] + _plan_fields(draft)
+
+    who = signer + (f", {credentials}" if credentials.strip() else "")
+    b += [
+        ("blank",),
+        ("heading", 1, "Signature"),
+        ("field", "Signed electronically by", who),
+        ("field", "Signed at", signed_at),
+    ]
+    if late_entry:
+        b += [("blank",), ("text", "LATE ENTRY: signed more than 24 hours after the session.")]
+    return b
+
+
+def canonical_text(
+    draft: NoteDraft,
+    template: Template,
+    *,
+    client_label: str,
+    signer: str,
+    credentials: str,
+    signed_at: str,
+    late_entry: bool,
+) -> str:
+    """Plain text of the whole note, ending with a single newline."""
+    blocks = _blocks(
+        draft, template, client_label=client_label, signer=signer,
+        credentials=credentials, signed_at=signed_at, late_entry=late_entry,
+    )
+    out: list[str] = []
+    for block in blocks:
+        kind = block[0]
+        if kind == "title":
+            out.append(block[1].upper())
+        elif kind == "heading":
+            out.append(block[2].upper() if block[1] == 1 else block[2])
+        elif kind == "field":
+            out.append(f"{block[1]}: {block[2]}")
+        elif kind == "item":
+            out.append(f"- {block[1]}")
+        elif kind == "blank":
+            out.append("")
+        else:  # flag, text
+            out.append(block[1])
+    return normalise_text("\n".join(out)) + "\n"
+
+
+# --- Markdown export -----------------------------------------------------------
+
+# Escaped everywhere: inline syntax, HTML and entities. CommonMark lets any
+# ASCII punctuation be backslash-escaped, so over-escaping is harmless.
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&$!{}()])")
+# Block syntax that only matters at the start of a line.
+_LINE_START_SPECIAL = re.compile(r"^([-+=:])")
+_ORDERED_LIST = re.compile(r"^(\d+)([.)])")
+
+
+def _inline_escape(value: str) -> str:
+    return _INLINE_SPECIAL.sub(r"\\\1", value)
+
+
+def escape_markdown(value: str, indent: str = "") -> str:
+    """User text that renders literally: every symbol, line break and indent as typed.
+
+    ``indent`` prefixes continuation lines (to stay inside a list item).
+    """
+    lines = []
+    for raw in normalise_text(value).split("\n"):
+        stripped = raw.lstrip(" \t")
+        leading = raw[: len(raw) - len(stripped)].replace("\t", "    ")
+        escaped = _ORDERED_LIST.sub(r"\1\\\2", _inline_escape(stripped))
+        escaped = _LINE_START_SPECIAL.sub(r"\\\1", escaped)
+        # Leading spaces would start a code block or vanish; keep them visible.
+        lines.append("&#32;" * len(leading) + escaped)
+    out: list[str] = []
+    for i, current in enumerate(lines):
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        # A trailing backslash is a hard line break: keeps the typed lines.
+        line = current + "\\" if current and following else current
+        out.append((indent + line) if i and line else line)
+    return "\n".join(out)
+
+
+def render_markdown(
+    draft: NoteDraft,
+    template: Template,
+    *,
+    client_label: str,
+    signer: str,
+    credentials: str,
+    signed_at: str,
+    late_entry: bool,
+) -> str:
+    """The note as Markdown for export; user text is escaped to show literally."""
+    blocks = _blocks(
+        draft, template, client_label=client_label, signer=signer,
+        credentials=credentials, signed_at=signed_at, late_entry=late_entry,
+    )
+    out: list[str] = []
+    for block in blocks:
+        kind = block[0]
+        if kind == "title":
+            out.append("# " + _inline_escape(block[1]))
+        elif kind == "heading":
+            out.append("#" * (block[1] + 1) + " " + _inline_escape(block[2]))
+        elif kind == "flag":
+            out.append("**" + _inline_escape(block[1]) + "**")
+        elif kind == "field":
+            out.append("- " + escape_markdown(f"{block[1]}: {block[2]}", indent="  "))
+        elif kind == "item":
+            out.append("- " + escape_markdown(block[1], indent="  "))
+        elif kind == "blank":
+            out.append("")
+        else:  # text
+            out.append(escape_markdown(block[1]))
+    return normalise_text("\n".join(out)) + "\n"

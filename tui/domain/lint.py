@@ -1,0 +1,285 @@
+"""Note lint: what must be fixed before signing, and what needs a second look.
+
+An *error* blocks signing; a *warning* needs the clinician's acknowledgement.
+Rule ids are stable strings (stored with acknowledgements), never renamed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+from .models import NoteDraft
+from .shorthand import Category, parse_jotting
+from .templates import Template
+
+__all__ = [
+    "JUDGEMENTAL_TERMS",
+    "PRIVATE_MIN_CHARS",
+    "REPEAT_MIN_CHARS",
+    "REPEAT_RATIO",
+    "RULES",
+    "Finding",
+    "lint_note",
+    "note_texts",
+]
+
+Level = Literal["error", "warning"]
+
+# rule id -> level. The ids are part of the stored data; add, never rename.
+RULES: dict[str, Level] = {
+    "risk.missing": "error",
+    "risk.endorsed-no-detail": "error",
+    "risk.safety-plan": "error",
+    "risk.phq9-item9": "error",
+    "section.required-empty": "error",
+    "private.in-note": "error",
+    "group.other-member": "error",
+    "language.judgemental": "warning",
+    "section.repeats": "warning",
+    "interventions.missing": "warning",
+    "plan.missing": "warning",
+    "goals.no-status": "warning",
+}
+
+# A private jotting shorter than this is not searched for: short fragments
+# ("tired", "angry at dad") are ordinary clinical words that would appear in
+# honest notes and block signing for nothing, and so little text carries
+# little of the reflection. Longer bodies are distinctive enough to match.
+PRIVATE_MIN_CHARS = 12
+
+REPEAT_MIN_CHARS = 20
+REPEAT_RATIO = 0.9
+
+# term -> suggestion. Matched as whole words, case-insensitive.
+JUDGEMENTAL_TERMS: dict[str, str] = {
+    "manipulative": "describe the behaviour observed",
+    "attention-seeking": "describe what the client did and its effect",
+    "attention seeking": "describe what the client did and its effect",
+    "noncompliant": "say what was not done, e.g. 'did not complete homework'",
+    "non-compliant": "say what was not done, e.g. 'did not complete homework'",
+    "lazy": "describe the difficulty, e.g. 'low energy', 'difficulty initiating tasks'",
+    "crazy": "describe the symptoms observed",
+    "hysterical": "describe affect and behaviour, e.g. 'tearful, raised voice'",
+    "drug abuser": "use person-first language, e.g. 'person who uses drugs'",
+    "addict": "use person-first language, e.g. 'person with a substance use disorder'",
+    "junkie": "use person-first language",
+    "alcoholic": "use person-first language, e.g. 'person with alcohol use disorder'",
+    "whining": "quote or describe what the client said",
+    "whiny": "quote or describe what the client said",
+    "refused to": "say 'declined to' and give the client's reason if stated",
+    "claims": "say 'reports' or 'states'",
+    "claimed": "say 'reported' or 'stated'",
+    "in denial": "describe what the client said about the problem",
+    "unmotivated": "describe the ambivalence or barriers observed",
+    "resistant": "describe what happened, e.g. 'declined the exercise'",
+    "difficult patient": "describe the behaviour observed",
+    "difficult client": "describe the behaviour observed",
+    "demanding": "describe the requests made",
+    "needy": "describe the behaviour observed",
+    "dramatic": "describe affect and behaviour",
+    "psycho": "describe the symptoms observed",
+    "nuts": "describe the symptoms observed",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    rule: str
+    message: str
+    section: str | None = None
+
+    @property
+    def blocks_signing(self) -> bool:
+        return self.level == "error"
+
+
+def _finding(rule: str, message: str, section: str | None = None) -> Finding:
+    return Finding(RULES[rule], rule, message, section)
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _phrase_re(phrase: str) -> re.Pattern[str]:
+    words = [re.escape(w) for w in phrase.split()]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+_JUDGEMENTAL_RES = [(term, _phrase_re(term)) for term in JUDGEMENTAL_TERMS]
+# The client's own words, in quotation marks, are recorded verbatim and not judged.
+_QUOTED_RE = re.compile(r'"[^"\n]*"|\u201c[^\u201d\n]*\u201d')
+
+
+def note_texts(draft: NoteDraft, template: Template) -> list[tuple[str, str, str]]:
+    """Every piece of free text in the note as (section key, title, text)."""
+    out: list[tuple[str, str, str]] = []
+    known: set[str] = set()
+    for spec in template.sections:
+        out.append((spec.key, spec.title, draft.text_for(spec.key, spec.part)))
+        if spec.part != "group":
+            known.add(spec.key)
+    # Text under a key the template lacks (e.g. template switched) still goes on the record.
+    for key in sorted(set(draft.sections) - known):
+        out.append((key, key, draft.sections[key]))
+    mse = "\n".join(f"{label}: {text}" for label, text in draft.mental_status.items() if text.strip())
+    out.append(("mental_status", "Mental status", mse))
+    out.append(("interventions", "Interventions", "\n".join(draft.interventions)))
+    r = draft.risk
+    out.append(("risk", "Risk", "\n".join([r.si_detail, r.hi_detail, r.self_harm_detail, r.protective_factors])))
+    out.append(("goals", "Goals", "\n".join(f"{g.label}\n{g.evidence}" for g in draft.goals)))
+    p = draft.plan
+    out.append(("plan", "Plan", "\n".join([p.next_session, p.homework, p.next_focus, p.coordination])))
+    return out
+
+
+def _risk_findings(draft: NoteDraft) -> Iterable[Finding]:
+    risk = draft.risk
+    if not risk.is_stated:
+        yield _finding(
+            "risk.missing",
+            "No risk statement: record SI, HI and self-harm (even when denied) and a risk level.",
+            "risk",
+        )
+    for label, status, detail in (
+        ("SI", risk.si, risk.si_detail),
+        ("HI", risk.hi, risk.hi_detail),
+        ("Self-harm", risk.self_harm, risk.self_harm_detail),
+    ):
+        if status == "endorsed" and not detail.strip():
+            yield _finding(
+                "risk.endorsed-no-detail",
+                f"{label} is endorsed but not described: add ideation, plan, intent, means and timing.",
+                "risk",
+            )
+    if risk.level in ("moderate", "high") and not risk.safety_plan_reviewed:
+        yield _finding(
+            "risk.safety-plan",
+            f"Risk level is {risk.level} but no safety plan review is recorded.",
+            "risk",
+        )
+    for score in draft.measures:
+        if score.item9_flag and not risk.si_detail.strip():
+            yield _finding(
+                "risk.phq9-item9",
+                f"PHQ-9 item 9 scored {score.item9}: the risk statement must address it (add SI detail).",
+                "risk",
+            )
+            break
+
+
+def _required_findings(draft: NoteDraft, template: Template) -> Iterable[Finding]:
+    for spec in template.sections:
+        if spec.required and not draft.text_for(spec.key, spec.part).strip():
+            yield _finding("section.required-empty", f"{spec.title} is required and empty.", spec.key)
+
+
+def _private_bodies(private_jottings: Iterable[str]) -> list[str]:
+    bodies = []
+    for raw in private_jottings:
+        parsed = parse_jotting(raw)
+        # Accept either the typed line ("~ ...") or the bare body.
+        body = parsed.body if parsed.category is Category.PRIVATE else raw
+        normal = _normalise(body)
+        if len(normal) >= PRIVATE_MIN_CHARS:
+            bodies.append(normal)
+    return bodies
+
+
+def _private_findings(texts: list[tuple[str, str, str]], private_jottings: Iterable[str]) -> Iterable[Finding]:
+    bodies = _private_bodies(private_jottings)
+    if not bodies:
+        return
+    for key, title, text in texts:
+        normal = _normalise(text)
+        if any(body in normal for body in bodies):
+            # The message never repeats the private text: findings may be logged.
+            yield _finding(
+                "private.in-note",
+                f"{title} contains text from a private jotting (~). Psychotherapy notes stay out of the record.",
+                key,
+            )
+
+
+def _member_findings(texts: list[tuple[str, str, str]], other_members: Iterable[str]) -> Iterable[Finding]:
+    patterns = [(m.strip(), _phrase_re(m.strip())) for m in other_members if m and m.strip()]
+    for key, title, text in texts:
+        for member, pattern in patterns:
+            if pattern.search(text):
+                yield _finding(
+                    "group.other-member",
+                    f"{title} names another group member ({member}). Refer to others without identifying them.",
+                    key,
+                )
+
+
+def _judgemental_findings(texts: list[tuple[str, str, str]]) -> Iterable[Finding]:
+    for key, title, text in texts:
+        unquoted = _QUOTED_RE.sub(" ", text)
+        for term, pattern in _JUDGEMENTAL_RES:
+            if pattern.search(unquoted):
+                yield _finding(
+                    "language.judgemental",
+                    f"{title}: '{term}' reads as judgemental; {JUDGEMENTAL_TERMS[term]}.",
+                    key,
+                )
+
+
+def _repeat_findings(draft: NoteDraft, template: Template) -> Iterable[Finding]:
+    seen: list[tuple[str, str, str]] = []
+    for spec in template.sections:
+        normal = _normalise(draft.text_for(spec.key, spec.part))
+        if len(normal) < REPEAT_MIN_CHARS:
+            continue
+        for key, title, other in seen:
+            matcher = difflib.SequenceMatcher(None, other, normal, autojunk=False)
+            if normal == other or (
+                matcher.real_quick_ratio() >= REPEAT_RATIO
+                and matcher.quick_ratio() >= REPEAT_RATIO
+                and matcher.ratio() >= REPEAT_RATIO
+            ):
+                yield _finding("section.repeats", f"{spec.title} repeats {title}.", spec.key)
+                break
+        seen.append((spec.key, spec.title, normal))
+
+
+def _carry_findings(draft: NoteDraft, template: Template) -> Iterable[Finding]:
+    def filled_section_fed_by(*categories: Category) -> bool:
+        return any(
+            spec.feeds & set(categories) and draft.text_for(spec.key, spec.part).strip()
+            for spec in template.sections
+        )
+
+    if not any(i.strip() for i in draft.interventions) and not filled_section_fed_by(Category.INTERVENTION):
+        yield _finding("interventions.missing", "No interventions recorded.", "interventions")
+    if draft.plan.is_empty and not filled_section_fed_by(Category.HOMEWORK, Category.QUESTION):
+        yield _finding("plan.missing", "No plan recorded (next session, homework).", "plan")
+    for goal in draft.goals:
+        if not goal.status:
+            name = goal.label.strip() or f"goal {goal.goal_id}".strip()
+            yield _finding("goals.no-status", f"No progress recorded for {name}.", "goals")
+
+
+def lint_note(
+    draft: NoteDraft,
+    template: Template,
+    *,
+    private_jottings: list[str],
+    other_members: list[str],
+) -> list[Finding]:
+    """All findings, errors first, in a stable order."""
+    texts = note_texts(draft, template)
+    findings = [
+        *_risk_findings(draft),
+        *_required_findings(draft, template),
+        *_private_findings(texts, private_jottings),
+        *_member_findings(texts, other_members),
+        *_judgemental_findings(texts),
+        *_repeat_findings(draft, template),
+        *_carry_findings(draft, template),
+    ]
+    return sorted(findings, key=lambda f: f.level != "error")  # stable: rule order kept

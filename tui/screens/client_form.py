@@ -1,0 +1,111 @@
+"""Add or edit a client: code, display name, date of birth, treatment-plan goals."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Label, Static, TextArea
+
+if TYPE_CHECKING:
+    from ..app import HushpadApp
+    from ..services.workspace import ClientSummary
+
+
+class ClientForm(ModalScreen[bool]):
+    """Returns True through dismiss() when the client was saved."""
+
+    app: "HushpadApp"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="client_form.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="client_form.cancel"),
+    ]
+
+    class Saved(Message):
+        pass
+
+    class Refused(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class GoalsLoaded(Message):
+        def __init__(self, goals: list[str]) -> None:
+            super().__init__()
+            self.goals = goals
+
+    def __init__(self, client: "ClientSummary | None") -> None:
+        super().__init__()
+        self.client = client
+
+    def compose(self) -> ComposeResult:
+        client = self.client
+        with Vertical(id="client-form", classes="dialog"):
+            yield Static("Edit client" if client else "Add client", classes="dialog-title")
+            yield Label("Code (shown on screen instead of the name)")
+            yield Input(client.code if client else "", id="code", max_length=32, placeholder="e.g. RB-07", compact=True)
+            yield Label("Display name (optional)")
+            yield Input(client.display_name if client else "", id="name", max_length=120, compact=True)
+            yield Label("Date of birth (optional, YYYY-MM-DD)")
+            yield Input(client.date_of_birth or "" if client else "", id="dob", max_length=10, placeholder="YYYY-MM-DD", compact=True)
+            yield Label("Treatment-plan goals, one per line")
+            yield TextArea("", id="goals", soft_wrap=True, show_line_numbers=False)
+            yield Static("", id="form-problem", classes="problem", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#code", Input).focus()
+        if self.client is not None:
+            self._load_goals(self.client.id)
+
+    @work(thread=True, exclusive=True, group="client-form")
+    def _load_goals(self, client_id: int) -> None:
+        workspace = self.app.workspace
+        if workspace is not None:
+            self.post_message(self.GoalsLoaded([g["description"] for g in workspace.goals(client_id)]))
+
+    def on_client_form_goals_loaded(self, message: GoalsLoaded) -> None:
+        self.query_one("#goals", TextArea).load_text("\n".join(message.goals))
+
+    def action_save(self) -> None:
+        values = {
+            "code": self.query_one("#code", Input).value,
+            "name": self.query_one("#name", Input).value,
+            "dob": self.query_one("#dob", Input).value,
+            "goals": self.query_one("#goals", TextArea).text.splitlines(),
+        }
+        self._save(values)
+
+    @work(thread=True, exclusive=True, group="client-form")
+    def _save(self, values: dict) -> None:
+        from ..storage.errors import HushpadError
+
+        workspace = self.app.workspace
+        if workspace is None:
+            self.post_message(self.Refused("Hushpad is locked; nothing was saved."))
+            return
+        try:
+            if self.client is None:
+                workspace.add_client(values["code"], values["name"], values["dob"], values["goals"])
+            else:
+                workspace.update_client(self.client.id, values["code"], values["name"], values["dob"], values["goals"])
+        except HushpadError as exc:
+            self.post_message(self.Refused(str(exc)))
+            return
+        self.post_message(self.Saved())
+
+    def on_client_form_saved(self, _: Saved) -> None:
+        self.dismiss(True)
+
+    def on_client_form_refused(self, message: Refused) -> None:
+        self.query_one("#form-problem", Static).update(Text(message.text))
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

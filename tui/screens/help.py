@@ -1,0 +1,65 @@
+"""Help: every key that works on the screen underneath, and what it does."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Static
+
+if TYPE_CHECKING:
+    from ..app import HushpadApp
+
+GENERAL = [
+    ("ctrl+p", "Command palette: every action below, by name"),
+    ("tab / shift+tab", "Move between fields"),
+]
+
+
+def bindings_for_screen(screen: Screen) -> list[tuple[str, str, str]]:
+    """(key, what it does, remap id) for every binding live on that screen, app keys included."""
+    rows: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if not binding.description or binding.action in seen:
+            continue
+        seen.add(binding.action)
+        rows.append((screen.app.get_key_display(binding), binding.description, binding.id or ""))
+    # Hushpad's own actions first; the widgets' cursor keys after them.
+    return sorted(rows, key=lambda row: not row[2])
+
+
+class HelpScreen(ModalScreen[None]):
+    app: "HushpadApp"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,f1,q", "close", "Close help", id="help.close"),
+    ]
+
+    def __init__(self, under: Screen) -> None:
+        super().__init__()
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="help-box"):
+            yield Static("Keys", classes="dialog-title")
+            table: DataTable[Text] = DataTable(id="help-table", cursor_type="row", show_cursor=False)
+            table.add_columns("Key", "Action", "Remap id")
+            yield table
+            yield Static("Remap a key in config.toml under [keys], e.g.  \"scratchpad.curtain\" = \"f2\"",
+                         markup=False, classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label, binding_id in [*bindings_for_screen(self.under), *[(k, d, "") for k, d in GENERAL]]:
+            table.add_row(Text(key), Text(label), Text(binding_id))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
