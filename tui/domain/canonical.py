@@ -55,14 +55,20 @@ def addendum_hash(prev_hash: str, body: str, signed_at: str, signer: str) -> str
     return content_hash(payload)
 
 
+def _tidy(value: str) -> str:
+    # Blank lines around a value are layout noise, not content: without this,
+    # an Enter pressed at the end of a section would change the signed hash.
+    return normalise_text(value).lstrip("\n")
+
+
 # --- layout ------------------------------------------------------------------
 # The note is laid out once as a list of blocks; the plain-text and Markdown
 # renderers only differ in how a block is drawn, so they can't drift apart.
 
-Block = tuple  # ("title", s) | ("flag", s) | ("heading", level, s) | ("field", label, value) | ("text", s) | ("item", s) | ("blank",)
+_Block = tuple  # ("title", s) | ("flag", s) | ("heading", level, s) | ("field", label, value) | ("text", s) | ("item", s) | ("blank",)
 
 
-def _plan_fields(draft: NoteDraft) -> list[Block]:
+def _plan_fields(draft: NoteDraft) -> list[_Block]:
     p = draft.plan
     return [
         ("field", label, value if value.strip() else "(none)")
@@ -75,8 +81,8 @@ def _plan_fields(draft: NoteDraft) -> list[Block]:
     ]
 
 
-def _section_blocks(draft: NoteDraft, template: Template) -> list[Block]:
-    blocks: list[Block] = []
+def _section_blocks(draft: NoteDraft, template: Template) -> list[_Block]:
+    blocks: list[_Block] = []
 
     def section(title: str, text: str, level: int, key: str = "") -> None:
         blocks.extend([("blank",), ("heading", level, title), ("text", text if text.strip() else "(none)")])
@@ -115,9 +121,9 @@ def _blocks(
     credentials: str,
     signed_at: str,
     late_entry: bool,
-) -> list[Block]:
+) -> list[_Block]:
     f = draft.facts
-    b: list[Block] = [("title", f"Progress note ({template.name})")]
+    b: list[_Block] = [("title", f"Progress note ({template.name})")]
     if late_entry:
         b.append(("flag", "LATE ENTRY"))
     b.append(("blank",))
@@ -202,13 +208,13 @@ def canonical_text(
         elif kind == "heading":
             out.append(block[2].upper() if block[1] == 1 else block[2])
         elif kind == "field":
-            out.append(f"{block[1]}: {block[2]}")
+            out.append(f"{block[1]}: {_tidy(block[2])}")
         elif kind == "item":
-            out.append(f"- {block[1]}")
+            out.append(f"- {_tidy(block[1])}")
         elif kind == "blank":
             out.append("")
         else:  # flag, text
-            out.append(block[1])
+            out.append(_tidy(block[1]))
     return normalise_text("\n".join(out)) + "\n"
 
 
@@ -273,11 +279,11 @@ def render_markdown(
         elif kind == "flag":
             out.append("**" + _inline_escape(block[1]) + "**")
         elif kind == "field":
-            out.append("- " + escape_markdown(f"{block[1]}: {block[2]}", indent="  "))
+            out.append("- " + escape_markdown(f"{block[1]}: {_tidy(block[2])}", indent="  "))
         elif kind == "item":
-            out.append("- " + escape_markdown(block[1], indent="  "))
+            out.append("- " + escape_markdown(_tidy(block[1]), indent="  "))
         elif kind == "blank":
             out.append("")
         else:  # text
-            out.append(escape_markdown(block[1]))
+            out.append(escape_markdown(_tidy(block[1])))
     return normalise_text("\n".join(out)) + "\n"
