@@ -59,6 +59,7 @@ class HushpadApp(App[int]):
         self.start = start or StartRequest()
         self._keystore = keystore
         self.workspace: Workspace | None = None
+        self.startup_error = ""
         self._last_input = time.monotonic()
         for theme in THEMES:
             self.register_theme(theme)
@@ -145,6 +146,11 @@ class HushpadApp(App[int]):
         opener = getattr(self.screen, "open_session_for_code", None)
         if opener is not None:
             opener(code)
+
+    def startup_failed(self, message: str) -> None:
+        """`hushpad jot CODE` with a code that cannot be opened: leave with one clear line."""
+        self.startup_error = message
+        self.exit(1)
 
     # -- locking -----------------------------------------------------------
     def action_lock(self) -> None:

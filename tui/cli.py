@@ -106,8 +106,12 @@ def _open(config: Config) -> "OpenProfile":
     from .services import access
 
     if access.passphrase_mode(config):
-        return access.unlock(config, passphrase=_read_secret("Passphrase: "))
-    return access.unlock(config, keystore=_keystore(config))
+        profile = access.unlock(config, passphrase=_read_secret("Passphrase: "))
+    else:
+        profile = access.unlock(config, keystore=_keystore(config))
+    for warning in profile.permission_warnings:
+        print(f"hushpad: warning: {warning}", file=sys.stderr)
+    return profile
 
 
 @contextlib.contextmanager
@@ -221,8 +225,7 @@ def cmd_keys(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_jot(config: Config, args: argparse.Namespace) -> int:
-    with _workspace(config) as ws:  # fail fast, in the shell, for an unknown code
-        ws.client_by_code(args.code)
+    # An unknown code is reported by the app as it unlocks (one unlock, not two).
     return run_app(config, jot_code=args.code)
 
 
@@ -231,6 +234,8 @@ def run_app(config: Config, jot_code: str | None = None) -> int:
 
     app = make_app(config, jot_code=jot_code)
     app.run()
+    if app.startup_error:
+        raise CliError(app.startup_error)
     return app.return_code or 0
 
 

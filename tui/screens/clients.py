@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 
 if TYPE_CHECKING:
     from ..app import HushpadApp
-    from ..services.workspace import ClientSummary, SessionInfo
+    from ..services.workspace import ClientSummary, ScratchpadStart
 
 
 def _day(iso: str | None) -> str:
@@ -47,9 +47,9 @@ class ClientsScreen(Screen[None]):
             self.text = text
 
     class SessionReady(Message):
-        def __init__(self, session: "SessionInfo") -> None:
+        def __init__(self, start: "ScratchpadStart") -> None:
             super().__init__()
-            self.session = session
+            self.start = start
 
     def __init__(self) -> None:
         super().__init__()
@@ -169,9 +169,9 @@ class ClientsScreen(Screen[None]):
             return
         try:
             client = workspace.client_by_code(code)
-            self.post_message(self.SessionReady(workspace.start_session(client["id"])))
+            self.post_message(self.SessionReady(workspace.open_scratchpad(workspace.start_session(client["id"]))))
         except HushpadError as exc:
-            self.post_message(self.Problem(str(exc)))
+            self.app.call_from_thread(self.app.startup_failed, str(exc))
 
     @work(thread=True, exclusive=True, group="session-start")
     def _start_session(self, client_id: int) -> None:
@@ -181,7 +181,7 @@ class ClientsScreen(Screen[None]):
         if workspace is None:
             return
         try:
-            self.post_message(self.SessionReady(workspace.start_session(client_id)))
+            self.post_message(self.SessionReady(workspace.open_scratchpad(workspace.start_session(client_id))))
         except HushpadError as exc:
             self.post_message(self.Problem(str(exc)))
 
@@ -199,7 +199,7 @@ class ClientsScreen(Screen[None]):
         if workspace is None:
             return
         try:
-            self.post_message(self.SessionReady(workspace.start_group_session(client_ids)))
+            self.post_message(self.SessionReady(workspace.open_scratchpad(workspace.start_group_session(client_ids))))
         except HushpadError as exc:
             self.post_message(self.Problem(str(exc)))
 
@@ -207,7 +207,9 @@ class ClientsScreen(Screen[None]):
         from .scratchpad import ScratchpadScreen
 
         self._marked.clear()
-        self.app.push_screen(ScratchpadScreen(message.session), lambda _: self.post_message(self.Refresh()))
+        start = message.start
+        self.app.push_screen(ScratchpadScreen(start.session, start.lines, start.questions),
+                             lambda _: self.post_message(self.Refresh()))
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from ..storage.errors import HushpadError
 
 if TYPE_CHECKING:
     from ..config import Config
+    from ..domain.shorthand import ShorthandRules
     from ..storage.profile import OpenProfile
     from ..storage.vault import JottingLine
 
@@ -91,10 +93,25 @@ def _now() -> datetime:
     return datetime.now().astimezone().replace(microsecond=0)
 
 
+@dataclass(frozen=True)
+class ScratchpadStart:
+    """Everything the scratchpad needs, loaded off the UI thread before it opens."""
+
+    session: SessionInfo
+    lines: list["JottingLine"] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+
+
 class Workspace:
     def __init__(self, profile: "OpenProfile", config: "Config") -> None:
         self.profile = profile
         self.config = config
+
+    @cached_property
+    def rules(self) -> "ShorthandRules":
+        from ..domain.shorthand import ShorthandRules
+
+        return ShorthandRules.from_config(self.config.markers or None, self.config.abbreviations or None)
 
     @property
     def record(self):  # noqa: ANN201 - RecordStore, imported lazily
@@ -248,5 +265,10 @@ class Workspace:
         )
         if previous is None:
             return []
+        from ..domain.shorthand import Category, parse_jotting
+
         lines = self.vault.load_jottings(doc_key_for(previous))
-        return [line.text.strip() for line in lines if line.text.lstrip().startswith("?")]
+        return [line.text.strip() for line in lines if parse_jotting(line.text, self.rules).category is Category.QUESTION]
+
+    def open_scratchpad(self, session: SessionInfo) -> "ScratchpadStart":
+        return ScratchpadStart(session, self.load_jottings(session), self.carried_questions(session))

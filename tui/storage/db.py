@@ -119,6 +119,9 @@ class EncryptedStore:
             if is_disk_full(exc):
                 raise translate_db_error(exc, f"opening {path.name}") from None
             raise StoreOpenError(_describe_damage(path)) from None
+        except BaseException:
+            conn.close()  # e.g. a newer schema: never leave the file open (or its -wal behind)
+            raise
         for sidecar in (Path(f"{path}-wal"), Path(f"{path}-shm")):
             if sidecar.exists():
                 sidecar.chmod(FILE_MODE)

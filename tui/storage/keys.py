@@ -16,7 +16,7 @@ import base64
 import json
 import secrets
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -282,6 +282,7 @@ def check_passphrase(passphrase: str) -> None:
 
 
 def set_passphrase(keyfile: KeyFile, deks: dict[str, bytes], passphrase: str) -> None:
+    """Replace the passphrase wraps in memory; the caller saves (see save_passphrase)."""
     check_passphrase(passphrase)
     params = PassphraseParams(salt=secrets.token_bytes(16))
     kek = params.derive(passphrase)
@@ -289,6 +290,14 @@ def set_passphrase(keyfile: KeyFile, deks: dict[str, bytes], passphrase: str) ->
     keyfile.passphrase = params
     for store, dek in deks.items():
         keyfile.add_wrap(store, "passphrase", "passphrase", kek, dek)
+
+
+def save_passphrase(keyfile: KeyFile, deks: dict[str, bytes], passphrase: str, path: Path) -> None:
+    """Set the passphrase and write keys.json, all or nothing in memory as on disk."""
+    candidate = replace(keyfile, wraps=list(keyfile.wraps))
+    set_passphrase(candidate, deks, passphrase)
+    candidate.save(path)
+    keyfile.wraps, keyfile.passphrase = candidate.wraps, candidate.passphrase
 
 
 def unlock_device(keyfile: KeyFile, keystore: KeyStore) -> dict[str, bytes]:
@@ -321,21 +330,30 @@ def rotate_device(keyfile: KeyFile, deks: dict[str, bytes], keystore: KeyStore, 
     matching wrap is on disk.
     """
     kek_id, kek = secrets.token_hex(8), secrets.token_bytes(KEY_BYTES)
+    # The in-memory key file follows the disk: it changes only after each save succeeds.
+    candidate = replace(keyfile, wraps=list(keyfile.wraps))
     for store, dek in deks.items():
-        keyfile.add_wrap(store, "device", kek_id, kek, dek)
-    keyfile.save(path)
+        candidate.add_wrap(store, "device", kek_id, kek, dek)
+    candidate.save(path)
+    keyfile.wraps = list(candidate.wraps)
     store_and_verify(keystore, keyfile.profile_id, _device_value(kek_id, kek))
-    keyfile.remove_wraps("device", keep_kek_id=kek_id)
-    keyfile.save(path)
+    candidate.remove_wraps("device", keep_kek_id=kek_id)
+    candidate.save(path)
+    keyfile.wraps = candidate.wraps
 
 
 def new_recovery_code(keyfile: KeyFile, deks: dict[str, bytes], path: Path) -> str:
+    """Replace the recovery wraps. All or nothing: if keys.json cannot be written, the
+    in-memory key file keeps the old code's wraps, so no later save can put a wrap for a
+    code nobody was shown on disk."""
     secret, code = recovery_code.new_code()
     kek = recovery_kek(secret, keyfile.profile_id)
-    keyfile.remove_wraps("recovery")
+    candidate = replace(keyfile, wraps=list(keyfile.wraps))
+    candidate.remove_wraps("recovery")
     for store, dek in deks.items():
-        keyfile.add_wrap(store, "recovery", "recovery", kek, dek)
-    keyfile.save(path)
+        candidate.add_wrap(store, "recovery", "recovery", kek, dek)
+    candidate.save(path)
+    keyfile.wraps = candidate.wraps
     return code
 
 

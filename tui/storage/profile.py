@@ -30,6 +30,8 @@ class OpenProfile:
     vault: VaultStore
     _deks: dict[str, bytes] = field(repr=False)
     _lock: ProfileLock | None = field(default=None, repr=False)
+    # Loose modes found (and tightened) on the way in: for the caller to show the user.
+    permission_warnings: list[str] = field(default_factory=list)
 
     @property
     def profile_id(self) -> str:
@@ -58,8 +60,7 @@ class OpenProfile:
         return code
 
     def set_passphrase(self, passphrase: str, actor: str) -> None:
-        keymod.set_passphrase(self.keyfile, self._deks, passphrase)
-        self.keyfile.save(self.paths.keys)
+        keymod.save_passphrase(self.keyfile, self._deks, passphrase, self.paths.keys)
         self.record.audit(actor, "passphrase set")
 
     def backup(self, target_dir: Path, actor: str) -> list[Path]:
@@ -141,7 +142,7 @@ def load_keyfile(paths: ProfilePaths) -> keymod.KeyFile:
 def unlock(paths: ProfilePaths, *, keystore: KeyStore | None = None, passphrase: str | None = None,
            recovery_code: str | None = None, actor: str = "hushpad") -> OpenProfile:
     """Unlock with exactly one of: the device key, a passphrase, or the recovery code."""
-    ensure_profile_dir(paths.root)
+    report = ensure_profile_dir(paths.root)
     keyfile = load_keyfile(paths)
     if recovery_code is not None:
         deks = keymod.unlock_recovery(keyfile, recovery_code)
@@ -151,7 +152,9 @@ def unlock(paths: ProfilePaths, *, keystore: KeyStore | None = None, passphrase:
         deks = keymod.unlock_device(keyfile, keystore)
     else:
         raise StoreOpenError("Nothing to unlock with.")
-    return open_with_deks(paths, keyfile, deks, actor=actor)
+    profile = open_with_deks(paths, keyfile, deks, actor=actor)
+    profile.permission_warnings = report.warnings
+    return profile
 
 
 def recover(paths: ProfilePaths, code: str, keystore: KeyStore | None, passphrase: str | None,
@@ -162,8 +165,7 @@ def recover(paths: ProfilePaths, code: str, keystore: KeyStore | None, passphras
         if keystore is not None:
             keymod.enrol_device(profile.keyfile, profile._deks, keystore, paths.keys)
         if passphrase is not None:
-            keymod.set_passphrase(profile.keyfile, profile._deks, passphrase)
-            profile.keyfile.save(paths.keys)
+            keymod.save_passphrase(profile.keyfile, profile._deks, passphrase, paths.keys)
         profile.record.audit(actor, "access recovered with recovery code")
     except Exception:
         profile.close()

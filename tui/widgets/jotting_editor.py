@@ -278,9 +278,8 @@ class JottingEditor(TextArea):
             minute = self._minutes[info[0]]
             label = f"{minute}'" if minute is not None else ""
         theme = self._theme
-        style = theme.gutter_style if theme and theme.gutter_style else Style(dim=True)
-        if theme and theme.base_style:
-            style = theme.base_style + style
+        base = theme.base_style if theme and theme.base_style else self.rich_style
+        style = base + (theme.gutter_style if theme and theme.gutter_style else Style(dim=True))
         gutter = Strip(list(Text(f"{label:>{GUTTER_WIDTH - 1}} ", style=style).render(self.app.console)), GUTTER_WIDTH)
         return Strip.join([gutter, strip])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import keyring.backend
@@ -143,11 +144,16 @@ class SecureMember(keyring.backend.KeyringBackend):
         self.items.pop((service, username), None)
 
 
+def _reset_discovery() -> None:
+    # keyring caches its discovery (get_all_keyring is @once); reset fails if never run.
+    with contextlib.suppress(KeyError, AttributeError):
+        keyring.backend.get_all_keyring.reset()
+
+
 @pytest.fixture
 def chain_with_secure_member(keyring_files):
     global _SECURE_MEMBER_ON
-    # keyring caches its discovery (get_all_keyring is @once): reset around the switch.
-    keyring.backend.get_all_keyring.reset()
+    _reset_discovery()
     _SECURE_MEMBER_ON = True
     try:
         chain = ChainerBackend()
@@ -155,7 +161,7 @@ def chain_with_secure_member(keyring_files):
         yield chain, members
     finally:
         _SECURE_MEMBER_ON = False
-        keyring.backend.get_all_keyring.reset()
+        _reset_discovery()
 
 
 def test_a_chain_holding_a_plaintext_member_is_refused_when_used_directly(chain_with_secure_member):

@@ -1,0 +1,284 @@
+"""The in-session scratchpad: the screen open while a client talks.
+
+Calm by rule: no pop-ups, toasts, animation, bell or colour flashes. One dim status
+line; everything else is the jotting editor. Every change is saved, encrypted, within
+half a second, off the UI thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+
+from ..domain.shorthand import DEFAULT_RULES
+from ..widgets.jotting_editor import JottingEditor, minute_clock
+
+if TYPE_CHECKING:
+    from ..app import HushpadApp
+    from ..services.workspace import SessionInfo
+    from ..storage.vault import JottingLine
+
+SAVE_DELAY = 0.3  # first change to save start; a save takes a few ms, so well inside 500 ms
+RETRY_DELAY = 2.0
+END_CONFIRM_SECONDS = 4.0
+CLOCK_SECONDS = 10.0
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
+
+
+class ScratchpadScreen(Screen[bool]):
+    """Dismisses with True when the session was ended, False when left open."""
+
+    app: "HushpadApp"
+    in_session = True  # the app's idle lock stands down; the curtain covers instead
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+b", "curtain", "Curtain", id="scratchpad.curtain", priority=True),
+        Binding("ctrl+o", "end_session", "End session", id="scratchpad.end", priority=True),
+        Binding("ctrl+t", "toggle_questions", "Last time's ?", id="scratchpad.questions"),
+        Binding("ctrl+s", "save_now", "Save now", id="scratchpad.save", show=False),
+        Binding("f10", "leave", "Leave open", id="scratchpad.leave", show=False, priority=True),
+    ]
+
+    class Saved(Message):
+        def __init__(self, generation: int) -> None:
+            super().__init__()
+            self.generation = generation
+
+    class SaveFailed(Message):
+        def __init__(self, generation: int, text: str) -> None:
+            super().__init__()
+            self.generation = generation
+            self.text = text
+
+    class Ended(Message):
+        def __init__(self, minutes: int) -> None:
+            super().__init__()
+            self.minutes = minutes
+
+    def __init__(self, session: "SessionInfo", lines: list["JottingLine"], questions: list[str]) -> None:
+        super().__init__()
+        self.session = session
+        self._initial = [(line.minute, line.text) for line in lines]
+        self._questions = questions
+        self._questions_open = bool(questions)
+        started = session.started_at.timestamp()
+        elapsed = max(0.0, time.time() - started)
+        self._started_monotonic = time.monotonic() - elapsed
+        self._generation = 0
+        self._saved_generation = 0
+        self._save_lock = threading.Lock()
+        self._save_timer: Timer | None = None
+        self._problem = ""
+        self._end_armed_until = 0.0
+        self._curtain = False
+
+    # -- layout ----------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        config = self.app.config
+        yield Static("", id="questions", markup=False)
+        yield JottingEditor(
+            self._initial,
+            minute_now=minute_clock(self._started_monotonic),
+            rules=self.app.workspace.rules if self.app.workspace else DEFAULT_RULES,
+            paste_limit=config.paste_limit_kb * 1024,
+            id="jottings",
+        )
+        yield Static("", id="curtain")
+        with Horizontal(id="status-bar"):
+            yield Static("", id="status", markup=False)
+            yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#curtain").display = False
+        self._render_questions()
+        editor = self.query_one(JottingEditor)
+        editor.focus()
+        editor.move_cursor(editor.document.end)
+        self._update_status()
+        self.set_interval(CLOCK_SECONDS, self._tick)
+
+    # -- status line ------------------------------------------------------------
+    def _elapsed_minutes(self) -> int:
+        return int((time.monotonic() - self._started_monotonic) // 60)
+
+    def _saved_mark(self) -> str:
+        if self._problem:
+            return f"not saved: {self._problem}"
+        return "saved" if self._saved_generation >= self._generation else "unsaved"
+
+    def _update_status(self, note: str = "") -> None:
+        code = self.session.client_code
+        parts = [code, f"{self._elapsed_minutes()} min", self._saved_mark()]
+        if note:
+            parts.append(note)
+        self.query_one("#status", Static).update(Text("  ·  ".join(parts)))
+
+    def _tick(self) -> None:
+        self._update_status()
+        config = self.app.config
+        if not self._curtain and self.app.idle_seconds() >= config.curtain_minutes * 60:
+            self._set_curtain(True)
+
+    def _render_questions(self) -> None:
+        panel = self.query_one("#questions", Static)
+        if not self._questions:
+            panel.display = False
+            return
+        if self._questions_open:
+            panel.update(Text("Last time:\n" + "\n".join(f"  {q}" for q in self._questions)))
+        else:
+            panel.update(Text(f"{len(self._questions)} question(s) from last time (ctrl+t)"))
+
+    def action_toggle_questions(self) -> None:
+        self._questions_open = not self._questions_open
+        self._render_questions()
+
+    # -- autosave ----------------------------------------------------------------
+    def on_text_area_changed(self, event: JottingEditor.Changed) -> None:
+        self._generation += 1
+        self._end_armed_until = 0.0
+        if self._save_timer is None:
+            self._save_timer = self.set_timer(SAVE_DELAY, self._save_due)
+            self._update_status()  # "unsaved" shows once per burst, not per keystroke
+
+    def _save_due(self) -> None:
+        self._save_timer = None
+        if self._generation > self._saved_generation:
+            self._save(self._generation, self.query_one(JottingEditor).jotting_lines())
+
+    @work(thread=True, group="autosave")
+    def _save(self, generation: int, lines: list[tuple[int, str]]) -> None:
+        try:
+            self._write(generation, lines)
+        except Exception as exc:  # noqa: BLE001 - any failure keeps the text and retries
+            self.post_message(self.SaveFailed(generation, _describe(exc)))
+            return
+        self.post_message(self.Saved(generation))
+
+    def _write(self, generation: int, lines: list[tuple[int, str]]) -> None:
+        from ..storage.errors import LockedError
+        from ..storage.vault import JottingLine
+
+        workspace = self.app.workspace
+        if workspace is None:
+            raise LockedError("locked")
+        with self._save_lock:  # saves land in order; an older snapshot never overwrites a newer one
+            if generation <= self._written_generation:
+                return
+            workspace.save_jottings(self.session, [JottingLine(m, t) for m, t in lines])
+            self._written_generation = generation
+
+    _written_generation = 0
+
+    def on_scratchpad_screen_saved(self, message: Saved) -> None:
+        self._saved_generation = max(self._saved_generation, message.generation)
+        self._problem = ""
+        self._update_status()
+
+    def on_scratchpad_screen_save_failed(self, message: SaveFailed) -> None:
+        self._problem = message.text
+        self._update_status()
+        if self._save_timer is None:
+            self._save_timer = self.set_timer(RETRY_DELAY, self._save_due)
+
+    def action_save_now(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+        self._save(self._generation, self.query_one(JottingEditor).jotting_lines())
+
+    def flush_before_lock(self) -> None:
+        """Save synchronously: called before a lock or quit takes the keys away."""
+        if self._generation <= self._written_generation:
+            return
+        try:
+            self._write(self._generation, self.query_one(JottingEditor).jotting_lines())
+            self._saved_generation = self._generation
+        except Exception as exc:  # noqa: BLE001
+            self._problem = _describe(exc)
+
+    # -- curtain -----------------------------------------------------------------
+    def action_curtain(self) -> None:
+        self._set_curtain(not self._curtain)
+
+    def _set_curtain(self, down: bool) -> None:
+        self._curtain = down
+        self.query_one("#curtain").display = down
+        for widget_id in ("#jottings", "#status-bar"):
+            self.query_one(widget_id).display = not down
+        self.query_one("#questions").display = not down and bool(self._questions)
+        if down:
+            self.set_focus(None)
+        else:
+            self.query_one(JottingEditor).focus()
+            self._update_status()
+
+    def on_key(self, event: events.Key) -> None:
+        if self._curtain:  # any key lifts it; no unlock needed mid-session
+            event.stop()
+            event.prevent_default()
+            self._set_curtain(False)
+
+    # -- paste limit ---------------------------------------------------------------
+    def on_jotting_editor_paste_refused(self, message: JottingEditor.PasteRefused) -> None:
+        self._update_status(f"paste of {_size(message.size)} not added (limit {_size(message.limit)})")
+
+    # -- ending ------------------------------------------------------------------
+    def action_end_session(self) -> None:
+        now = time.monotonic()
+        if now > self._end_armed_until:
+            self._end_armed_until = now + END_CONFIRM_SECONDS
+            self._update_status("press ctrl+o again to end the session")
+            return
+        self._end_armed_until = 0.0
+        self.flush_before_lock()
+        self._end()
+
+    @work(thread=True, exclusive=True, group="session-end")
+    def _end(self) -> None:
+        from ..storage.errors import HushpadError
+
+        workspace = self.app.workspace
+        if workspace is None:
+            return
+        try:
+            minutes = workspace.end_session(self.session)
+        except HushpadError as exc:
+            self.post_message(self.SaveFailed(self._generation, str(exc)))
+            return
+        self.post_message(self.Ended(minutes))
+
+    def on_scratchpad_screen_ended(self, message: Ended) -> None:
+        self.dismiss(True)
+
+    def action_leave(self) -> None:
+        """Back to the clients screen with the session still open (it resumes later)."""
+        self.flush_before_lock()
+        self.dismiss(False)
+
+
+def _describe(exc: BaseException) -> str:
+    from ..storage.db import is_disk_full
+    from ..storage.errors import HushpadError, LockedError
+
+    if isinstance(exc, LockedError):
+        return "locked; unlock to save"
+    if is_disk_full(exc) or "disk is full" in str(exc):
+        return "disk full, retrying"
+    if isinstance(exc, HushpadError):
+        return str(exc)
+    return f"{type(exc).__name__}, retrying"
