@@ -209,6 +209,9 @@ class HushpadApp(App[int]):
                 f"{binding.tooltip or binding.description} ({key})",
                 lambda action=binding.action, node=node: self.run_action(action, node),
             )
+        extra = getattr(screen, "palette_commands", None)
+        if extra is not None:
+            yield from extra()
         yield from super().get_system_commands(screen)
 
     # -- exit --------------------------------------------------------------

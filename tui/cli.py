@@ -172,7 +172,11 @@ def cmd_doctor(config: Config, args: argparse.Namespace) -> int:
     report = run_doctor(config, _keystore(config), passphrase_reader=lambda: _read_secret("Passphrase: "))
     for line in report.lines:
         print(line)
-    return 0 if report.ok else EXIT_FAILURE
+    if report.ok:
+        return 0
+    problems = [line.split(":", 1)[0].removeprefix("FAIL").strip() for line in report.lines if line.startswith("FAIL")]
+    print(f"hushpad: doctor found a problem with: {', '.join(problems)} (details above).", file=sys.stderr)
+    return EXIT_FAILURE
 
 
 def cmd_backup(config: Config, args: argparse.Namespace) -> int:

@@ -101,12 +101,22 @@ def default_config_path(profile_dir: Path, explicit_profile: bool) -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
 
 
-def _line_of(text: str, key: str) -> int | None:
+def _header(table: str) -> re.Pattern[str]:
+    # [ \t], not \s: \s also eats newlines, which put the match on a blank line above.
+    return re.compile(rf"^[ \t]*\[[ \t]*{re.escape(table)}[ \t]*\]", re.MULTILINE)
+
+
+def _line_of(text: str, key: str, table: str | None = None) -> int | None:
+    """Line of a key (searched from its table's header on) or of a [table] header."""
+    start = 0
+    if table is not None:
+        found = _header(table).search(text)
+        start = found.end() if found else 0
     if key.startswith("["):  # a table header
-        pattern = re.compile(rf"^\s*\[\s*{re.escape(key[1:-1])}\s*\]", re.MULTILINE)
+        pattern = _header(key[1:-1])
     else:
-        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=", re.MULTILINE)
-    match = pattern.search(text)
+        pattern = re.compile(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=", re.MULTILINE)
+    match = pattern.search(text, start)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
@@ -141,8 +151,8 @@ def load_config(profile_dir: Path, config_path: Path | None = None, *, explicit_
     return _apply(base, doc, text, path)
 
 
-def _fail(path: Path, text: str, key: str, message: str) -> ConfigError:
-    line = _line_of(text, key)
+def _fail(path: Path, text: str, key: str, message: str, table: str | None = None) -> ConfigError:
+    line = _line_of(text, key, table)
     where = f"{path}, line {line}" if line else str(path)
     return ConfigError(f"{where}: {message}. Hushpad did not start; fix the file or move it away.")
 
@@ -152,16 +162,18 @@ def _apply(config: Config, doc: dict[str, Any], text: str, path: Path) -> Config
     for table in doc:
         if table not in _TABLES:
             raise _fail(path, text, f"[{table}]", f"unknown section [{table}]")
+        if not isinstance(doc[table], dict):
+            raise _fail(path, text, table, f"'{table}' must be a section, written [{table}]")
     for (table, key), (attr, kind) in _FIELDS.items():
         section = doc.get(table, {})
         if not isinstance(section, dict) or key not in section:
             continue
         value = section[key]
         if isinstance(value, bool) and kind is not bool:
-            raise _fail(path, text, key, f"'{key}' must be a number, not true/false")
+            raise _fail(path, text, key, f"'{key}' must be a number, not true/false", table)
         if not isinstance(value, kind):
             expected = {str: "text in quotes", bool: "true or false", int: "a whole number"}.get(kind, "a number")  # type: ignore[call-overload]
-            raise _fail(path, text, key, f"'{key}' must be {expected}")
+            raise _fail(path, text, key, f"'{key}' must be {expected}", table)
         changes[attr] = value
     for table, section in doc.items():
         if table in ("shorthand", "keys", "templates"):
@@ -169,29 +181,29 @@ def _apply(config: Config, doc: dict[str, Any], text: str, path: Path) -> Config
         known = {k for (t, k) in _FIELDS if t == table}
         for key in section:
             if key not in known:
-                raise _fail(path, text, key, f"unknown setting '{key}' in [{table}]")
+                raise _fail(path, text, key, f"unknown setting '{key}' in [{table}]", table)
     for attr in ("idle_lock_minutes", "curtain_minutes"):
         if attr in changes and not 0 < changes[attr] <= 24 * 60:
-            raise _fail(path, text, attr, f"'{attr}' must be between 0 and 1440 minutes")
+            raise _fail(path, text, attr, f"'{attr}' must be between 0 and 1440 minutes", "privacy")
     if "paste_limit_kb" in changes and changes["paste_limit_kb"] < 1:
-        raise _fail(path, text, "paste_limit_kb", "'paste_limit_kb' must be at least 1")
+        raise _fail(path, text, "paste_limit_kb", "'paste_limit_kb' must be at least 1", "privacy")
     if "theme" in changes and changes["theme"] not in THEMES:
-        raise _fail(path, text, "theme", f"theme must be one of {', '.join(THEMES)}")
+        raise _fail(path, text, "theme", f"theme must be one of {', '.join(THEMES)}", "appearance")
     shorthand = doc.get("shorthand", {})
     markers = shorthand.get("markers", {})
     if not isinstance(markers, dict) or not all(
         isinstance(v, list) and all(isinstance(x, str) and x for x in v) for v in markers.values()
     ):
-        raise _fail(path, text, "markers", "each [shorthand.markers] entry must be a list of non-empty strings")
+        raise _fail(path, text, "[shorthand.markers]", "each [shorthand.markers] entry must be a list of non-empty strings")
     abbreviations = shorthand.get("abbreviations", {})
     if not isinstance(abbreviations, dict) or not all(isinstance(v, str) for v in abbreviations.values()):
-        raise _fail(path, text, "abbreviations", "each [shorthand.abbreviations] entry must be text")
+        raise _fail(path, text, "[shorthand.abbreviations]", "each [shorthand.abbreviations] entry must be text")
     keymap = doc.get("keys", {})
     if not all(isinstance(v, str) and v for v in keymap.values()):
-        raise _fail(path, text, "keys", "each [keys] entry must be a key name such as \"f2\" or \"ctrl+l\"")
+        raise _fail(path, text, "[keys]", "each [keys] entry must be a key name such as \"f2\" or \"ctrl+l\"")
     templates = doc.get("templates", {})
     if not isinstance(templates, dict):
-        raise _fail(path, text, "templates", "[templates] must hold one table per custom template")
+        raise _fail(path, text, "[templates]", "[templates] must hold one table per custom template")
     validated = _validate_shorthand_and_templates(path, text, markers, abbreviations, templates)
     changes.update(markers=markers, abbreviations=abbreviations, keymap=keymap, templates=validated)
     return replace(config, **changes)
@@ -207,7 +219,7 @@ def _validate_shorthand_and_templates(path: Path, text: str, markers: dict[str, 
     except ImportError:  # pragma: no cover - domain always ships
         pass
     except ValueError as exc:
-        raise _fail(path, text, "markers", str(exc)) from None
+        raise _fail(path, text, "[shorthand.markers]", str(exc)) from None
     try:
         from .domain.templates import template_from_config
     except ImportError:  # pragma: no cover

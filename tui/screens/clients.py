@@ -31,6 +31,7 @@ class ClientsScreen(Screen[None]):
         Binding("e", "edit", "Edit client", id="clients.edit"),
         Binding("space", "mark", "Mark for group", id="clients.mark"),
         Binding("g", "group", "Group session", id="clients.group"),
+        Binding("w", "write_up", "Write up", id="clients.write_up"),
     ]
 
     class Refresh(Message):
@@ -123,7 +124,7 @@ class ClientsScreen(Screen[None]):
         return self._clients[table.cursor_row]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("jot", "add", "edit", "mark", "group") and self.app.workspace is None:
+        if action in ("jot", "add", "edit", "mark", "group", "write_up") and self.app.workspace is None:
             return False
         return True
 
@@ -208,8 +209,39 @@ class ClientsScreen(Screen[None]):
 
         self._marked.clear()
         start = message.start
-        self.app.push_screen(ScratchpadScreen(start.session, start.lines, start.questions),
-                             lambda _: self.post_message(self.Refresh()))
+
+        def after_session(ended: bool | None) -> None:
+            self.post_message(self.Refresh())
+            if ended:
+                self.open_writeup(start.session.id)
+
+        self.app.push_screen(ScratchpadScreen(start.session, start.lines, start.questions), after_session)
+
+    def open_writeup(self, session_id: int) -> None:
+        from .writeup import WriteupScreen
+
+        def after_writeup(next_session: int | None) -> None:
+            self.post_message(self.Refresh())
+            if next_session:
+                self.open_writeup(next_session)
+
+        self.app.push_screen(WriteupScreen(session_id), after_writeup)
+
+    def action_write_up(self) -> None:
+        client = self._current()
+        if client is not None:
+            self._find_unsigned(client.id)
+
+    @work(thread=True, exclusive=True, group="session-start")
+    def _find_unsigned(self, client_id: int) -> None:
+        workspace = self.app.workspace
+        if workspace is None:
+            return
+        session_id = workspace.latest_unsigned_session(client_id)
+        if session_id is None:
+            self.post_message(self.Problem("Every ended session of this client has a signed note."))
+        else:
+            self.app.call_from_thread(self.open_writeup, session_id)
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:

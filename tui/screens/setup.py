@@ -28,6 +28,10 @@ INTRO = (
 class SetupScreen(Screen[None]):
     app: "HushpadApp"
 
+    # Nothing to type on the first step. Auto-focus would put the cursor in the hidden
+    # passphrase field, which would then swallow the k and p keys.
+    AUTO_FOCUS = ""  # None would mean the app default ("*")
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("k", "use_keyring", "Use keyring", id="setup.keyring"),
         Binding("p", "use_passphrase", "Use passphrase", id="setup.passphrase"),

@@ -254,6 +254,15 @@ class Workspace:
                              (ended.isoformat(), minutes, session.id))
         return minutes
 
+    def latest_unsigned_session(self, client_id: int) -> int | None:
+        row = self.record.query_one(
+            """SELECT s.id FROM sessions s LEFT JOIN progress_notes n ON n.session_id = s.id
+                WHERE s.client_id = ? AND s.ended_at IS NOT NULL AND (n.id IS NULL OR n.status != 'signed')
+                ORDER BY s.started_at DESC LIMIT 1""",
+            (client_id,),
+        )
+        return int(row["id"]) if row else None
+
     def carried_questions(self, session: SessionInfo) -> list[str]:
         """The `?` jottings from this client's previous session, to take up today."""
         from ..storage.vault import doc_key_for

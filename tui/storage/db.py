@@ -90,9 +90,10 @@ class EncryptedStore:
         if create and not path.exists():
             # Create 0600 before SQLCipher touches it, so it is never world-readable.
             path.touch(mode=FILE_MODE)
-        elif not create and path.stat().st_size == 0:
-            # SQLCipher would take an empty file for a new database and migrate it:
-            # a truncated store would silently come back empty.
+        elif not create and (path.stat().st_size == 0 or path.stat().st_size % PAGE_SIZE):
+            # SQLCipher would take an empty file for a new database and migrate it: a
+            # truncated store would silently come back empty. A store is whole pages, so a
+            # ragged size is damage too, found now rather than at the last page's first read.
             raise StoreOpenError(_describe_damage(path))
         conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
         try:

@@ -204,7 +204,7 @@ class KeyFile:
                 raise KeyFileError("keys.json is damaged: a wrapped key has the wrong size.") from None
         missing = [s for s in STORES if s not in deks]
         if missing:
-            if kind == "device" and kek_id is not None and any(w.kind == "device" for w in self.wraps):
+            if kind == "device" and kek_id is not None and not deks and any(w.kind == "device" for w in self.wraps):
                 raise KeyringError(
                     "The key in the keyring does not belong to this profile's key file. "
                     "Run `hushpad keys recover` with your recovery code."

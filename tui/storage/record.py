@@ -153,13 +153,28 @@ RECORD_V1 = [
 ]
 
 
+# v2: the shared part of a group note lives once, on the group session.
+RECORD_V2 = [
+    "ALTER TABLE group_sessions ADD COLUMN group_part_json TEXT NOT NULL DEFAULT '{}'",
+    "CREATE INDEX notes_by_status ON progress_notes (status)",
+]
+
+
+class NoteLockedError(Exception):
+    """A signed note was asked to change."""
+
+
+class WriteupBusyError(Exception):
+    """Another write-up of the same session is open."""
+
+
 def now_iso() -> str:
     return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
 
 
 class RecordStore(EncryptedStore):
     name = "record"
-    migrations = (RECORD_V1,)
+    migrations = (RECORD_V1, RECORD_V2)
 
     # -- audit -------------------------------------------------------------
     def audit(self, actor: str, action: str, subject: str = "", detail: str = "") -> None:
@@ -265,3 +280,148 @@ class RecordStore(EncryptedStore):
                 WHERE s.client_id = ? ORDER BY s.started_at DESC, s.id DESC""",
             (client_id,),
         )
+
+    # -- progress notes ----------------------------------------------------
+    def note_for_session(self, session_id: int) -> dict[str, Any] | None:
+        return self.query_one("SELECT * FROM progress_notes WHERE session_id = ?", (session_id,))
+
+    def note(self, note_id: int) -> dict[str, Any] | None:
+        return self.query_one("SELECT * FROM progress_notes WHERE id = ?", (note_id,))
+
+    def claim_draft(self, session_id: int, template: str, draft_json: str, pid: int,
+                    pid_alive: Any) -> tuple[dict[str, Any], bool]:
+        """Open (or create) the session's draft for writing, marked with our pid.
+
+        Returns (row, created). Refuses when another live process holds it, and
+        when the note is already signed.
+        """
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id, status, editing_pid FROM progress_notes WHERE session_id = ?",
+                               (session_id,)).fetchone()
+            if row is None:
+                now = now_iso()
+                conn.execute(
+                    """INSERT INTO progress_notes (session_id, template, draft_json, editing_pid, created_at, updated_at)
+                       VALUES (?, ?, ?, ?, ?, ?)""",
+                    (session_id, template, draft_json, pid, now, now),
+                )
+                created = True
+            else:
+                note_id, status, holder = row
+                if status == "signed":
+                    raise NoteLockedError("This session's note is already signed; add an addendum instead.")
+                if holder and holder != pid and pid_alive(holder):
+                    raise WriteupBusyError(
+                        f"This session is already being written up (process {holder}). Finish or close that one first."
+                    )
+                conn.execute("UPDATE progress_notes SET editing_pid = ? WHERE id = ?", (pid, note_id))
+                created = False
+        note = self.note_for_session(session_id)
+        assert note is not None
+        return note, created
+
+    def release_draft(self, note_id: int, pid: int) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE progress_notes SET editing_pid = NULL WHERE id = ? AND editing_pid = ? AND status = 'draft'",
+                (note_id, pid),
+            )
+
+    def save_draft(self, note_id: int, template: str, draft_json: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE progress_notes SET template = ?, draft_json = ?, updated_at = ? WHERE id = ? AND status = 'draft'",
+                (template, draft_json, now_iso(), note_id),
+            )
+
+    def group_part(self, group_session_id: int) -> str:
+        row = self.query_one("SELECT group_part_json FROM group_sessions WHERE id = ?", (group_session_id,))
+        return row["group_part_json"] if row else "{}"
+
+    def save_group_part(self, group_session_id: int, group_part_json: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE group_sessions SET group_part_json = ? WHERE id = ?", (group_part_json, group_session_id))
+
+    def session_number(self, session: dict[str, Any]) -> int:
+        row = self.query_one(
+            "SELECT count(*) AS n FROM sessions WHERE client_id = ? AND (started_at < ? OR (started_at = ? AND id <= ?))",
+            (session["client_id"], session["started_at"], session["started_at"], session["id"]),
+        )
+        return int(row["n"]) if row else 1
+
+    def previous_scores(self, client_id: int, before: str) -> list[dict[str, Any]]:
+        """The latest earlier administration of each instrument."""
+        return self.query(
+            """SELECT m.* FROM measure_scores m
+                WHERE m.client_id = ? AND m.administered_at < ?
+                  AND m.id = (SELECT m2.id FROM measure_scores m2
+                               WHERE m2.client_id = m.client_id AND m2.instrument = m.instrument
+                                 AND m2.administered_at < ?
+                               ORDER BY m2.administered_at DESC, m2.id DESC LIMIT 1)""",
+            (client_id, before, before),
+        )
+
+    def sign_note(self, note_id: int, *, sections: list[tuple[str, str, str]], draft_json: str,
+                  canonical_text: str, content_hash: str, signer: str, credentials: str, signed_at: str,
+                  late_entry: bool, summary: str, measures: list[tuple[str, int, str | None]],
+                  risk: dict[str, Any] | None, client_id: int, session_id: int, actor: str,
+                  before_commit: Any = None) -> None:
+        """Freeze the note, its sections, scores and risk in ONE transaction.
+
+        A crash at any point leaves either a fully signed note or the untouched draft.
+        ``before_commit`` is a test seam to fail between the writes and the commit.
+        """
+        with self.transaction() as conn:
+            status = conn.execute("SELECT status FROM progress_notes WHERE id = ?", (note_id,)).fetchone()
+            if status is None:
+                raise NoteLockedError("That note no longer exists.")
+            if status[0] == "signed":
+                raise NoteLockedError("This note is already signed.")
+            conn.execute("DELETE FROM note_sections WHERE note_id = ?", (note_id,))
+            for ordinal, (key, title, body) in enumerate(sections):
+                conn.execute(
+                    "INSERT INTO note_sections (note_id, key, title, body, ordinal) VALUES (?, ?, ?, ?, ?)",
+                    (note_id, key, title, body, ordinal),
+                )
+            conn.execute("DELETE FROM measure_scores WHERE session_id = ?", (session_id,))
+            for instrument, total, items_json in measures:
+                conn.execute(
+                    """INSERT INTO measure_scores (client_id, session_id, instrument, total, items_json, administered_at)
+                       VALUES (?, ?, ?, ?, ?, ?)""",
+                    (client_id, session_id, instrument, total, items_json, signed_at),
+                )
+            conn.execute("DELETE FROM risk_assessments WHERE session_id = ?", (session_id,))
+            if risk is not None:
+                conn.execute(
+                    """INSERT INTO risk_assessments (client_id, session_id, suicidal_ideation, homicidal_ideation,
+                       self_harm, detail, level, protective_factors, safety_plan_reviewed, assessed_at)
+                       VALUES (:client_id, :session_id, :si, :hi, :self_harm, :detail, :level, :protective_factors,
+                               :safety_plan_reviewed, :assessed_at)""",
+                    {**risk, "client_id": client_id, "session_id": session_id, "assessed_at": signed_at},
+                )
+            conn.execute(
+                """UPDATE progress_notes SET status = 'signed', draft_json = ?, canonical_text = ?, content_hash = ?,
+                       signer = ?, credentials = ?, signed_at = ?, late_entry = ?, summary = ?, editing_pid = NULL,
+                       updated_at = ?
+                   WHERE id = ?""",
+                (draft_json, canonical_text, content_hash, signer, credentials, signed_at, int(late_entry),
+                 summary, signed_at, note_id),
+            )
+            self.audit_in(conn, actor, "note signed", subject=f"note:{note_id}",
+                          detail="late entry" if late_entry else "")
+            if before_commit is not None:
+                before_commit()
+
+    def addenda(self, note_id: int) -> list[dict[str, Any]]:
+        return self.query("SELECT * FROM addenda WHERE note_id = ? ORDER BY id", (note_id,))
+
+    def add_addendum(self, note_id: int, body: str, signer: str, credentials: str, created_at: str,
+                     amends_hash: str, content_hash: str, actor: str) -> int:
+        with self.transaction() as conn:
+            cur = conn.execute(
+                """INSERT INTO addenda (note_id, body, signer, credentials, created_at, amends_hash, content_hash)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                (note_id, body, signer, credentials, created_at, amends_hash, content_hash),
+            )
+            self.audit_in(conn, actor, "addendum signed", subject=f"note:{note_id}")
+            return int(cur.lastrowid)

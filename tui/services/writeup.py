@@ -1,0 +1,398 @@
+"""The write-up: from a session's jottings to a signed, locked progress note.
+
+The screen edits a ``NoteDraft``; this module loads it (prefilled from the
+jottings), saves it, lints it, signs it in one transaction, and renders it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from ..domain.billing import suggest_cpt
+from ..domain.canonical import addendum_hash, canonical_text, content_hash, render_markdown
+from ..domain.lint import Finding, lint_note
+from ..domain.measures import MeasureScore
+from ..domain.models import GoalProgress, NoteDraft, Plan, RiskStatement, SessionFacts, is_late_entry
+from ..domain.shorthand import Category, Jotting, carry_into_note, parse_jotting
+from ..domain.templates import Template, templates_with
+from ..storage.errors import HushpadError
+from .workspace import ValidationError
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
+DEFAULT_INTERVENTIONS = (
+    "Cognitive restructuring",
+    "Behavioural activation",
+    "Psychoeducation",
+    "Mindfulness",
+    "Motivational interviewing",
+    "Exposure",
+    "Problem solving",
+    "Role-play",
+    "Supportive reflection",
+    "Safety planning",
+    "Relaxation training",
+    "Skills training (DBT)",
+    "Validation",
+    "Values clarification",
+)
+
+
+class WriteupError(HushpadError):
+    pass
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass
+class Writeup:
+    """One open write-up: the session, its jottings, and the draft being edited."""
+
+    note_id: int
+    session: dict[str, Any]
+    client: dict[str, Any]
+    template: Template
+    draft: NoteDraft
+    jottings: list[Jotting]
+    active_goals: list[dict[str, Any]] = field(default_factory=list)
+    other_members: list[str] = field(default_factory=list)
+    group_session_id: int | None = None
+
+    @property
+    def client_label(self) -> str:
+        return self.client["code"]
+
+    @property
+    def private_jottings(self) -> list[str]:
+        return [j.text for j in self.jottings if j.category is Category.PRIVATE]
+
+
+@dataclass(frozen=True)
+class SignedNote:
+    note_id: int
+    text: str
+    content_hash: str
+    late_entry: bool
+
+
+def _risk_from(jottings: list[Jotting]) -> RiskStatement:
+    """Read `!` jottings: "denies SI/HI" → denied; "SI passive no plan" → endorsed with detail."""
+    risk = RiskStatement()
+    areas = {"si": ("si", "suicid"), "hi": ("hi", "homicid"), "self_harm": ("sh", "self-harm", "self harm", "cutting")}
+    changes: dict[str, Any] = {}
+    for jotting in jottings:
+        if jotting.category is not Category.RISK:
+            continue
+        text = jotting.body.lower()
+        words = set(text.replace("/", " ").replace(",", " ").split())
+        denies = any(w in text for w in ("denies", "denied", "denial of", "no si", "no hi"))
+        for area, needles in areas.items():
+            if not any((n in words) if len(n) <= 2 else (n in text) for n in needles):
+                continue
+            if denies:
+                changes.setdefault(area, "denied")
+            else:
+                changes[area] = "endorsed"
+                changes[f"{area}_detail"] = jotting.body
+        for level in ("high", "moderate", "low"):
+            if f"{level} risk" in text or f"risk {level}" in text:
+                changes["level"] = level
+    return replace(risk, **changes) if changes else risk
+
+
+def _interventions_from(jottings: list[Jotting], workspace: "Workspace") -> list[str]:
+    out: list[str] = []
+    for jotting in jottings:
+        if jotting.category is Category.INTERVENTION and jotting.body:
+            text = carry_into_note(jotting, workspace.rules)
+            if text and text not in out:
+                out.append(text[0].upper() + text[1:])
+    return out
+
+
+def _measures_from(jottings: list[Jotting]) -> list[MeasureScore]:
+    latest: dict[str, MeasureScore] = {}
+    for jotting in jottings:
+        if jotting.category is Category.MEASURE and jotting.measure is not None:
+            try:
+                latest[jotting.measure.instrument] = jotting.measure.to_score()
+            except ValueError:
+                continue  # a mistyped score stays in the jottings; the clinician enters it in the step
+    return list(latest.values())
+
+
+def _goals_from(jottings: list[Jotting], goals: list[dict[str, Any]]) -> list[GoalProgress]:
+    marks = {}
+    for jotting in jottings:
+        if jotting.category is Category.GOAL and jotting.goal is not None:
+            marks[jotting.goal.ordinal] = jotting.goal
+    out = []
+    for goal in goals:
+        mark = marks.get(goal["ordinal"])
+        out.append(GoalProgress(
+            goal_id=str(goal["id"]), label=f"Goal {goal['ordinal']}: {goal['description']}",
+            status=mark.status if mark else "", evidence=mark.evidence if mark else "",
+        ))
+    return out
+
+
+def _plan_from(jottings: list[Jotting], workspace: "Workspace", session_start: datetime) -> Plan:
+    homework = [carry_into_note(j, workspace.rules) for j in jottings if j.category is Category.HOMEWORK and j.body]
+    questions = [carry_into_note(j, workspace.rules) for j in jottings if j.category is Category.QUESTION and j.body]
+    return Plan(
+        next_session=(session_start + timedelta(days=7)).date().isoformat(),
+        homework="; ".join(homework),
+        next_focus="; ".join(questions),
+    )
+
+
+class WriteupService:
+    def __init__(self, workspace: "Workspace") -> None:
+        self.workspace = workspace
+        self.config = workspace.config
+        self.templates = templates_with(self.config.templates or None)
+
+    @property
+    def record(self):  # noqa: ANN201
+        return self.workspace.record
+
+    def template_for(self, key: str) -> Template:
+        template = self.templates.get(key.lower())
+        if template is None:
+            raise ValidationError(f"No template called {key!r}. Known: {', '.join(t.name for t in self.templates.values())}.")
+        return template
+
+    # -- open ---------------------------------------------------------------
+    def open(self, session_id: int) -> Writeup:
+        session = self.record.session(session_id)
+        if session is None:
+            raise WriteupError("That session no longer exists.")
+        if session["ended_at"] is None:
+            raise WriteupError("End the session before writing it up.")
+        client = self.record.client(session["client_id"])
+        assert client is not None
+        group_id = session["group_session_id"]
+        default_key = "group" if group_id else self.config.default_template.lower()
+        template = self.template_for(default_key)
+        from ..storage.record import NoteLockedError, WriteupBusyError
+        from ..storage.vault import doc_key_for
+
+        try:
+            row, created = self.record.claim_draft(session_id, template.key, "{}", os.getpid(), _pid_alive)
+        except (NoteLockedError, WriteupBusyError) as exc:
+            raise WriteupError(str(exc)) from None
+        lines = self.workspace.vault.load_jottings(doc_key_for(session))
+        jottings = [parse_jotting(line.text, self.workspace.rules) for line in lines]
+        goals = self.record.goals(client["id"])
+        previous = {
+            r["instrument"]: MeasureScore(r["instrument"], r["total"],
+                                          tuple(json.loads(r["items_json"])) if r["items_json"] else None)
+            for r in self.record.previous_scores(client["id"], session["started_at"])
+        }
+        stored = json.loads(row["draft_json"] or "{}")
+        if created or not stored:
+            draft = self._prefill(session, template, jottings, goals)
+        else:
+            draft = NoteDraft.from_dict(stored)
+            template = self.template_for(draft.template_key or template.key)
+        draft.previous_scores = previous
+        other_members: list[str] = []
+        if group_id:
+            draft.group_part = {**json.loads(self.record.group_part(group_id) or "{}"), **draft.group_part}
+            for member in self.workspace.group_members(group_id):
+                if member["client_id"] != client["id"]:
+                    other_members += [m for m in (member["code"], member["display_name"]) if m]
+        return Writeup(row["id"], session, client, template, draft, jottings, goals, other_members, group_id)
+
+    def _prefill(self, session: dict[str, Any], template: Template, jottings: list[Jotting],
+                 goals: list[dict[str, Any]]) -> NoteDraft:
+        started = datetime.fromisoformat(session["started_at"])
+        modality = session["modality"] or "individual"
+        duration = int(session["duration_min"] or 0)
+        facts = SessionFacts(
+            date=started.date().isoformat(), start_time=started.strftime("%H:%M"), duration_min=duration,
+            modality=modality, setting=session["setting"] or "in person",
+            session_number=self.record.session_number(session),
+            cpt_code=suggest_cpt(duration, modality).code or "", template_key=template.key,
+        )
+        return NoteDraft(
+            facts=facts, template_key=template.key, interventions=_interventions_from(jottings, self.workspace),
+            measures=_measures_from(jottings), risk=_risk_from(jottings), goals=_goals_from(jottings, goals),
+            plan=_plan_from(jottings, self.workspace, started),
+        )
+
+    def carry(self, writeup: Writeup, jotting: Jotting) -> str:
+        """The text a jotting becomes in a note. Private jottings never cross."""
+        from ..domain.shorthand import PrivateJottingError
+
+        try:
+            return carry_into_note(jotting, self.workspace.rules)
+        except PrivateJottingError:
+            raise WriteupError("A private (~) jotting never goes into the record.") from None
+
+    # -- save -----------------------------------------------------------------
+    def save(self, writeup: Writeup) -> None:
+        draft = writeup.draft
+        payload = draft.to_dict()
+        payload.pop("previous_scores", None)  # comes fresh from the record on open
+        self.record.save_draft(writeup.note_id, writeup.template.key, json.dumps(payload, ensure_ascii=False))
+        if writeup.group_session_id:
+            self.record.save_group_part(writeup.group_session_id, json.dumps(draft.group_part, ensure_ascii=False))
+
+    def release(self, writeup: Writeup) -> None:
+        self.record.release_draft(writeup.note_id, os.getpid())
+
+    def change_template(self, writeup: Writeup, key: str) -> None:
+        writeup.template = self.template_for(key)
+        writeup.draft.template_key = writeup.template.key
+        writeup.draft.facts = replace(writeup.draft.facts, template_key=writeup.template.key)
+
+    # -- review -----------------------------------------------------------------
+    def lint(self, writeup: Writeup) -> list[Finding]:
+        return lint_note(writeup.draft, writeup.template, private_jottings=writeup.private_jottings,
+                         other_members=writeup.other_members)
+
+    def signed_at_now(self) -> str:
+        return datetime.now().astimezone().isoformat(timespec="seconds")
+
+    def is_late(self, writeup: Writeup, signed_at: str) -> bool:
+        ended = writeup.session["ended_at"] or writeup.session["started_at"]
+        return datetime.fromisoformat(signed_at) - datetime.fromisoformat(ended) > timedelta(hours=24)
+
+    def render(self, writeup: Writeup, signed_at: str = "") -> str:
+        """The note as it will be signed (the review step shows exactly this)."""
+        signed_at = signed_at or self.signed_at_now()
+        return canonical_text(
+            writeup.draft, writeup.template, client_label=writeup.client_label, signer=self.config.signer,
+            credentials=self.config.credentials, signed_at=signed_at, late_entry=self.is_late(writeup, signed_at),
+        )
+
+    def sign(self, writeup: Writeup, acknowledged: set[str], *, before_commit: Any = None) -> SignedNote:
+        findings = self.lint(writeup)
+        errors = [f for f in findings if f.level == "error"]
+        if errors:
+            raise WriteupError(f"Cannot sign yet: {errors[0].message}")
+        unacknowledged = [f for f in findings if f.level == "warning" and _finding_id(f) not in acknowledged]
+        if unacknowledged:
+            raise WriteupError(f"Acknowledge each warning before signing: {unacknowledged[0].message}")
+        signed_at = self.signed_at_now()
+        late = self.is_late(writeup, signed_at)
+        text = self.render(writeup, signed_at)
+        digest = content_hash(text)
+        draft = writeup.draft
+        sections = [(s.key, s.title, draft.text_for(s.key, "group" if s.part == "group" else "note"))
+                    for s in writeup.template.sections]
+        payload = draft.to_dict()
+        payload.pop("previous_scores", None)
+        risk = draft.risk
+        risk_row = None
+        if risk.is_stated:
+            risk_row = {
+                "si": risk.si, "hi": risk.hi, "self_harm": risk.self_harm,
+                "detail": "; ".join(d for d in (risk.si_detail, risk.hi_detail, risk.self_harm_detail) if d),
+                "level": risk.level, "protective_factors": risk.protective_factors,
+                "safety_plan_reviewed": int(risk.safety_plan_reviewed),
+            }
+        summary_key = next((k for k in ("assessment", "response", "narrative", "data", "behavior")
+                            if draft.sections.get(k, "").strip()), None)
+        summary = draft.sections.get(summary_key, "").strip().splitlines()[0] if summary_key else ""
+        self.record.sign_note(
+            writeup.note_id, sections=sections, draft_json=json.dumps(payload, ensure_ascii=False),
+            canonical_text=text, content_hash=digest, signer=self.config.signer, credentials=self.config.credentials,
+            signed_at=signed_at, late_entry=late, summary=summary[:200],
+            measures=[(m.instrument, m.total, json.dumps(list(m.items)) if m.items else None) for m in draft.measures],
+            risk=risk_row, client_id=writeup.client["id"], session_id=writeup.session["id"],
+            actor=self.config.signer, before_commit=before_commit,
+        )
+        return SignedNote(writeup.note_id, text, digest, late)
+
+
+def _finding_id(finding: Finding) -> str:
+    return f"{finding.rule}:{finding.section or ''}:{finding.message}"
+
+
+finding_id = _finding_id
+
+
+# -- after signing: addenda and output ----------------------------------------------
+class NoteRecords:
+    """Reading, sealing and amending signed notes (write-up, timeline and export share it)."""
+
+    def __init__(self, workspace: "Workspace") -> None:
+        self.workspace = workspace
+
+    @property
+    def record(self):  # noqa: ANN201
+        return self.workspace.record
+
+    def signed(self, note_id: int) -> dict[str, Any]:
+        note = self.record.note(note_id)
+        if note is None:
+            raise WriteupError(f"No progress note with id {note_id}.")
+        if note["status"] != "signed":
+            raise WriteupError(f"Note {note_id} is a draft; only signed notes are exported.")
+        return note
+
+    def seal_ok(self, note: dict[str, Any]) -> bool:
+        return content_hash(note["canonical_text"] or "") == note["content_hash"]
+
+    def add_addendum(self, note_id: int, body: str) -> int:
+        body = body.strip()
+        if not body:
+            raise ValidationError("An addendum needs text.")
+        note = self.signed(note_id)
+        addenda = self.record.addenda(note_id)
+        amends = addenda[-1]["content_hash"] if addenda else note["content_hash"]
+        config = self.workspace.config
+        created = datetime.now().astimezone().isoformat(timespec="seconds")
+        digest = addendum_hash(amends, body, created, config.signer)
+        return self.record.add_addendum(note_id, body, config.signer, config.credentials, created, amends, digest,
+                                        actor=config.signer)
+
+    def plain_text(self, note_id: int) -> str:
+        """Plain text laid out for pasting into an EHR: the signed text, then any addenda."""
+        note = self.signed(note_id)
+        out = [note["canonical_text"].rstrip("\n")]
+        for addendum in self.record.addenda(note_id):
+            who = addendum["signer"] + (f", {addendum['credentials']}" if addendum["credentials"] else "")
+            out += ["", f"ADDENDUM {addendum['created_at']} by {who}", addendum["body"].rstrip(),
+                    f"Amends: {addendum['amends_hash'][:16]}  Seal: {addendum['content_hash'][:16]}"]
+        out += ["", f"Seal (SHA-256): {note['content_hash']}"]
+        return "\n".join(out) + "\n"
+
+    def markdown(self, note_id: int) -> str:
+        from ..domain.canonical import escape_markdown
+
+        note = self.signed(note_id)
+        session = self.record.session(note["session_id"])
+        client = self.record.client(session["client_id"]) if session else None
+        draft = NoteDraft.from_dict(json.loads(note["draft_json"]))
+        templates = templates_with(self.workspace.config.templates or None)
+        template = templates.get(note["template"]) or templates["soap"]
+        text = render_markdown(
+            draft, template, client_label=client["code"] if client else "", signer=note["signer"],
+            credentials=note["credentials"] or "", signed_at=note["signed_at"], late_entry=bool(note["late_entry"]),
+        ).rstrip("\n")
+        out = [text]
+        for addendum in self.record.addenda(note_id):
+            out += ["", f"## Addendum {escape_markdown(addendum['created_at'])}", "", escape_markdown(addendum["body"])]
+        out += ["", f"Seal (SHA-256): `{note['content_hash']}`"]
+        return "\n".join(out) + "\n"
+
+    def export(self, note_id: int, fmt: str) -> str:
+        text = self.plain_text(note_id) if fmt == "txt" else self.markdown(note_id)
+        self.record.audit(self.workspace.config.signer, "note exported", subject=f"note:{note_id}", detail=fmt)
+        return text

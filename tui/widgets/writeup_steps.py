@@ -1,0 +1,470 @@
+"""The write-up's steps. Each pane is given its part of the draft when built,
+posts ``StepPane.Edited`` when anything in it changes, and writes its values
+back into a draft with ``apply``. User text is always shown as plain Text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Checkbox, Input, Label, OptionList, SelectionList, Static, TextArea
+from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
+
+from ..domain.billing import suggest_cpt
+from ..domain.lint import Finding
+from ..domain.measures import MeasureError, MeasureScore, change_since, score_from_items, score_from_total
+from ..domain.models import (
+    GOAL_STATUSES, MODALITIES, MSE_FIELDS, MSE_WNL, RISK_LEVELS, RISK_STATUSES, SETTINGS,
+    GoalProgress, MentalStatus, NoteDraft, Plan, RiskStatement, SessionFacts,
+)
+from ..domain.shorthand import Jotting
+from ..domain.templates import OfferedJotting, SectionSpec
+from .choice import ChoiceField
+
+
+class StepPane(VerticalScroll):
+    """One step of the write-up."""
+
+    step_id = ""
+    title = ""
+
+    class Edited(Message):
+        def __init__(self, pane: "StepPane") -> None:
+            super().__init__()
+            self.pane = pane
+
+    def apply(self, draft: NoteDraft) -> None:
+        raise NotImplementedError
+
+    def _edited(self, event: Message) -> None:
+        event.stop()
+        self.post_message(self.Edited(self))
+
+    on_input_changed = _edited
+    on_text_area_changed = _edited
+    on_choice_field_changed = _edited
+    on_checkbox_changed = _edited
+    on_selection_list_selected_changed = _edited
+
+
+def _row(label: str, widget, label_width: int = 18) -> Horizontal:  # noqa: ANN001
+    return Horizontal(Label(label, classes="field-label"), widget, classes="field-row")
+
+
+# -- 1. session facts ----------------------------------------------------------------
+class FactsPane(StepPane):
+    step_id = "facts"
+    title = "Session facts"
+
+    def __init__(self, facts: SessionFacts, template_keys: dict[str, str]) -> None:
+        super().__init__(id="step-facts")
+        self.facts = facts
+        self.template_keys = template_keys
+
+    def compose(self) -> ComposeResult:
+        f = self.facts
+        yield Static("Check the facts; they come from the session timer.", classes="step-prompt")
+        yield _row("Date", Input(f.date, id="fact-date", placeholder="YYYY-MM-DD", compact=True))
+        yield _row("Start", Input(f.start_time, id="fact-start", placeholder="HH:MM", compact=True))
+        yield _row("Duration (min)", Input(str(f.duration_min), id="fact-duration", type="integer", compact=True))
+        yield ChoiceField("Modality", MODALITIES, f.modality, id="fact-modality")
+        yield ChoiceField("Setting", SETTINGS, f.setting, id="fact-setting")
+        yield ChoiceField("Template", list(self.template_keys), f.template_key, labels=self.template_keys,
+                          id="fact-template")
+        yield _row("CPT code", Input(f.cpt_code, id="fact-cpt", max_length=8, compact=True))
+        yield Static("", id="fact-hint", classes="step-hint")
+
+    def on_mount(self) -> None:
+        self._hint()
+
+    def _duration(self) -> int:
+        try:
+            return max(0, int(self.query_one("#fact-duration", Input).value or 0))
+        except ValueError:
+            return 0
+
+    def _hint(self) -> None:
+        suggestion = suggest_cpt(self._duration(), self.query_one("#fact-modality", ChoiceField).value)
+        self.query_one("#fact-hint", Static).update(Text(
+            f"Session number {self.facts.session_number}. Suggested CPT: {suggestion.code or 'none'} ({suggestion.reason})."
+        ))
+
+    def on_choice_field_changed(self, event: ChoiceField.Changed) -> None:
+        if event.choice.id == "fact-modality" or event.choice.id is None:
+            self._suggest()
+        self._edited(event)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "fact-duration":
+            self._suggest()
+        self._edited(event)
+
+    def _suggest(self) -> None:
+        if not self.is_mounted:
+            return
+        suggestion = suggest_cpt(self._duration(), self.query_one("#fact-modality", ChoiceField).value)
+        cpt = self.query_one("#fact-cpt", Input)
+        if suggestion.code and (not cpt.value or cpt.value == self.facts.cpt_code):
+            cpt.value = suggestion.code  # follows the suggestion until overridden by hand
+            self.facts = replace(self.facts, cpt_code=suggestion.code)
+        self._hint()
+
+    def apply(self, draft: NoteDraft) -> None:
+        draft.facts = replace(
+            draft.facts,
+            date=self.query_one("#fact-date", Input).value.strip(),
+            start_time=self.query_one("#fact-start", Input).value.strip(),
+            duration_min=self._duration(),
+            modality=self.query_one("#fact-modality", ChoiceField).value,
+            setting=self.query_one("#fact-setting", ChoiceField).value,
+            cpt_code=self.query_one("#fact-cpt", Input).value.strip(),
+            template_key=self.query_one("#fact-template", ChoiceField).value,
+        )
+
+
+# -- 2. template sections ------------------------------------------------------------
+class JottingPicker(OptionList):
+    """The session's jottings; those that feed this section first and marked ◆."""
+
+    DEFAULT_CSS = """
+    JottingPicker { width: 2fr; height: 1fr; border: none; background: $surface; }
+    """
+
+
+class SectionPane(StepPane):
+    def __init__(self, spec: SectionSpec, offered: list[OfferedJotting], text: str,
+                 carry: Callable[[Jotting], str]) -> None:
+        super().__init__(id=f"step-{spec.part}-{spec.key}")
+        self.spec = spec
+        self.step_id = f"{spec.part}:{spec.key}"
+        prefix = {"group": "Group: ", "member": ""}.get(spec.part, "")
+        self.title = prefix + spec.title
+        self.offered = offered
+        self.text = text
+        self.carry = carry
+        self.carried: set[int] = set()
+
+    def _option(self, index: int, offered: OfferedJotting) -> Option:
+        jot = offered.jotting
+        if not offered.carryable:
+            return Option(Text(f"  {jot.text}  (private: stays in the vault)", style="dim italic"),
+                          id=str(index), disabled=True)
+        mark = "✓ " if index in self.carried else ("◆ " if offered.feeds else "  ")
+        return Option(Text(mark + jot.text, style="" if offered.feeds else "dim"), id=str(index))
+
+    def compose(self) -> ComposeResult:
+        required = " (required)" if self.spec.required else ""
+        yield Static(Text(f"{self.title}{required}: {self.spec.prompt}"), classes="step-prompt")
+        with Horizontal(classes="section-body"):
+            picker = JottingPicker(*[self._option(i, o) for i, o in enumerate(self.offered)], id="picker")
+            yield picker
+            yield TextArea(self.text, id="section-text", soft_wrap=True, classes="section-editor")
+        yield Static(Text("Enter carries the highlighted jotting (abbreviations expanded); f4 carries every ◆. "
+                          "Type freely in the box on the right."), classes="step-hint")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        index = int(event.option.id or 0)
+        self._carry(index)
+
+    def _carry(self, index: int) -> None:
+        offered = self.offered[index]
+        if not offered.carryable:
+            return
+        editor = self.query_one("#section-text", TextArea)
+        piece = self.carry(offered.jotting)
+        editor.insert(("\n" if editor.text.strip() else "") + piece, editor.document.end)
+        self.carried.add(index)
+        picker = self.query_one(JottingPicker)
+        picker.replace_option_prompt_at_index(index, self._option(index, offered).prompt)
+
+    def carry_all(self) -> None:
+        for index, offered in enumerate(self.offered):
+            if offered.feeds and offered.carryable and index not in self.carried:
+                self._carry(index)
+
+    def apply(self, draft: NoteDraft) -> None:
+        text = self.query_one("#section-text", TextArea).text
+        target = draft.group_part if self.spec.part == "group" else draft.sections
+        target[self.spec.key] = text
+
+
+# -- 3. presentation (mental status) --------------------------------------------------
+class MentalStatusPane(StepPane):
+    step_id = "presentation"
+    title = "Presentation"
+
+    def __init__(self, status: MentalStatus) -> None:
+        super().__init__(id="step-presentation")
+        self.status = status
+
+    def compose(self) -> ComposeResult:
+        yield Static("Mental status. f2 fills the focused line with 'within normal limits'; "
+                     "f3 fills every blank line.", classes="step-prompt")
+        for key, label in MSE_FIELDS:
+            yield _row(label, Input(getattr(self.status, key), id=f"mse-{key}", compact=True,
+                                    placeholder=MSE_WNL[key]))
+
+    def quick_fill(self) -> None:
+        focused = self.screen.focused
+        if isinstance(focused, Input) and focused.id and focused.id.startswith("mse-"):
+            focused.value = MSE_WNL[focused.id[4:]]
+
+    def fill_blank(self) -> None:
+        for key, _ in MSE_FIELDS:
+            field = self.query_one(f"#mse-{key}", Input)
+            if not field.value.strip():
+                field.value = MSE_WNL[key]
+
+    def apply(self, draft: NoteDraft) -> None:
+        draft.mental_status = MentalStatus(**{k: self.query_one(f"#mse-{k}", Input).value.strip() for k, _ in MSE_FIELDS})
+
+
+# -- 4. interventions ----------------------------------------------------------------
+class InterventionsPane(StepPane):
+    step_id = "interventions"
+    title = "Interventions"
+
+    def __init__(self, chosen: list[str], pick_list: list[str]) -> None:
+        super().__init__(id="step-interventions")
+        self.chosen = chosen
+        self.pick_list = [*chosen, *[p for p in pick_list if p not in chosen]]
+
+    def compose(self) -> ComposeResult:
+        yield Static("Space ticks an intervention; type another below and press Enter to add it.", classes="step-prompt")
+        yield SelectionList[str](*[Selection(Text(p), p, p in self.chosen) for p in self.pick_list], id="interventions")
+        yield Input(id="intervention-other", placeholder="Other intervention", compact=True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if not text:
+            return
+        picks = self.query_one("#interventions", SelectionList)
+        if text not in self.pick_list:
+            self.pick_list.append(text)
+            picks.add_option(Selection(Text(text), text, True))
+        else:
+            picks.select(text)
+        event.input.value = ""
+
+    def apply(self, draft: NoteDraft) -> None:
+        selected = set(self.query_one("#interventions", SelectionList).selected)
+        draft.interventions = [p for p in self.pick_list if p in selected]
+
+
+# -- 5. measures -----------------------------------------------------------------------
+def parse_measure(instrument: str, text: str) -> MeasureScore | None:
+    """"" → None; "11" → a total; "1 2 1 0 3 1 0 2 1" → items. Raises MeasureError."""
+    numbers = text.replace(",", " ").split()
+    if not numbers:
+        return None
+    try:
+        values = [int(n) for n in numbers]
+    except ValueError:
+        raise MeasureError(f"Type a total or the item scores as whole numbers (got {text.strip()!r}).") from None
+    if len(values) == 1:
+        return score_from_total(instrument, values[0])
+    return score_from_items(instrument, values)
+
+
+class MeasuresPane(StepPane):
+    step_id = "measures"
+    title = "Measures"
+
+    def __init__(self, measures: list[MeasureScore], previous: dict[str, MeasureScore]) -> None:
+        super().__init__(id="step-measures")
+        self.initial = {m.instrument: m for m in measures}
+        self.previous = previous
+        self.problems: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("Type a total (phq9 11) or the item scores (1 2 1 0 3 1 0 2 1). Leave blank if not given.",
+                     classes="step-prompt")
+        for instrument, label in (("phq9", "PHQ-9"), ("gad7", "GAD-7")):
+            score = self.initial.get(instrument)
+            value = " ".join(map(str, score.items)) if score and score.items else (str(score.total) if score else "")
+            yield _row(label, Input(value, id=f"measure-{instrument}", compact=True))
+            yield Static("", id=f"measure-{instrument}-result", classes="step-hint")
+
+    def on_mount(self) -> None:
+        self._show()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._show()
+        self._edited(event)
+
+    def _scores(self) -> dict[str, MeasureScore]:
+        scores: dict[str, MeasureScore] = {}
+        self.problems = {}
+        for instrument in ("phq9", "gad7"):
+            try:
+                score = parse_measure(instrument, self.query_one(f"#measure-{instrument}", Input).value)
+            except MeasureError as exc:
+                self.problems[instrument] = str(exc)
+                continue
+            if score is not None:
+                scores[instrument] = score
+        return scores
+
+    def _show(self) -> None:
+        scores = self._scores()
+        for instrument in ("phq9", "gad7"):
+            result = self.query_one(f"#measure-{instrument}-result", Static)
+            if instrument in self.problems:
+                result.update(Text(f"Not accepted: {self.problems[instrument]}", style="bold"))
+            elif instrument in scores:
+                score = scores[instrument]
+                line = f"{score.total} ({score.band}); {change_since(self.previous.get(instrument), score)}"
+                if score.item9_flag:
+                    line += f"; item 9 = {score.item9}: address it in the risk step"
+                result.update(Text(line))
+            else:
+                result.update("")
+
+    def apply(self, draft: NoteDraft) -> None:
+        draft.measures = list(self._scores().values())
+
+
+# -- 6. risk ---------------------------------------------------------------------------
+class RiskPane(StepPane):
+    step_id = "risk"
+    title = "Risk"
+
+    def __init__(self, risk: RiskStatement) -> None:
+        super().__init__(id="step-risk")
+        self.risk = risk
+
+    def compose(self) -> ComposeResult:
+        r = self.risk
+        yield Static("An explicit risk statement, even when negative. f2: denies SI, HI and self-harm, risk low.",
+                     classes="step-prompt")
+        for key, label in (("si", "Suicidal ideation"), ("hi", "Homicidal ideation"), ("self_harm", "Self-harm")):
+            yield ChoiceField(label, RISK_STATUSES, getattr(r, key), id=f"risk-{key}")
+            yield _row("  detail", Input(getattr(r, f"{key}_detail"), id=f"risk-{key}-detail", compact=True))
+        yield ChoiceField("Risk level", RISK_LEVELS, r.level, labels={"": "not stated"}, id="risk-level")
+        yield _row("Protective factors", Input(r.protective_factors, id="risk-protective", compact=True))
+        yield Checkbox("Safety plan reviewed", r.safety_plan_reviewed, id="risk-safety-plan", compact=True)
+        yield Static("", id="risk-hint", classes="step-hint")
+
+    def quick_fill(self) -> None:
+        for key in ("si", "hi", "self_harm"):
+            self.query_one(f"#risk-{key}", ChoiceField).value = "denied"
+        self.query_one("#risk-level", ChoiceField).value = "low"
+
+    def show_item9(self, item9: int | None) -> None:
+        hint = self.query_one("#risk-hint", Static)
+        hint.update(Text(f"PHQ-9 item 9 scored {item9}: the SI detail is required.") if item9 else "")
+
+    def apply(self, draft: NoteDraft) -> None:
+        values = {key: self.query_one(f"#risk-{key}", ChoiceField).value for key in ("si", "hi", "self_harm")}
+        details = {f"{key}_detail": self.query_one(f"#risk-{key}-detail", Input).value.strip()
+                   for key in ("si", "hi", "self_harm")}
+        draft.risk = RiskStatement(
+            **values, **details, level=self.query_one("#risk-level", ChoiceField).value,
+            protective_factors=self.query_one("#risk-protective", Input).value.strip(),
+            safety_plan_reviewed=self.query_one("#risk-safety-plan", Checkbox).value,
+        )
+
+
+# -- 7. goals --------------------------------------------------------------------------
+class GoalsPane(StepPane):
+    step_id = "goals"
+    title = "Goals"
+
+    def __init__(self, goals: list[GoalProgress]) -> None:
+        super().__init__(id="step-goals")
+        self.goals = goals
+
+    def compose(self) -> ComposeResult:
+        if not self.goals:
+            yield Static("No active treatment-plan goals. Add them from the clients screen (e).", classes="step-prompt")
+            return
+        yield Static("Mark each active goal and give one line of evidence.", classes="step-prompt")
+        for index, goal in enumerate(self.goals):
+            yield Static(Text(goal.label), classes="goal-label")
+            yield ChoiceField("Progress", GOAL_STATUSES, goal.status, labels={"": "not rated"}, id=f"goal-{index}")
+            yield _row("  evidence", Input(goal.evidence, id=f"goal-{index}-evidence", compact=True))
+
+    def apply(self, draft: NoteDraft) -> None:
+        draft.goals = [
+            replace(goal, status=self.query_one(f"#goal-{i}", ChoiceField).value,
+                    evidence=self.query_one(f"#goal-{i}-evidence", Input).value.strip())
+            for i, goal in enumerate(self.goals)
+        ]
+
+
+# -- 8. plan ---------------------------------------------------------------------------
+class PlanPane(StepPane):
+    step_id = "plan"
+    title = "Plan"
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__(id="step-plan")
+        self.plan = plan
+
+    def compose(self) -> ComposeResult:
+        p = self.plan
+        yield Static("Next session, homework (from hw), focus for next time (from ?), coordination.", classes="step-prompt")
+        yield _row("Next session", Input(p.next_session, id="plan-next", compact=True))
+        yield _row("Homework", Input(p.homework, id="plan-homework", compact=True))
+        yield _row("Next focus", Input(p.next_focus, id="plan-focus", compact=True))
+        yield _row("Coordination", Input(p.coordination, id="plan-coordination", compact=True,
+                                         placeholder="other providers, releases, referrals"))
+
+    def apply(self, draft: NoteDraft) -> None:
+        draft.plan = Plan(
+            next_session=self.query_one("#plan-next", Input).value.strip(),
+            homework=self.query_one("#plan-homework", Input).value.strip(),
+            next_focus=self.query_one("#plan-focus", Input).value.strip(),
+            coordination=self.query_one("#plan-coordination", Input).value.strip(),
+        )
+
+
+# -- 9. review -------------------------------------------------------------------------
+class ReviewPane(StepPane):
+    step_id = "review"
+    title = "Review and sign"
+
+    def __init__(self) -> None:
+        super().__init__(id="step-review")
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="review-status", classes="step-prompt")
+        yield Static("", id="review-errors", classes="review-errors")
+        yield SelectionList[str](id="review-warnings")
+        yield Static("", id="review-text", classes="review-text")
+
+    def show(self, text: str, findings: list[Finding], finding_id: Callable[[Finding], str],
+             acknowledged: set[str], signed: bool = False) -> None:
+        errors = [f for f in findings if f.level == "error"]
+        warnings = [f for f in findings if f.level == "warning"]
+        status = self.query_one("#review-status", Static)
+        if signed:
+            status.update(Text("Signed and locked. ctrl+o copies it for the EHR; Esc returns."))
+        elif errors:
+            status.update(Text(f"{len(errors)} error(s) to fix before signing."))
+        elif warnings and not all(finding_id(w) in acknowledged for w in warnings):
+            status.update(Text("Acknowledge each warning (space), then ctrl+s signs."))
+        else:
+            status.update(Text("Ready. ctrl+s signs and locks the note."))
+        self.query_one("#review-errors", Static).update(
+            Text("\n".join(f"✗ {f.message}" for f in errors)) if errors else "")
+        picks = self.query_one("#review-warnings", SelectionList)
+        picks.display = bool(warnings) and not signed
+        with picks.prevent(SelectionList.SelectedChanged):
+            picks.clear_options()
+            picks.add_options([Selection(Text(f"⚠ {w.message}"), finding_id(w), finding_id(w) in acknowledged)
+                               for w in warnings])
+        self.query_one("#review-text", Static).update(Text(text))
+
+    def acknowledged(self) -> set[str]:
+        return set(self.query_one("#review-warnings", SelectionList).selected)
+
+    def apply(self, draft: NoteDraft) -> None:
+        """The review changes nothing in the draft; acknowledgements are the screen's."""
