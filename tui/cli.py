@@ -68,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     recover = keys_sub.add_parser("recover", help="restore access from the recovery code alone")
     recover.add_argument("--passphrase", action="store_true", help="use a passphrase instead of this machine's keyring")
 
+    export = sub.add_parser("export", help="export a signed note, or a client's record")
+    export_sub = export.add_subparsers(dest="export_command", metavar="WHAT", required=True)
+    note = export_sub.add_parser("note", help="a signed progress note with its addenda")
+    note.add_argument("note_id", metavar="ID", type=int)
+    note.add_argument("--format", choices=("txt", "md"), default="txt")
+    note.add_argument("--output", "-o", metavar="FILE", help="write here (mode 0600) instead of standard output")
+
     jot = sub.add_parser("jot", help="open the scratchpad for a client's session")
     jot.add_argument("code", metavar="CODE")
     return parser
@@ -228,6 +235,28 @@ def cmd_keys(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_output(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from .storage.files import atomic_write
+
+    atomic_write(Path(output).expanduser().absolute(), text.encode("utf-8"))
+    print(f"Wrote {output}", file=sys.stderr)
+
+
+def cmd_export(config: Config, args: argparse.Namespace) -> int:
+    from .services.writeup import NoteRecords
+
+    with _workspace(config) as ws:
+        if args.export_command == "note":
+            text = NoteRecords(ws).export(args.note_id, args.format)
+        else:  # pragma: no cover - argparse restricts the choices
+            raise CliError(f"Unknown export {args.export_command!r}.")
+    _write_output(text, args.output)
+    return 0
+
+
 def cmd_jot(config: Config, args: argparse.Namespace) -> int:
     # An unknown code is reported by the app as it unlocks (one unlock, not two).
     return run_app(config, jot_code=args.code)
@@ -261,6 +290,7 @@ COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
     "client": cmd_client,
     "keys": cmd_keys,
     "jot": cmd_jot,
+    "export": cmd_export,
 }
 
 

@@ -74,9 +74,10 @@ class WriteupScreen(Screen["int | None"]):
             self.problem = problem
 
     class Signed(Message):
-        def __init__(self, signed: "SignedNote") -> None:
+        def __init__(self, signed: "SignedNote", next_member: int | None) -> None:
             super().__init__()
             self.signed = signed
+            self.next_member = next_member
 
     def __init__(self, session_id: int) -> None:
         super().__init__()
@@ -87,6 +88,7 @@ class WriteupScreen(Screen["int | None"]):
         self.step = 0
         self.acknowledged: set[str] = set()
         self.signed: SignedNote | None = None
+        self.next_member_session: int | None = None
         self._opened_at = time.monotonic()
         self._generation = 0
         self._saved_generation = 0
@@ -163,14 +165,16 @@ class WriteupScreen(Screen["int | None"]):
     async def _build_panes(self) -> None:
         switcher = self.query_one("#panes", ContentSwitcher)
         await switcher.remove_children()
-        self.panes = self._make_panes()
-        for pane in self.panes:  # the switcher only hides children it had at its own mount
+        self.panes = []  # no step keys act until the new panes are mounted
+        panes = self._make_panes()
+        for pane in panes:  # the switcher only hides children it had at its own mount
             pane.display = False
         switcher.current = None
-        await switcher.mount_all(self.panes)
+        await switcher.mount_all(panes)
+        self.panes = panes
         steps = self.query_one("#steps", StepList)
         steps.clear_options()
-        steps.add_options([Option(Text(f"{i + 1:>2} {pane.title}"), id=str(i)) for i, pane in enumerate(self.panes)])
+        steps.add_options([Option(Text(f"{i + 1:>2} {pane.title}"), id=str(i)) for i, pane in enumerate(panes)])
 
     def _show_step(self, index: int) -> None:
         index = max(0, min(index, len(self.panes) - 1))
@@ -194,7 +198,9 @@ class WriteupScreen(Screen["int | None"]):
                 return
 
     def action_next_step(self) -> None:
-        if self.panes:
+        if self.signed is not None and self.next_member_session:
+            self.dismiss(self.next_member_session)  # group: on to the next member's note
+        elif self.panes:
             self._show_step(self.step + 1)
 
     def action_previous_step(self) -> None:
@@ -306,7 +312,8 @@ class WriteupScreen(Screen["int | None"]):
         review = self.panes[-1]
         assert isinstance(review, ReviewPane)
         if self.signed:
-            review.show(self.signed.text, [], finding_id, self.acknowledged, signed=True)
+            review.show(self.signed.text, [], finding_id, self.acknowledged, signed=True,
+                        next_member=bool(self.next_member_session))
             return
         findings = self.service.lint(self.writeup)
         review.show(self.service.render(self.writeup), findings, finding_id, self.acknowledged)
@@ -363,13 +370,15 @@ class WriteupScreen(Screen["int | None"]):
         try:
             with self._save_lock:
                 signed = self.service.sign(self.writeup, acknowledged)
+            next_member = self.service.next_unsigned_member(self.writeup)
         except HushpadError as exc:
             self.post_message(self.Failed(str(exc)))
             return
-        self.post_message(self.Signed(signed))
+        self.post_message(self.Signed(signed, next_member))
 
     def on_writeup_screen_signed(self, message: Signed) -> None:
         self.signed = message.signed
+        self.next_member_session = message.next_member
         self._refresh_review()
         self._update_header()
         self.refresh_bindings()

@@ -234,6 +234,16 @@ class WriteupService:
             plan=_plan_from(jottings, self.workspace, started),
         )
 
+    def next_unsigned_member(self, writeup: Writeup) -> int | None:
+        """In a group, the next member whose note is not yet signed."""
+        if not writeup.group_session_id:
+            return None
+        for member in self.workspace.group_members(writeup.group_session_id):
+            note = self.record.note_for_session(member["session_id"])
+            if member["session_id"] != writeup.session["id"] and (note is None or note["status"] != "signed"):
+                return int(member["session_id"])
+        return None
+
     def carry(self, writeup: Writeup, jotting: Jotting) -> str:
         """The text a jotting becomes in a note. Private jottings never cross."""
         from ..domain.shorthand import PrivateJottingError

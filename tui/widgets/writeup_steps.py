@@ -441,7 +441,7 @@ class ReviewPane(StepPane):
         yield Static("", id="review-text", classes="review-text")
 
     def show(self, text: str, findings: list[Finding], finding_id: Callable[[Finding], str],
-             acknowledged: set[str], signed: bool = False) -> None:
+             acknowledged: set[str], signed: bool = False, next_member: bool = False) -> None:
         errors = [f for f in findings if f.level == "error"]
         warnings = [f for f in findings if f.level == "warning"]
         status = self.query_one("#review-status", Static)
