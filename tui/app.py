@@ -84,6 +84,7 @@ class HushpadApp(App[int]):
         self.push_screen(ClientsScreen())
         self.set_interval(IDLE_CHECK_SECONDS, self._check_idle)
         if self.config.demo:
+            self.call_after_refresh(self._demo_status)
             self._open_demo()
         elif not self.config.paths.is_initialised():
             from .screens.setup import SetupScreen
@@ -107,6 +108,11 @@ class HushpadApp(App[int]):
             self.post_message(self.UnlockFailed(str(exc)))
             return
         self.post_message(self.Unlocked(Workspace(profile, self.config)))
+
+    def _demo_status(self) -> None:
+        status = getattr(self.screen, "_set_status", None)
+        if status is not None and self.workspace is None:
+            status("Preparing fictional demo clients…")
 
     @work(thread=True, exclusive=True, group="unlock")
     def _open_demo(self) -> None:

@@ -75,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     note.add_argument("--format", choices=("txt", "md"), default="txt")
     note.add_argument("--output", "-o", metavar="FILE", help="write here (mode 0600) instead of standard output")
 
+    client_export = export_sub.add_parser("client", help="a client's clinical record, for a records request")
+    client_export.add_argument("code", metavar="CODE")
+    client_export.add_argument("--format", choices=("md", "json"), default="md")
+    client_export.add_argument("--include-private", action="store_true",
+                               help="also include the private psychotherapy notes (normally withheld)")
+    client_export.add_argument("--output", "-o", metavar="FILE", help="write here (mode 0600) instead of standard output")
+
     jot = sub.add_parser("jot", help="open the scratchpad for a client's session")
     jot.add_argument("code", metavar="CODE")
     return parser
@@ -248,11 +255,16 @@ def _write_output(text: str, output: str | None) -> None:
 def cmd_export(config: Config, args: argparse.Namespace) -> int:
     from .services.writeup import NoteRecords
 
+    from .services.timeline import Timeline
+
     with _workspace(config) as ws:
         if args.export_command == "note":
             text = NoteRecords(ws).export(args.note_id, args.format)
-        else:  # pragma: no cover - argparse restricts the choices
-            raise CliError(f"Unknown export {args.export_command!r}.")
+        else:
+            if args.include_private:
+                print("hushpad: warning: including private psychotherapy notes. They are legally separate from "
+                      "the clinical record and are normally not released.", file=sys.stderr)
+            text = Timeline(ws).export_client(args.code, args.format, include_private=args.include_private)
     _write_output(text, args.output)
     return 0
 

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Input, Label, Static, TextArea
 
 if TYPE_CHECKING:
     from ..app import HushpadApp
-    from ..services.workspace import ClientSummary
+    from ..services.timeline import ClientRow
 
 
 class ClientForm(ModalScreen[bool]):
@@ -37,11 +37,12 @@ class ClientForm(ModalScreen[bool]):
             self.text = text
 
     class GoalsLoaded(Message):
-        def __init__(self, goals: list[str]) -> None:
+        def __init__(self, goals: list[str], date_of_birth: str) -> None:
             super().__init__()
             self.goals = goals
+            self.date_of_birth = date_of_birth
 
-    def __init__(self, client: "ClientSummary | None") -> None:
+    def __init__(self, client: "ClientRow | None") -> None:
         super().__init__()
         self.client = client
 
@@ -54,7 +55,7 @@ class ClientForm(ModalScreen[bool]):
             yield Label("Display name (optional)")
             yield Input(client.display_name if client else "", id="name", max_length=120, compact=True)
             yield Label("Date of birth (optional, YYYY-MM-DD)")
-            yield Input(client.date_of_birth or "" if client else "", id="dob", max_length=10, placeholder="YYYY-MM-DD", compact=True)
+            yield Input("", id="dob", max_length=10, placeholder="YYYY-MM-DD", compact=True)
             yield Label("Treatment-plan goals, one per line")
             yield TextArea("", id="goals", soft_wrap=True, show_line_numbers=False)
             yield Static("", id="form-problem", classes="problem", markup=False)
@@ -69,10 +70,13 @@ class ClientForm(ModalScreen[bool]):
     def _load_goals(self, client_id: int) -> None:
         workspace = self.app.workspace
         if workspace is not None:
-            self.post_message(self.GoalsLoaded([g["description"] for g in workspace.goals(client_id)]))
+            client = workspace.record.client(client_id) or {}
+            self.post_message(self.GoalsLoaded([g["description"] for g in workspace.goals(client_id)],
+                                               client.get("date_of_birth") or ""))
 
     def on_client_form_goals_loaded(self, message: GoalsLoaded) -> None:
         self.query_one("#goals", TextArea).load_text("\n".join(message.goals))
+        self.query_one("#dob", Input).value = message.date_of_birth
 
     def action_save(self) -> None:
         values = {

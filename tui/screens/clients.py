@@ -11,15 +11,21 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer, Input, Static
 
 if TYPE_CHECKING:
     from ..app import HushpadApp
-    from ..services.workspace import ClientSummary, ScratchpadStart
+    from ..services.timeline import ClientRow
+    from ..services.workspace import ScratchpadStart
 
-
-def _day(iso: str | None) -> str:
-    return iso[:10] if iso else "—"
+RISK_STYLE = {"moderate": "#b39a6b", "high": "bold #b07a70"}
+SORTS = {
+    "code": lambda c: c.code.lower(),
+    "last session": lambda c: c.last_session or "",
+    "notes due": lambda c: (c.overdue, c.notes_due),
+    "risk": lambda c: {"high": 3, "moderate": 2, "low": 1}.get(c.risk_level, 0),
+}
+DESCENDING = {"last session", "notes due", "risk"}
 
 
 class ClientsScreen(Screen[None]):
@@ -32,13 +38,20 @@ class ClientsScreen(Screen[None]):
         Binding("space", "mark", "Mark for group", id="clients.mark"),
         Binding("g", "group", "Group session", id="clients.group"),
         Binding("w", "write_up", "Write up", id="clients.write_up"),
+        Binding("t", "chart", "Chart", id="clients.chart"),
+        Binding("b", "before_session", "Before session", id="clients.before"),
+        Binding("n", "notes_due", "Notes due", id="clients.notes_due"),
+        Binding("slash", "filter", "Filter", id="clients.filter"),
+        Binding("s", "sort", "Sort", id="clients.sort"),
+        Binding("ctrl+f", "search", "Search notes", id="clients.search"),
+        Binding("x", "export", "Export record", id="clients.export"),
     ]
 
     class Refresh(Message):
         """Reload the list from the record."""
 
     class Loaded(Message):
-        def __init__(self, clients: list["ClientSummary"]) -> None:
+        def __init__(self, clients: list["ClientRow"]) -> None:
             super().__init__()
             self.clients = clients
 
@@ -54,19 +67,24 @@ class ClientsScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._clients: list[ClientSummary] = []
+        self._all: list[ClientRow] = []
+        self._clients: list[ClientRow] = []
         self._marked: set[int] = set()
+        self._sort = "code"
 
     def compose(self) -> ComposeResult:
         with Vertical(id="clients-body"):
             yield Static("Clients", id="clients-title", classes="screen-title")
+            yield Input(id="clients-filter", placeholder="filter by code or name", compact=True)
             table: DataTable[Text | str] = DataTable(id="clients-table", cursor_type="row", zebra_stripes=False)
-            table.add_columns(" ", "Code", "Name", "Last session", "Notes due")
+            table.add_columns(" ", "Code", "Name", "Last session", "Notes due", "Risk", "PHQ-9", "GAD-7")
             yield table
             yield Static("Unlocking…", id="clients-status", classes="status-line", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#clients-filter").display = False
+        self.query_one(DataTable).focus()
         if self.app.workspace is not None:
             self.post_message(self.Refresh())
 
@@ -84,31 +102,106 @@ class ClientsScreen(Screen[None]):
         workspace = self.app.workspace
         if workspace is None:
             return
-        self.post_message(self.Loaded(workspace.clients()))
+        from ..services.timeline import Timeline
+
+        self.post_message(self.Loaded(Timeline(workspace).client_rows()))
 
     def on_clients_screen_loaded(self, message: Loaded) -> None:
-        self._clients = message.clients
+        self._all = message.clients
+        self._fill()
+
+    def _fill(self) -> None:
+        needle = self.query_one("#clients-filter", Input).value.strip().casefold()
+        rows = [c for c in self._all if needle in c.code.casefold() or needle in c.display_name.casefold()]
+        rows.sort(key=SORTS[self._sort], reverse=self._sort in DESCENDING)
+        self._clients = rows
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()
-        for client in message.clients:
-            due = f"{client.notes_due}" if client.notes_due else ""
+        for client in rows:
+            due = Text(str(client.notes_due) if client.notes_due else "")
+            if client.overdue:
+                due.append(f" ({client.overdue} overdue)", style="bold #b58a70")
             if client.open_sessions:
-                due = (due + " · in session").strip(" ·")
+                due.append(" in session", style="dim")
             table.add_row(
                 "•" if client.id in self._marked else " ",
                 Text(client.code),  # Text, not markup: a name like "[bold]x" shows literally
                 Text(client.display_name),
-                _day(client.last_session),
-                Text(due),
+                client.last_session or "—",
+                due,
+                Text(client.risk_level or "—", style=RISK_STYLE.get(client.risk_level, "")),
+                Text(f"{client.phq9} {client.phq9_band}" if client.phq9 is not None else "—"),
+                Text(f"{client.gad7} {client.gad7_band}" if client.gad7 is not None else "—"),
                 key=str(client.id),
             )
-        if message.clients:
-            table.move_cursor(row=min(cursor, len(message.clients) - 1))
-        count = len(message.clients)
+        if rows:
+            table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
+        total = len(self._all)
+        shown = f"{len(rows)} of {total}" if needle else f"{total}"
         self._set_status(
-            f"{count} client{'s' if count != 1 else ''}." if count else "No clients yet. Press a to add one."
+            f"{shown} client{'s' if total != 1 else ''}, sorted by {self._sort}." if total
+            else "No clients yet. Press a to add one."
         )
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "clients-filter":
+            self._fill()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "clients-filter":
+            self._close_filter()
+
+    def _close_filter(self) -> None:
+        field = self.query_one("#clients-filter", Input)
+        if not field.value:
+            field.display = False
+        self.query_one(DataTable).focus()
+
+    def on_key(self, event) -> None:  # noqa: ANN001
+        if event.key == "escape" and isinstance(self.focused, Input):
+            event.stop()
+            self._close_filter()
+
+    def action_filter(self) -> None:
+        field = self.query_one("#clients-filter", Input)
+        field.display = True
+        field.focus()
+
+    def action_sort(self) -> None:
+        keys = list(SORTS)
+        self._sort = keys[(keys.index(self._sort) + 1) % len(keys)]
+        self._fill()
+
+    def _open_for_current(self, make) -> None:  # noqa: ANN001
+        client = self._current()
+        if client is not None:
+            self.app.push_screen(make(client), lambda _: self.post_message(self.Refresh()))
+
+    def action_chart(self) -> None:
+        from .chart import ChartScreen
+
+        self._open_for_current(lambda c: ChartScreen(c.id))
+
+    def action_before_session(self) -> None:
+        from .before_session import BeforeSessionScreen
+
+        self._open_for_current(lambda c: BeforeSessionScreen(c.id))
+
+    def action_export(self) -> None:
+        from .export import ExportForm
+
+        self._open_for_current(lambda c: ExportForm(c.code))
+
+    def action_notes_due(self) -> None:
+        from .notes_due import NotesDueScreen
+
+        self.app.push_screen(NotesDueScreen(), lambda _: self.post_message(self.Refresh()))
+
+    def action_search(self) -> None:
+        from .search import SearchScreen
+
+        self.app.push_screen(SearchScreen(None))
 
     def on_clients_screen_problem(self, message: Problem) -> None:
         self._set_status(message.text)
@@ -117,15 +210,20 @@ class ClientsScreen(Screen[None]):
         self.query_one("#clients-status", Static).update(Text(text))
 
     # -- actions -----------------------------------------------------------
-    def _current(self) -> "ClientSummary | None":
+    def _current(self) -> "ClientRow | None":
         table = self.query_one(DataTable)
         if not self._clients or table.cursor_row < 0 or table.cursor_row >= len(self._clients):
             return None
         return self._clients[table.cursor_row]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("jot", "add", "edit", "mark", "group", "write_up") and self.app.workspace is None:
+        if self.app.workspace is None and action in (
+            "jot", "add", "edit", "mark", "group", "write_up", "chart", "before_session", "notes_due", "filter",
+            "sort", "search", "export",
+        ):
             return False
+        if action == "jot" and isinstance(self.focused, Input):
+            return False  # Enter in the filter box returns to the list instead
         return True
 
     def action_add(self) -> None:

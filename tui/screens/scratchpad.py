@@ -22,7 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from ..domain.shorthand import DEFAULT_RULES
-from ..widgets.jotting_editor import JottingEditor, minute_clock
+from ..widgets.jotting_editor import JottingEditor, make_visible, minute_clock
 
 if TYPE_CHECKING:
     from ..app import HushpadApp
@@ -73,7 +73,9 @@ class ScratchpadScreen(Screen[bool]):
         super().__init__()
         self.session = session
         self._initial = [(line.minute, line.text) for line in lines]
-        self._questions = questions
+        # Last time's questions come straight from the vault: draw control characters as
+        # visible symbols, as the editor does, so a stored ESC can never reach the terminal.
+        self._questions = [make_visible(q) for q in questions]
         self._questions_open = bool(questions)
         started = session.started_at.timestamp()
         elapsed = max(0.0, time.time() - started)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import weakref
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,26 @@ DEFAULT_INTERVENTIONS = (
 
 class WriteupError(HushpadError):
     pass
+
+
+# Notes open for writing in this process, per unlocked workspace. The record's
+# editing_pid claim keeps out other processes (a dead one's claim is taken
+# over); this keeps out a second write-up of the same session in this one,
+# which the pid check alone would let through.
+_OPEN_HERE: "weakref.WeakKeyDictionary[Workspace, set[int]]" = weakref.WeakKeyDictionary()
+
+
+# Control characters other than line breaks and tabs (ESC above all) would reach the
+# terminal raw from the picker, the editor, the review and a txt export, and be obeyed
+# there (colours, cursor moves) instead of shown. In the note they become the visible
+# Unicode "control pictures" (ESC -> U+241B), so an ANSI sequence reads literally.
+_CONTROLS = {c: 0x2400 + c for c in range(0x20) if chr(c) not in "\t\n\r\x0b\x0c\x1c\x1d\x1e"}
+_CONTROLS[0x7F] = 0x2421
+_CONTROLS.update({c: 0xFFFD for c in range(0x80, 0xA0) if c != 0x85})
+
+
+def visible_controls(text: str) -> str:
+    return text.translate(_CONTROLS)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -194,8 +215,11 @@ class WriteupService:
             row, created = self.record.claim_draft(session_id, template.key, "{}", os.getpid(), _pid_alive)
         except (NoteLockedError, WriteupBusyError) as exc:
             raise WriteupError(str(exc)) from None
+        held = _OPEN_HERE.setdefault(self.workspace, set())
+        if row["id"] in held:
+            raise WriteupError("This session is already being written up. Finish or close that one first.")
         lines = self.workspace.vault.load_jottings(doc_key_for(session))
-        jottings = [parse_jotting(line.text, self.workspace.rules) for line in lines]
+        jottings = [parse_jotting(visible_controls(line.text), self.workspace.rules) for line in lines]
         goals = self.record.goals(client["id"])
         previous = {
             r["instrument"]: MeasureScore(r["instrument"], r["total"],
@@ -215,6 +239,7 @@ class WriteupService:
             for member in self.workspace.group_members(group_id):
                 if member["client_id"] != client["id"]:
                     other_members += [m for m in (member["code"], member["display_name"]) if m]
+        held.add(row["id"])
         return Writeup(row["id"], session, client, template, draft, jottings, goals, other_members, group_id)
 
     def _prefill(self, session: dict[str, Any], template: Template, jottings: list[Jotting],
@@ -264,6 +289,7 @@ class WriteupService:
 
     def release(self, writeup: Writeup) -> None:
         self.record.release_draft(writeup.note_id, os.getpid())
+        _OPEN_HERE.get(self.workspace, set()).discard(writeup.note_id)
 
     def change_template(self, writeup: Writeup, key: str) -> None:
         writeup.template = self.template_for(key)
@@ -285,12 +311,14 @@ class WriteupService:
     def render(self, writeup: Writeup, signed_at: str = "") -> str:
         """The note as it will be signed (the review step shows exactly this)."""
         signed_at = signed_at or self.signed_at_now()
-        return canonical_text(
+        return visible_controls(canonical_text(
             writeup.draft, writeup.template, client_label=writeup.client_label, signer=self.config.signer,
             credentials=self.config.credentials, signed_at=signed_at, late_entry=self.is_late(writeup, signed_at),
-        )
+        ))
 
-    def sign(self, writeup: Writeup, acknowledged: set[str], *, before_commit: Any = None) -> SignedNote:
+    def sign(self, writeup: Writeup, acknowledged: set[str], *, before_commit: Any = None,
+             signed_at: str | None = None) -> SignedNote:
+        """Lint, seal and lock. ``signed_at`` is for synthetic data (demo, benchmarks) only."""
         findings = self.lint(writeup)
         errors = [f for f in findings if f.level == "error"]
         if errors:
@@ -298,7 +326,7 @@ class WriteupService:
         unacknowledged = [f for f in findings if f.level == "warning" and _finding_id(f) not in acknowledged]
         if unacknowledged:
             raise WriteupError(f"Acknowledge each warning before signing: {unacknowledged[0].message}")
-        signed_at = self.signed_at_now()
+        signed_at = signed_at or self.signed_at_now()
         late = self.is_late(writeup, signed_at)
         text = self.render(writeup, signed_at)
         digest = content_hash(text)
@@ -327,6 +355,7 @@ class WriteupService:
             risk=risk_row, client_id=writeup.client["id"], session_id=writeup.session["id"],
             actor=self.config.signer, before_commit=before_commit,
         )
+        _OPEN_HERE.get(self.workspace, set()).discard(writeup.note_id)
         return SignedNote(writeup.note_id, text, digest, late)
 
 
@@ -381,7 +410,7 @@ class NoteRecords:
             out += ["", f"ADDENDUM {addendum['created_at']} by {who}", addendum["body"].rstrip(),
                     f"Amends: {addendum['amends_hash'][:16]}  Seal: {addendum['content_hash'][:16]}"]
         out += ["", f"Seal (SHA-256): {note['content_hash']}"]
-        return "\n".join(out) + "\n"
+        return visible_controls("\n".join(out)) + "\n"
 
     def markdown(self, note_id: int) -> str:
         from ..domain.canonical import escape_markdown
@@ -400,7 +429,7 @@ class NoteRecords:
         for addendum in self.record.addenda(note_id):
             out += ["", f"## Addendum {escape_markdown(addendum['created_at'])}", "", escape_markdown(addendum["body"])]
         out += ["", f"Seal (SHA-256): `{note['content_hash']}`"]
-        return "\n".join(out) + "\n"
+        return visible_controls("\n".join(out)) + "\n"
 
     def export(self, note_id: int, fmt: str) -> str:
         text = self.plain_text(note_id) if fmt == "txt" else self.markdown(note_id)

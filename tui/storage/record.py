@@ -160,6 +160,38 @@ RECORD_V2 = [
 ]
 
 
+# v3: indexes for the chart's one-query timeline, and full-text search over signed
+# notes and addenda. The FTS table lives inside the encrypted file like everything else.
+RECORD_V3 = [
+    "CREATE INDEX risk_by_session ON risk_assessments (session_id)",
+    "CREATE INDEX measures_by_session ON measure_scores (session_id)",
+    "CREATE INDEX addenda_by_note ON addenda (note_id)",
+    """CREATE VIRTUAL TABLE note_search USING fts5(
+        body, note_id UNINDEXED, client_id UNINDEXED, kind UNINDEXED, tokenize = 'unicode61 remove_diacritics 2'
+    )""",
+    """CREATE TRIGGER note_search_on_sign AFTER UPDATE OF status ON progress_notes
+       WHEN NEW.status = 'signed' AND OLD.status != 'signed'
+       BEGIN
+         INSERT INTO note_search (body, note_id, client_id, kind)
+         VALUES (NEW.canonical_text, NEW.id, (SELECT client_id FROM sessions WHERE id = NEW.session_id), 'note');
+       END""",
+    """CREATE TRIGGER note_search_on_addendum AFTER INSERT ON addenda
+       BEGIN
+         INSERT INTO note_search (body, note_id, client_id, kind)
+         VALUES (NEW.body, NEW.note_id,
+                 (SELECT s.client_id FROM progress_notes n JOIN sessions s ON s.id = n.session_id WHERE n.id = NEW.note_id),
+                 'addendum');
+       END""",
+    """INSERT INTO note_search (body, note_id, client_id, kind)
+       SELECT n.canonical_text, n.id, s.client_id, 'note'
+         FROM progress_notes n JOIN sessions s ON s.id = n.session_id
+        WHERE n.status = 'signed'""",
+    """INSERT INTO note_search (body, note_id, client_id, kind)
+       SELECT a.body, a.note_id, s.client_id, 'addendum'
+         FROM addenda a JOIN progress_notes n ON n.id = a.note_id JOIN sessions s ON s.id = n.session_id""",
+]
+
+
 class NoteLockedError(Exception):
     """A signed note was asked to change."""
 
@@ -174,7 +206,7 @@ def now_iso() -> str:
 
 class RecordStore(EncryptedStore):
     name = "record"
-    migrations = (RECORD_V1, RECORD_V2)
+    migrations = (RECORD_V1, RECORD_V2, RECORD_V3)
 
     # -- audit -------------------------------------------------------------
     def audit(self, actor: str, action: str, subject: str = "", detail: str = "") -> None:
@@ -425,3 +457,27 @@ class RecordStore(EncryptedStore):
             )
             self.audit_in(conn, actor, "addendum signed", subject=f"note:{note_id}")
             return int(cur.lastrowid)
+
+    # -- treatment plan edits ------------------------------------------------
+    def add_problem(self, client_id: int, description: str) -> int:
+        with self.transaction() as conn:
+            return int(conn.execute("INSERT INTO problems (client_id, description, created_at) VALUES (?, ?, ?)",
+                                    (client_id, description, now_iso())).lastrowid)
+
+    def add_objective(self, goal_id: int, description: str) -> int:
+        with self.transaction() as conn:
+            return int(conn.execute("INSERT INTO objectives (goal_id, description, created_at) VALUES (?, ?, ?)",
+                                    (goal_id, description, now_iso())).lastrowid)
+
+    def add_plan_intervention(self, goal_id: int, description: str) -> int:
+        with self.transaction() as conn:
+            return int(conn.execute("INSERT INTO plan_interventions (goal_id, description, created_at) VALUES (?, ?, ?)",
+                                    (goal_id, description, now_iso())).lastrowid)
+
+    def set_goal_status(self, goal_id: int, status: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE goals SET status = ? WHERE id = ?", (status, goal_id))
+
+    def set_goal_text(self, goal_id: int, description: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE goals SET description = ? WHERE id = ?", (description, goal_id))

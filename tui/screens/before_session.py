@@ -1,0 +1,97 @@
+"""Before the session: the last plan, homework, open questions, latest scores and risk, on one screen."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+if TYPE_CHECKING:
+    from ..app import HushpadApp
+    from ..services.timeline import BeforeSession
+
+
+def before_session_text(panel: "BeforeSession") -> Text:
+    client = panel.client
+    text = Text(f"{client['code']}", style="bold")
+    if client["display_name"]:
+        text.append(f"  ·  {client['display_name']}")
+    text.append(f"\nLast session: {panel.last_session or 'none yet'}\n\n", style="dim")
+
+    def block(title: str, body: str | list[str]) -> None:
+        text.append(f"{title}\n", style="bold")
+        lines = body if isinstance(body, list) else [body]
+        lines = [line for line in lines if line]
+        text.append(("\n".join(f"  {line}" for line in lines) if lines else "  —") + "\n\n")
+
+    plan = panel.plan
+    block("Plan from the last note", [f"Next focus: {plan.get('next_focus', '')}" if plan.get("next_focus") else "",
+                                      f"Coordination: {plan.get('coordination', '')}" if plan.get("coordination") else "",
+                                      f"Next session: {plan.get('next_session', '')}" if plan.get("next_session") else ""])
+    block("Homework", plan.get("homework", ""))
+    block("Questions carried over (?)", panel.questions)
+    scores = []
+    if panel.phq9:
+        scores.append(f"PHQ-9 {panel.phq9[0]} ({panel.phq9[1]})")
+    if panel.gad7:
+        scores.append(f"GAD-7 {panel.gad7[0]} ({panel.gad7[1]})")
+    block("Latest scores", "   ".join(scores))
+    block("Current risk level",
+          f"{panel.risk_level} (assessed {panel.risk_date})" if panel.risk_level else "not assessed yet")
+    block("Active goals", [f"{g['ordinal']}. {g['description']}" for g in panel.goals])
+    return text
+
+
+class BeforeSessionScreen(Screen[None]):
+    app: "HushpadApp"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="before.back"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, panel: "BeforeSession | None", problem: str = "") -> None:
+            super().__init__()
+            self.panel = panel
+            self.problem = problem
+
+    def __init__(self, client_id: int) -> None:
+        super().__init__()
+        self.client_id = client_id
+
+    def compose(self) -> ComposeResult:
+        yield Static("Before the session", classes="screen-title", markup=False)
+        with VerticalScroll(id="before-scroll"):
+            yield Static("Loading…", id="before-text", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#before-scroll").focus()
+        self._load()
+
+    @work(thread=True, exclusive=True, group="before-load")
+    def _load(self) -> None:
+        from ..services.timeline import Timeline
+        from ..storage.errors import HushpadError
+
+        workspace = self.app.workspace
+        if workspace is None:
+            return
+        try:
+            self.post_message(self.Loaded(Timeline(workspace).before_session(self.client_id)))
+        except HushpadError as exc:
+            self.post_message(self.Loaded(None, str(exc)))
+
+    def on_before_session_screen_loaded(self, message: Loaded) -> None:
+        target = self.query_one("#before-text", Static)
+        target.update(Text(message.problem) if message.panel is None else before_session_text(message.panel))
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,174 @@
+"""A client's chart: header, score trends, risk history and every session, newest first."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..widgets.row_list import RowList
+from ..widgets.score_trend import ScoreTrend
+
+if TYPE_CHECKING:
+    from ..app import HushpadApp
+    from ..services.timeline import Chart, TimelineRow
+
+STATUS_STYLE = {"no note": "dim", "draft": "#b39a6b", "signed": "", "late entry": "#b58a70", "addended": "#8fa3b0"}
+RISK_STYLE = {"low": "", "moderate": "#b39a6b", "high": "bold #b07a70"}
+COLUMNS = f"{'Date':<11}{'#':>5}  {'Template':<10}{'Status':<11}{'Risk':<9}{'PHQ':>4}{'GAD':>5}  Assessment"
+
+
+def timeline_row(row: "TimelineRow") -> Text:
+    text = Text(f"{row.date:<11}{row.number:>5}  {row.template or '—':<10}")
+    text.append(f"{row.status:<11}", style=STATUS_STYLE.get(row.status, ""))
+    text.append(f"{row.risk or '—':<9}", style=RISK_STYLE.get(row.risk, ""))
+    text.append(f"{'' if row.phq9 is None else row.phq9:>4}{'' if row.gad7 is None else row.gad7:>5}  ")
+    text.append(row.summary)  # plain Text: a summary with [markup] shows literally
+    return text
+
+
+class ChartScreen(Screen[None]):
+    app: "HushpadApp"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_note", "Open note", id="chart.open_note", priority=True),
+        Binding("j", "private_jottings", "Private jottings", id="chart.private"),
+        Binding("b", "before_session", "Before session", id="chart.before"),
+        Binding("p", "plan", "Treatment plan", id="chart.plan"),
+        Binding("slash", "search", "Search", id="chart.search"),
+        Binding("w", "write_up", "Write up", id="chart.write_up"),
+        Binding("x", "export", "Export record", id="chart.export"),
+        Binding("escape", "back", "Back", id="chart.back"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, chart: "Chart") -> None:
+            super().__init__()
+            self.chart = chart
+
+    class Failed(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, client_id: int) -> None:
+        super().__init__()
+        self.client_id = client_id
+        self.chart: Chart | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Loading…", id="chart-header", markup=False)
+        yield ScoreTrend("phq9", [], id="trend-phq9")
+        yield ScoreTrend("gad7", [], id="trend-gad7")
+        yield Static("", id="chart-risk", markup=False)
+        yield Static(Text(COLUMNS, style="dim"), id="chart-columns")
+        yield RowList(timeline_row, empty="No sessions yet. Press Esc, then Enter on the client to start one.",
+                      id="chart-sessions")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(RowList).focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, group="chart-load")
+    def load(self) -> None:
+        from ..services.timeline import Timeline
+        from ..storage.errors import HushpadError
+
+        workspace = self.app.workspace
+        if workspace is None:
+            return
+        try:
+            self.post_message(self.Loaded(Timeline(workspace).chart(self.client_id)))
+        except HushpadError as exc:
+            self.post_message(self.Failed(str(exc)))
+
+    def on_chart_screen_failed(self, message: Failed) -> None:
+        self.query_one("#chart-header", Static).update(Text(message.text))
+
+    def on_chart_screen_loaded(self, message: Loaded) -> None:
+        chart = self.chart = message.chart
+        client = chart.client
+        parts = [client["code"]]
+        if client["display_name"]:
+            parts.append(client["display_name"])
+        if chart.age is not None:
+            parts.append(f"{chart.age} y")
+        header = Text("  ·  ".join(parts), style="bold")
+        goals = [f"{g['ordinal']}. {g['description']}" for g in chart.goals]
+        header.append("\nGoals: " + ("   ".join(goals) if goals else "none yet (p opens the treatment plan)"), style="dim")
+        self.query_one("#chart-header", Static).update(header)
+        self.query_one("#trend-phq9", ScoreTrend).set_scores(chart.phq9)
+        self.query_one("#trend-gad7", ScoreTrend).set_scores(chart.gad7)
+        risk = Text("Risk   ")
+        if chart.risk:
+            for _, level in chart.risk[-40:]:
+                risk.append(level[:1].upper(), style=RISK_STYLE.get(level, "dim"))
+            risk.append(f"  latest {chart.risk[-1][1]} ({chart.risk[-1][0]})", style="dim")
+        else:
+            risk.append("no risk assessments yet", style="dim")
+        self.query_one("#chart-risk", Static).update(risk)
+        self.query_one(RowList).set_rows(chart.sessions, keep_cursor=True)
+
+    def _row(self) -> "TimelineRow | None":
+        return self.query_one(RowList).current
+
+    @on(RowList.Chosen)
+    def _chosen(self, event: RowList.Chosen) -> None:
+        event.stop()
+        self.action_open_note()
+
+    def action_open_note(self) -> None:
+        from .note_view import NoteViewScreen
+
+        row = self._row()
+        if row is None:
+            return
+        if row.note_id is None or row.status in ("no note", "draft"):
+            self.action_write_up()
+            return
+        self.app.push_screen(NoteViewScreen(row.note_id), lambda _: self.load())
+
+    def action_write_up(self) -> None:
+        from .writeup import WriteupScreen
+
+        row = self._row()
+        if row is not None and row.status in ("no note", "draft"):
+            self.app.push_screen(WriteupScreen(row.session_id), lambda _: self.load())
+
+    def action_private_jottings(self) -> None:
+        from .private_jottings import PrivateJottingsScreen
+
+        row = self._row()
+        if row is not None:
+            self.app.push_screen(PrivateJottingsScreen(row.session_id, row.date))
+
+    def action_before_session(self) -> None:
+        from .before_session import BeforeSessionScreen
+
+        self.app.push_screen(BeforeSessionScreen(self.client_id))
+
+    def action_plan(self) -> None:
+        from .treatment_plan import TreatmentPlanScreen
+
+        self.app.push_screen(TreatmentPlanScreen(self.client_id), lambda _: self.load())
+
+    def action_search(self) -> None:
+        from .search import SearchScreen
+
+        self.app.push_screen(SearchScreen(self.client_id))
+
+    def action_export(self) -> None:
+        from .export import ExportForm
+
+        if self.chart is not None:
+            self.app.push_screen(ExportForm(self.chart.client["code"]))
+
+    def action_back(self) -> None:
+        self.dismiss(None)

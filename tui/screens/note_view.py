@@ -1,0 +1,160 @@
+"""One signed note, its addenda, and its seal checked against the stored hash."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Static, TextArea
+
+if TYPE_CHECKING:
+    from ..app import HushpadApp
+    from ..services.timeline import NoteView
+
+
+class NoteViewScreen(Screen[None]):
+    app: "HushpadApp"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "addendum", "Add addendum", id="note.addendum"),
+        Binding("ctrl+o", "copy", "Copy for EHR", id="note.copy"),
+        Binding("escape", "back", "Back", id="note.back"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, view: "NoteView", plain: str) -> None:
+            super().__init__()
+            self.view = view
+            self.plain = plain
+
+    class Failed(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, note_id: int) -> None:
+        super().__init__()
+        self.note_id = note_id
+        self.plain = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="seal", markup=False)
+        with VerticalScroll(id="note-scroll"):
+            yield Static("Loading…", id="note-text", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#note-scroll").focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, group="note-load")
+    def load(self) -> None:
+        from ..services.timeline import Timeline
+        from ..services.writeup import NoteRecords
+        from ..storage.errors import HushpadError
+
+        workspace = self.app.workspace
+        if workspace is None:
+            return
+        try:
+            view = Timeline(workspace).open_note(self.note_id)
+            plain = NoteRecords(workspace).plain_text(self.note_id)
+        except HushpadError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        self.post_message(self.Loaded(view, plain))
+
+    def on_note_view_screen_failed(self, message: Failed) -> None:
+        self.query_one("#note-text", Static).update(Text(message.text))
+
+    def on_note_view_screen_loaded(self, message: Loaded) -> None:
+        view, self.plain = message.view, message.plain
+        seal = self.query_one("#seal", Static)
+        if view.seal_ok and view.chain_ok:
+            seal.update(Text(f"Seal verified: SHA-256 {view.note['content_hash'][:16]}…  "
+                             f"signed {view.note['signed_at']} by {view.note['signer']}", style="dim"))
+            seal.remove_class("seal-broken")
+        else:
+            what = "the note text" if not view.seal_ok else "an addendum"
+            seal.update(Text(f"SEAL BROKEN: {what} no longer matches the hash stored when it was signed. "
+                             "The record may have been altered outside Hushpad. Keep this copy and investigate.",
+                             style="bold"))
+            seal.add_class("seal-broken")
+        self.query_one("#note-text", Static).update(Text(self.plain))
+
+    def action_addendum(self) -> None:
+        self.app.push_screen(AddendumForm(self.note_id), lambda saved: saved and self.load())
+
+    def action_copy(self) -> None:
+        if self.plain:
+            self.app.copy_to_clipboard(self.plain)
+            self.notify("Copied the signed note to the clipboard.", timeout=3)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+class AddendumForm(ModalScreen[bool]):
+    """A dated correction, hash-linked to what it amends. The note itself never changes."""
+
+    app: "HushpadApp"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "sign", "Sign addendum", id="addendum.sign", priority=True),
+        Binding("escape", "cancel", "Cancel", id="addendum.cancel"),
+    ]
+
+    class Done(Message):
+        def __init__(self, problem: str = "") -> None:
+            super().__init__()
+            self.problem = problem
+
+    def __init__(self, note_id: int) -> None:
+        super().__init__()
+        self.note_id = note_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Addendum", classes="dialog-title")
+            yield Static("It is dated and signed now, and linked to the note's seal. The note stays as signed.",
+                         markup=False)
+            yield TextArea(id="addendum-text", soft_wrap=True)
+            yield Static("", id="addendum-problem", classes="problem", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_sign(self) -> None:
+        self._sign(self.query_one(TextArea).text)
+
+    @work(thread=True, exclusive=True, group="addendum")
+    def _sign(self, body: str) -> None:
+        from ..services.writeup import NoteRecords
+        from ..storage.errors import HushpadError
+
+        workspace = self.app.workspace
+        if workspace is None:
+            self.post_message(self.Done("Hushpad is locked."))
+            return
+        try:
+            NoteRecords(workspace).add_addendum(self.note_id, body)
+        except HushpadError as exc:
+            self.post_message(self.Done(str(exc)))
+            return
+        self.post_message(self.Done())
+
+    def on_addendum_form_done(self, message: Done) -> None:
+        if message.problem:
+            self.query_one("#addendum-problem", Static).update(Text(message.problem))
+        else:
+            self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

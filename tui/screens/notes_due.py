@@ -1,0 +1,82 @@
+"""Every session still without a signed note, across clients; overdue ones stand out."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..widgets.row_list import RowList
+
+if TYPE_CHECKING:
+    from ..app import HushpadApp
+
+
+def due_row(row: dict[str, Any]) -> Text:
+    overdue = bool(row["overdue"])
+    status = "draft" if row["note_status"] == "draft" else "no note"
+    text = Text(f"{row['ended_at'][:16].replace('T', ' '):<18}{row['code']:<12}{status:<9}",
+                style="bold #b58a70" if overdue else "")
+    text.append("OVERDUE (>24 h)" if overdue else "due", style="bold #b58a70" if overdue else "dim")
+    if row["group_session_id"]:
+        text.append("  group", style="dim")
+    return text
+
+
+class NotesDueScreen(Screen[None]):
+    app: "HushpadApp"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "write_up", "Write up", id="due.write_up", priority=True),
+        Binding("escape", "back", "Back", id="due.back"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, rows: list[dict[str, Any]]) -> None:
+            super().__init__()
+            self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        yield Static("Notes due", classes="screen-title", markup=False)
+        yield Static(Text(f"{'Session ended':<18}{'Client':<12}{'Status':<9}", style="dim"))
+        yield RowList(due_row, empty="No notes due. Every ended session has a signed note.", id="due-list")
+        yield Static("", id="due-summary", classes="status-line", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(RowList).focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, group="due-load")
+    def load(self) -> None:
+        from ..services.timeline import Timeline
+
+        workspace = self.app.workspace
+        if workspace is not None:
+            self.post_message(self.Loaded(Timeline(workspace).notes_due()))
+
+    def on_notes_due_screen_loaded(self, message: Loaded) -> None:
+        self.query_one(RowList).set_rows(message.rows, keep_cursor=True)
+        overdue = sum(1 for r in message.rows if r["overdue"])
+        self.query_one("#due-summary", Static).update(Text(f"{len(message.rows)} due, {overdue} overdue."))
+
+    @on(RowList.Chosen)
+    def _chosen(self, event: RowList.Chosen) -> None:
+        event.stop()
+        self.action_write_up()
+
+    def action_write_up(self) -> None:
+        from .writeup import WriteupScreen
+
+        row = self.query_one(RowList).current
+        if row is not None:
+            self.app.push_screen(WriteupScreen(row["session_id"]), lambda _: self.load())
+
+    def action_back(self) -> None:
+        self.dismiss(None)

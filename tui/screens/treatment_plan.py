@@ -1,0 +1,167 @@
+"""The treatment plan: problems, goals, objectives and interventions, with each goal's progress history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..widgets.row_list import RowList
+
+if TYPE_CHECKING:
+    from ..app import HushpadApp
+
+GOAL_STATUSES = ("active", "met", "discontinued")
+HISTORY_STYLE = {"improved": "#7f9474", "stable": "", "deteriorated": "#b07a70"}
+
+
+def goal_row(goal: dict[str, Any]) -> Text:
+    text = Text(f"Goal {goal['ordinal']:<3}", style="bold" if goal["status"] == "active" else "dim")
+    text.append(f"{goal['status']:<13}", style="" if goal["status"] == "active" else "dim")
+    text.append(goal["description"])
+    return text
+
+
+def goal_detail(goal: dict[str, Any] | None, problems: list[dict[str, Any]]) -> Text:
+    text = Text()
+    if problems:
+        text.append("Problems\n", style="bold")
+        for problem in problems:
+            text.append(f"  • {problem['description']} ({problem['status']})\n")
+        text.append("\n")
+    if goal is None:
+        text.append("No goals yet. Press g to add one.", style="dim")
+        return text
+    text.append(f"Goal {goal['ordinal']}: ", style="bold")
+    text.append(goal["description"] + "\n")
+    text.append("Objectives\n", style="bold")
+    text.append("".join(f"  • {o['description']}\n" for o in goal["objectives"]) or "  —\n")
+    text.append("Interventions\n", style="bold")
+    text.append("".join(f"  • {i['description']}\n" for i in goal["interventions"]) or "  —\n")
+    text.append("Progress from signed notes\n", style="bold")
+    if not goal["history"]:
+        text.append("  none recorded yet\n", style="dim")
+    for day, status, evidence in goal["history"][-30:]:
+        text.append(f"  {day}  ")
+        text.append(f"{status:<13}", style=HISTORY_STYLE.get(status, ""))
+        text.append(f"{evidence}\n")
+    return text
+
+
+class TreatmentPlanScreen(Screen[None]):
+    app: "HushpadApp"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("g", "add_goal", "Add goal", id="plan.add_goal"),
+        Binding("e", "edit_goal", "Edit goal", id="plan.edit_goal"),
+        Binding("o", "add_objective", "Add objective", id="plan.add_objective"),
+        Binding("i", "add_intervention", "Add intervention", id="plan.add_intervention"),
+        Binding("p", "add_problem", "Add problem", id="plan.add_problem"),
+        Binding("s", "cycle_status", "Goal status", id="plan.status"),
+        Binding("escape", "back", "Back", id="plan.back"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, plan: dict[str, Any]) -> None:
+            super().__init__()
+            self.plan = plan
+
+    def __init__(self, client_id: int) -> None:
+        super().__init__()
+        self.client_id = client_id
+        self.plan: dict[str, Any] = {"problems": [], "goals": []}
+
+    def compose(self) -> ComposeResult:
+        yield Static("Treatment plan", classes="screen-title", markup=False)
+        yield RowList(goal_row, empty="No goals yet. Press g to add one.", id="plan-goals", classes="plan-goals")
+        with VerticalScroll(id="plan-detail-scroll"):
+            yield Static("", id="plan-detail", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(RowList).focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, group="plan-load")
+    def load(self) -> None:
+        from ..services.timeline import Timeline
+
+        workspace = self.app.workspace
+        if workspace is not None:
+            self.post_message(self.Loaded(Timeline(workspace).treatment_plan(self.client_id)))
+
+    def on_treatment_plan_screen_loaded(self, message: Loaded) -> None:
+        self.plan = message.plan
+        self.query_one(RowList).set_rows(self.plan["goals"], keep_cursor=True)
+        self._detail()
+
+    def on_row_list_highlighted(self, event: RowList.Highlighted) -> None:
+        self._detail()
+
+    def _goal(self) -> dict[str, Any] | None:
+        return self.query_one(RowList).current
+
+    def _detail(self) -> None:
+        self.query_one("#plan-detail", Static).update(goal_detail(self._goal(), self.plan["problems"]))
+
+    def _edit(self, change: Callable[[Any], None]) -> None:
+        self._apply(change)
+
+    @work(thread=True, exclusive=True, group="plan-edit")
+    def _apply(self, change: Callable[[Any], None]) -> None:
+        workspace = self.app.workspace
+        if workspace is None:
+            return
+        change(workspace.record)
+        self.app.call_from_thread(self.load)
+
+    def _ask(self, title: str, then: Callable[[Any, str], None], value: str = "") -> None:
+        from ..services.workspace import GOAL_LIMIT, clean_text
+        from .text_prompt import TextPrompt
+
+        def done(text: str | None) -> None:
+            if text:
+                cleaned = clean_text(text, GOAL_LIMIT, "text")
+                self._edit(lambda record: then(record, cleaned))
+
+        self.app.push_screen(TextPrompt(title, value, GOAL_LIMIT), done)
+
+    def action_add_goal(self) -> None:
+        self._ask("New goal", lambda record, text: record.add_goal(self.client_id, text))
+
+    def action_edit_goal(self) -> None:
+        goal = self._goal()
+        if goal is not None:
+            self._ask(f"Goal {goal['ordinal']}", lambda record, text: record.set_goal_text(goal["id"], text),
+                      goal["description"])
+
+    def action_add_objective(self) -> None:
+        goal = self._goal()
+        if goal is not None:
+            self._ask(f"Objective for goal {goal['ordinal']}", lambda record, text: record.add_objective(goal["id"], text))
+
+    def action_add_intervention(self) -> None:
+        goal = self._goal()
+        if goal is not None:
+            self._ask(f"Intervention for goal {goal['ordinal']}",
+                      lambda record, text: record.add_plan_intervention(goal["id"], text))
+
+    def action_add_problem(self) -> None:
+        self._ask("Problem", lambda record, text: record.add_problem(self.client_id, text))
+
+    def action_cycle_status(self) -> None:
+        goal = self._goal()
+        if goal is not None:
+            status = GOAL_STATUSES[(GOAL_STATUSES.index(goal["status"]) + 1) % len(GOAL_STATUSES)]
+            self._edit(lambda record: record.set_goal_status(goal["id"], status))
+
+    def action_back(self) -> None:
+        self.dismiss(None)

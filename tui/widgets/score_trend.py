@@ -1,0 +1,58 @@
+"""A score trend drawn in text: one bar per administration, coloured by band,
+with the band thresholds written on the scale."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+
+from ..domain.measures import band_for
+
+BARS = " ▁▂▃▄▅▆▇█"
+BAND_STYLES = {
+    "minimal": "#7f9474",
+    "mild": "#9c9a78",
+    "moderate": "#b39a6b",
+    "moderately severe": "#b58a70",
+    "severe": "#b07a70",
+}
+THRESHOLDS = {"phq9": (5, 10, 15, 20), "gad7": (5, 10, 15)}
+MAXIMA = {"phq9": 27, "gad7": 21}
+
+
+def trend_text(instrument: str, scores: list[tuple[str, int]], width: int) -> Text:
+    label = "PHQ-9" if instrument == "phq9" else "GAD-7"
+    if not scores:
+        return Text(f"{label:<6} no scores yet", style="dim")
+    room = max(4, width - 40)
+    shown = scores[-room:]
+    out = Text(f"{label:<6} ")
+    top = MAXIMA[instrument]
+    for _, total in shown:
+        bar = BARS[min(len(BARS) - 1, round(total / top * (len(BARS) - 1)))]
+        out.append(bar or " ", style=BAND_STYLES.get(band_for(instrument, total), ""))
+    last_date, last = shown[-1]
+    first = shown[0][1]
+    delta = last - first
+    out.append(f"  {last} {band_for(instrument, last)}", style=BAND_STYLES.get(band_for(instrument, last), ""))
+    out.append(f" ({'+' if delta > 0 else ''}{delta} over {len(shown)}) ", style="dim")
+    out.append("bands " + "/".join(str(t) for t in THRESHOLDS[instrument]), style="dim")
+    return out
+
+
+class ScoreTrend(Widget):
+    DEFAULT_CSS = """
+    ScoreTrend { height: 1; }
+    """
+
+    def __init__(self, instrument: str, scores: list[tuple[str, int]], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.instrument = instrument
+        self.scores = scores
+
+    def set_scores(self, scores: list[tuple[str, int]]) -> None:
+        self.scores = scores
+        self.refresh()
+
+    def render(self) -> Text:
+        return trend_text(self.instrument, self.scores, self.size.width or 80)
