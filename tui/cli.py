@@ -133,6 +133,8 @@ def _workspace(config: Config) -> Iterator["Workspace"]:
     from .services.workspace import Workspace
 
     profile = _open(config)
+    for warning in profile.warnings:
+        print(f"hushpad: warning: {warning}", file=sys.stderr)
     try:
         yield Workspace(profile, config)
     finally:
@@ -286,13 +288,22 @@ def run_app(config: Config, jot_code: str | None = None) -> int:
 
 @contextlib.contextmanager
 def demo_profile() -> Iterator[Path]:
-    """A throw-away profile, in RAM where the OS offers it, removed on exit."""
+    """A throw-away profile, in RAM where the OS offers it, removed on exit (also on SIGTERM/SIGHUP)."""
+    import signal
+
     base = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
     root = Path(tempfile.mkdtemp(prefix="hushpad-demo-", dir=base))
+
+    def leave(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = {sig: signal.signal(sig, leave) for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM))}
     try:
         yield root / "profile"
     finally:
         shutil.rmtree(root, ignore_errors=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {

@@ -124,6 +124,8 @@ class ScratchpadScreen(Screen[bool]):
 
     def _update_status(self, note: str = "") -> None:
         code = self.session.client_code
+        if self.app.config.show_client_names and self.session.client_name:
+            code = f"{code} {self.session.client_name}"  # off by default: screens are seen across a room
         parts = [code, f"{self._elapsed_minutes()} min", self._saved_mark()]
         if note:
             parts.append(note)

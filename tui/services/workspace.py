@@ -51,6 +51,7 @@ class SessionInfo:
     doc_key: str
     group_session_id: int | None
     resumed: bool
+    client_name: str = ""
 
 
 def clean_text(value: str, limit: int, what: str) -> str:
@@ -170,10 +171,11 @@ class Workspace:
         return self.record.goals(client_id)
 
     # -- sessions ----------------------------------------------------------
-    def _session_info(self, row: dict[str, Any], code: str, resumed: bool) -> SessionInfo:
+    def _session_info(self, row: dict[str, Any], code: str, resumed: bool, name: str = "") -> SessionInfo:
         from ..storage.vault import doc_key_for
 
         return SessionInfo(
+            client_name=name,
             id=row["id"], client_id=row["client_id"], client_code=code,
             started_at=_parse_time(row["started_at"]) or _now(), ended_at=_parse_time(row["ended_at"]),
             doc_key=doc_key_for(row), group_session_id=row["group_session_id"], resumed=resumed,
@@ -189,7 +191,7 @@ class Workspace:
             (client_id,),
         )
         if open_row is not None:
-            return self._session_info(open_row, client["code"], resumed=True)
+            return self._session_info(open_row, client["code"], resumed=True, name=client["display_name"])
         with self.record.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO sessions (client_id, started_at, modality) VALUES (?, ?, 'individual')",
@@ -198,7 +200,7 @@ class Workspace:
             session_id = int(cur.lastrowid)
         row = self.record.session(session_id)
         assert row is not None
-        return self._session_info(row, client["code"], resumed=False)
+        return self._session_info(row, client["code"], resumed=False, name=client["display_name"])
 
     def start_group_session(self, client_ids: list[int]) -> SessionInfo:
         """One jotting document for the group, linked to a session per member."""

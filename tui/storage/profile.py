@@ -30,6 +30,7 @@ class OpenProfile:
     vault: VaultStore
     _deks: dict[str, bytes] = field(repr=False)
     _lock: ProfileLock | None = field(default=None, repr=False)
+    warnings: list[str] = field(default_factory=list)
     # Loose modes found (and tightened) on the way in: for the caller to show the user.
     permission_warnings: list[str] = field(default_factory=list)
 

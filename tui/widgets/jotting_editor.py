@@ -285,20 +285,18 @@ class JottingEditor(TextArea):
 
     # -- input -----------------------------------------------------------------
     async def _on_paste(self, event: events.Paste) -> None:
+        # Handled here in full. Textual runs ``_on_paste`` for every class in the MRO unless
+        # prevent_default() is called, so letting TextArea's handler run as well (or calling
+        # it through super()) would insert a plain paste twice.
+        event.prevent_default()
+        event.stop()
         size = len(event.text.encode("utf-8", "surrogatepass"))
         if size > self.paste_limit:
-            event.prevent_default()
-            event.stop()
             self.post_message(self.PasteRefused(size, self.paste_limit))
             return
         cleaned = make_visible(event.text.replace("\r\n", "\n").replace("\r", "\n"))
-        if cleaned != event.text:
-            event.prevent_default()
-            event.stop()
-            if not self.read_only:
-                self.replace(cleaned, *self.selection)
-            return
-        await super()._on_paste(event)
+        if result := self._replace_via_keyboard(cleaned, *self.selection):  # None when read-only
+            self.move_cursor(result.end_location)
 
 
 def minute_clock(started_monotonic: float, offset_minutes: int = 0) -> Callable[[], int]:
