@@ -135,8 +135,6 @@ class HushpadApp(App[int]):
         if not isinstance(self.screen, ClientsScreen):
             self.push_screen(ClientsScreen())
         self.screen.post_message(ClientsScreen.Refresh())
-        for warning in message.workspace.profile.warnings:
-            self.notify(warning, title="Permissions tightened", severity="warning", timeout=8)
         if self.start.jot_code:
             code, self.start = self.start.jot_code, StartRequest()
             self.open_scratchpad_for_code(code)

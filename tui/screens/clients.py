@@ -139,10 +139,12 @@ class ClientsScreen(Screen[None]):
             table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
         total = len(self._all)
         shown = f"{len(rows)} of {total}" if needle else f"{total}"
-        self._set_status(
-            f"{shown} client{'s' if total != 1 else ''}, sorted by {self._sort}." if total
-            else "No clients yet. Press a to add one."
-        )
+        status = (f"{shown} client{'s' if total != 1 else ''}, sorted by {self._sort}." if total
+                  else "No clients yet. Press a to add one.")
+        workspace = self.app.workspace
+        if workspace is not None and workspace.profile.warnings:
+            status += f"  Note: {len(workspace.profile.warnings)} loose file permission(s) were tightened to private."
+        self._set_status(status)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "clients-filter":
