@@ -193,14 +193,21 @@ class EncryptedStore:
                 conn.execute(f"PRAGMA user_version = {version}")
 
     def integrity_check(self) -> str:
+        """"ok", or what is wrong: a damaged page is reported here, never raised."""
         with self.lock:
-            rows = self.conn.execute("PRAGMA integrity_check").fetchall()
+            try:
+                rows = self.conn.execute("PRAGMA integrity_check").fetchall()
+            except sqlcipher3.DatabaseError as exc:
+                return f"cannot be checked: {exc}"
         return "; ".join(str(r[0]) for r in rows)
 
     def cipher_check(self) -> str:
-        """SQLCipher's page HMAC check: empty when every page authenticates."""
+        """SQLCipher's page HMAC check: "ok" when every page authenticates."""
         with self.lock:
-            rows = self.conn.execute("PRAGMA cipher_integrity_check").fetchall()
+            try:
+                rows = self.conn.execute("PRAGMA cipher_integrity_check").fetchall()
+            except sqlcipher3.DatabaseError as exc:
+                return f"cannot be checked: {exc}"
         return "; ".join(str(r[0]) for r in rows) or "ok"
 
     def backup_to(self, target: Path, key: bytes) -> None:

@@ -24,6 +24,14 @@ REFUSED_BACKENDS = {
     "keyrings.alt.file.EncryptedKeyring": "it writes keys to a file guarded only by a typed password",
 }
 REFUSED_PREFIXES = ("keyrings.alt.",)
+SYSTEM_KEYRINGS = {
+    "keyring.backends.SecretService.Keyring": "the desktop's Secret Service (GNOME Keyring, KeePassXC, …)",
+    "keyring.backends.libsecret.Keyring": "the desktop's Secret Service through libsecret",
+    "keyring.backends.kwallet.DBusKeyring": "KDE Wallet",
+    "keyring.backends.kwallet.DBusKeyringKWallet4": "KDE Wallet",
+    "keyring.backends.macOS.Keyring": "the macOS Keychain",
+    "keyring.backends.Windows.WinVaultKeyring": "Windows Credential Manager",
+}
 
 FIXES = (
     "Unlock or install a Secret Service (GNOME Keyring or KWallet), "
@@ -78,12 +86,19 @@ def vet_backend(backend: Any) -> BackendInfo:
             if not info.accepted:
                 return BackendInfo(f"{name} ({info.name})", False, info.reason)
         return BackendInfo(name, True, "all chained backends are secure stores")
-    for ancestor in _lineage(backend):
+    lineage = list(_lineage(backend))
+    for ancestor in lineage:
         if ancestor in REFUSED_BACKENDS:
             return BackendInfo(name, False, REFUSED_BACKENDS[ancestor])
         if ancestor.startswith(REFUSED_PREFIXES):
             return BackendInfo(name, False, "keyrings.alt backends keep keys in files")
-    return BackendInfo(name, True, "a system keyring")
+    # Accept only the operating systems' own credential stores; anything else (a
+    # third-party file keyring, say) is refused rather than trusted by default.
+    for ancestor in lineage:
+        if ancestor in SYSTEM_KEYRINGS:
+            return BackendInfo(name, True, SYSTEM_KEYRINGS[ancestor])
+    return BackendInfo(name, False, "it is not one of the system keyrings Hushpad trusts "
+                                    "(Secret Service, KWallet, macOS Keychain, Windows Credential Manager)")
 
 
 def secure_member(backend: Any) -> Any:

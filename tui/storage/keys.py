@@ -40,6 +40,9 @@ NONCE_BYTES = 12
 ARGON2_MEMORY_KIB = 64 * 1024
 ARGON2_ITERATIONS = 3
 ARGON2_LANES = 1
+ARGON2_MAX_MEMORY_KIB = 4 * 1024 * 1024  # 4 GiB
+ARGON2_MAX_ITERATIONS = 64
+ARGON2_MAX_LANES = 16
 MIN_PASSPHRASE = 10
 
 
@@ -160,6 +163,11 @@ class KeyFile:
                 )
                 if params.memory_kib < ARGON2_MEMORY_KIB or params.iterations < ARGON2_ITERATIONS:
                     raise KeyFileError("keys.json asks for weaker passphrase settings than Hushpad allows.")
+                # The settings are not authenticated: an edited file must not make unlock
+                # try to allocate terabytes or spin for hours.
+                if (params.memory_kib > ARGON2_MAX_MEMORY_KIB or params.iterations > ARGON2_MAX_ITERATIONS
+                        or not 1 <= params.lanes <= ARGON2_MAX_LANES):
+                    raise KeyFileError("keys.json asks for passphrase settings beyond what Hushpad allows.")
             return cls(profile_id=str(doc["profile_id"]), created_at=str(doc["created_at"]), wraps=wraps, passphrase=params)
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, KeyFileError):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
+from keyring.backends.SecretService import Keyring as SecretServiceKeyring  # stands in for a system keyring
 
 from tui.storage.keyring_access import MemoryKeyring
 from tui.storage.paths import ProfilePaths
@@ -81,7 +82,7 @@ def make_profile(root: Path, *, jotting: str = "slept badly, argued with sister"
 
 
 # -- honest keyring backends for what cannot be produced for real here -------------
-class HangingKeyring(KeyringBackend):
+class HangingKeyring(SecretServiceKeyring):
     """Like a locked Secret Service collection waiting on a password prompt: never answers.
 
     `release` lets the test's teardown free the stuck thread.
@@ -107,7 +108,7 @@ class HangingKeyring(KeyringBackend):
         self._hang()
 
 
-class TruncatingKeyring(KeyringBackend):
+class TruncatingKeyring(SecretServiceKeyring):
     """Stores values but gives back only the first 40 characters, as a keyring with a
     length limit would: the read-back differs from what was written."""
 
@@ -126,7 +127,7 @@ class TruncatingKeyring(KeyringBackend):
         self.items.pop((service, username), None)
 
 
-class DictKeyring(KeyringBackend):
+class DictKeyring(SecretServiceKeyring):
     """A keyring backend that works: a dict in this process."""
 
     def __init__(self) -> None:

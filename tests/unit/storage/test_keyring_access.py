@@ -6,6 +6,7 @@ import contextlib
 import time
 
 import keyring.backend
+import keyring.backends.SecretService
 import keyring.backends.fail
 import keyring.backends.null
 import pytest
@@ -118,7 +119,7 @@ def test_setup_with_a_refused_keyring_writes_nothing(tmp_path, keyring_files):
 _SECURE_MEMBER_ON = False
 
 
-class SecureMember(keyring.backend.KeyringBackend):
+class SecureMember(keyring.backends.SecretService.Keyring):
     """A stand-in for a system keyring in a real ChainerBackend. Viable only inside the
     `chain_with_secure_member` fixture, so it never leaks into other tests' keyring."""
 
@@ -303,3 +304,30 @@ def test_memory_keyring_is_accepted_and_forgets_on_delete():
     assert store.get("p") == "v"
     store.delete("p")
     assert store.get("p") is None
+
+
+def test_a_backend_that_is_not_a_known_system_keyring_is_refused():
+    """An allow-list, not a deny-list: a third-party file keyring is not trusted by default."""
+
+    class ThirdPartyFileKeyring(keyring.backend.KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def get_password(self, service, username):  # noqa: ANN001, ANN201
+            return None
+
+        def set_password(self, service, username, password):  # noqa: ANN001, ANN201
+            raise AssertionError("must never be asked to store a key")
+
+        def delete_password(self, service, username):  # noqa: ANN001, ANN201
+            return None
+
+    info = vet_backend(ThirdPartyFileKeyring())
+    assert info.accepted is False and "system keyrings" in info.reason
+    with pytest.raises(InsecureKeyringError):
+        OSKeyring(backend=ThirdPartyFileKeyring()).set("pid", "value")
+
+
+def test_the_system_keyrings_are_accepted():
+    from keyring.backends import SecretService
+
+    assert vet_backend(SecretService.Keyring()).accepted

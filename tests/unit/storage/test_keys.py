@@ -364,6 +364,16 @@ def test_weakened_passphrase_settings_in_keys_json_are_refused_before_deriving()
             keymod.KeyFile.from_bytes(json.dumps(edited).encode())
 
 
+@pytest.mark.parametrize("field, huge", [("memory_kib", 2**40), ("iterations", 10**9), ("lanes", 0), ("lanes", 10**6)])
+def test_absurd_passphrase_settings_in_keys_json_are_refused_before_deriving(field, huge):
+    """The KDF settings are not authenticated; an edited file must not hang or exhaust memory."""
+    kf = keymod.KeyFile(profile_id="p", created_at="x", passphrase=keymod.PassphraseParams(salt=b"s" * 16))
+    doc = json.loads(kf.to_bytes())
+    doc["passphrase_kdf"][field] = huge
+    with pytest.raises(KeyFileError, match="beyond what Hushpad allows"):
+        keymod.KeyFile.from_bytes(json.dumps(doc).encode())
+
+
 def test_a_short_passphrase_is_refused():
     with pytest.raises(UnwrapError, match="at least 10"):
         keymod.create_keys(None, "short")
