@@ -91,7 +91,9 @@ class HushpadApp(App[int]):
 
             self.push_screen(SetupScreen())
         else:
-            self.unlock_with_keyring()
+            # After the first frame: the worker's crypto and database imports would
+            # otherwise compete with it for the interpreter.
+            self.call_after_refresh(self.unlock_with_keyring)
 
     @work(thread=True, exclusive=True, group="unlock")
     def unlock_with_keyring(self) -> None:
@@ -134,7 +136,8 @@ class HushpadApp(App[int]):
 
         if not isinstance(self.screen, ClientsScreen):
             self.push_screen(ClientsScreen())
-        self.screen.post_message(ClientsScreen.Refresh())
+        if not self.start.jot_code:  # straight into a session: the list loads when it closes
+            self.screen.post_message(ClientsScreen.Refresh())
         if self.start.jot_code:
             code, self.start = self.start.jot_code, StartRequest()
             self.open_scratchpad_for_code(code)

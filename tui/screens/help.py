@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ..app import HushpadApp
 
 GENERAL = [
-    ("ctrl+p", "Command palette: every action below, by name"),
+    ("ctrl+p", "Palette: every action here, by name"),
     ("tab / shift+tab", "Move between fields"),
 ]
 

@@ -32,6 +32,11 @@ def due_row(row: dict[str, Any]) -> Text:
 class NotesDueScreen(Screen[None]):
     app: "HushpadApp"
 
+    # The column heads sit over the list's columns (the list is padded 0 1).
+    DEFAULT_CSS = """
+    NotesDueScreen #due-columns { padding: 0 1; }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "write_up", "Write up", id="due.write_up", priority=True),
         Binding("escape", "back", "Back", id="due.back"),
@@ -44,7 +49,7 @@ class NotesDueScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("Notes due", classes="screen-title", markup=False)
-        yield Static(Text(f"{'Session ended':<18}{'Client':<12}{'Status':<9}", style="dim"))
+        yield Static(Text(f"{'Session ended':<18}{'Client':<12}{'Status':<9}", style="dim"), id="due-columns")
         yield RowList(due_row, empty="No notes due. Every ended session has a signed note.", id="due-list")
         yield Static("", id="due-summary", classes="status-line", markup=False)
         yield Footer()

@@ -87,6 +87,7 @@ class ScratchpadScreen(Screen[bool]):
         self._problem = ""
         self._end_armed_until = 0.0
         self._curtain = False
+        self._status_line = ""
 
     # -- layout ----------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -129,7 +130,11 @@ class ScratchpadScreen(Screen[bool]):
         parts = [code, f"{self._elapsed_minutes()} min", self._saved_mark()]
         if note:
             parts.append(note)
-        self.query_one("#status", Static).update(Text("  ·  ".join(parts)))
+        line = "  ·  ".join(parts)
+        if line != self._status_line:  # the mark flips often; a re-render only when it reads differently
+            self._status_line = line
+            # Fixed-width status (CSS) and layout=False: updating it never re-lays out the editor.
+            self.query_one("#status", Static).update(Text(line), layout=False)
 
     def _tick(self) -> None:
         self._update_status()

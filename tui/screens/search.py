@@ -106,7 +106,7 @@ class SearchScreen(Screen[None]):
         if results.query != self.query_one(Input).value:
             return  # an older search finishing late
         rows: list = [*results.hits, *results.private_hits]
-        summary = f"{results.total} note match{'es' if results.total != 1 else ''}"
+        summary = f"{results.total_text} note match{'es' if results.total != 1 or results.more else ''}"
         if results.total > len(results.hits):
             summary += f", best {len(results.hits)} shown"
         if self.include_private:

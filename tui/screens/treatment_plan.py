@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..app import HushpadApp
 
 GOAL_STATUSES = ("active", "met", "discontinued")
+PLAN_RECENT_NOTES = 300  # goal history from the newest notes; each goal shows its last 30 entries
 HISTORY_STYLE = {"improved": "#7f9474", "stable": "", "deteriorated": "#b07a70"}
 
 
@@ -96,7 +97,7 @@ class TreatmentPlanScreen(Screen[None]):
 
         workspace = self.app.workspace
         if workspace is not None:
-            self.post_message(self.Loaded(Timeline(workspace).treatment_plan(self.client_id)))
+            self.post_message(self.Loaded(Timeline(workspace).treatment_plan(self.client_id, recent_notes=PLAN_RECENT_NOTES)))
 
     def on_treatment_plan_screen_loaded(self, message: Loaded) -> None:
         self.plan = message.plan

@@ -189,7 +189,16 @@ class WriteupScreen(Screen["int | None"]):
             pane.show_item9(phq.item9 if phq else None)
         self.call_after_refresh(self._focus_pane, pane)
         self._update_header()
-        self.refresh_bindings()
+        # Rebuilding the footer is the costliest part of a step change, and moving the
+        # focus into the new pane refreshes the bindings anyway; refresh here only when
+        # the step keys on offer actually change (e.g. into Presentation or Review).
+        offered = tuple(self.check_action(a, ()) for a in self._STEP_ACTIONS)
+        if offered != self._offered:
+            self._offered = offered
+            self.refresh_bindings()
+
+    _STEP_ACTIONS = ("carry_all", "quick_fill", "fill_blank", "sign", "copy")
+    _offered: tuple[bool | None, ...] = ()
 
     def _focus_pane(self, pane: StepPane) -> None:
         for widget in pane.query("*"):

@@ -9,7 +9,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..domain.canonical import addendum_hash, content_hash
 from ..domain.measures import band_for
@@ -20,7 +20,18 @@ if TYPE_CHECKING:
 
 OVERDUE_AFTER = timedelta(hours=24)
 SEARCH_LIMIT = 200
+SCOPED_COUNT_CAP = 1000  # one client's matches are counted up to this
 SNIPPET_START, SNIPPET_END = "\x01", "\x02"  # never typed by a user; turned into styling, never markup
+
+
+# "This session has no signed note", shaped so SQLite never reads a signed note's row:
+# the note's text makes each row several pages long, and reading 10,000 of them to learn
+# they are signed cost ~0.8 s for the client list. "No note" is answered by the unique
+# index on session_id, and drafts (status is only 'draft' or 'signed') by notes_by_status.
+UNSIGNED = """(NOT EXISTS (SELECT 1 FROM progress_notes n WHERE n.session_id = s.id)
+                OR s.id IN (SELECT session_id FROM progress_notes WHERE status = 'draft'))"""
+CHART_FIRST_PAGE = 200  # sessions the chart shows before the rest arrive
+TREND_POINTS = 240  # the newest scores and risk levels the chart draws (it shows fewer)
 
 
 class TimelineError(HushpadError):
@@ -76,8 +87,10 @@ class ClientRow:
         return band_for("gad7", self.gad7) if self.gad7 is not None else ""
 
 
-@dataclass(frozen=True)
-class TimelineRow:
+class TimelineRow(NamedTuple):
+    """One session of the chart. A tuple of plain values, so the garbage collector stops
+    tracking it: 10,000 tracked rows made every full collection (a page-down stall) longer."""
+
     session_id: int
     number: int
     date: str
@@ -99,6 +112,12 @@ class Chart:
     gad7: list[tuple[str, int]]
     risk: list[tuple[str, str]]
     sessions: list[TimelineRow]
+    session_count: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """Whether every session is in ``sessions`` (not just the first page)."""
+        return len(self.sessions) >= self.session_count
 
 
 @dataclass(frozen=True)
@@ -116,6 +135,11 @@ class SearchResults:
     total: int
     hits: list[SearchHit]
     private_hits: list[tuple[int, str, str]] = field(default_factory=list)  # (session_id, date, line)
+    more: bool = False  # total is a lower bound: more than that many notes match
+
+    @property
+    def total_text(self) -> str:
+        return f"{self.total:,}{'+' if self.more else ''}"
 
 
 @dataclass(frozen=True)
@@ -149,7 +173,8 @@ def fts_query(text: str) -> str | None:
 
     Quotes, *, -, NEAR, OR, brackets and colons all lose their FTS meaning.
     """
-    tokens = [t for t in re.split(r"\s+", text.strip()) if t]
+    # A NUL ends the query string inside FTS5 ("unterminated string"): it separates words instead.
+    tokens = [t for t in re.split(r"[\s\x00]+", text.strip()) if t]
     tokens = [t for t in tokens if re.search(r"\w", t)]  # punctuation alone matches nothing in unicode61
     if not tokens:
         return None
@@ -172,15 +197,14 @@ class Timeline:
     def client_rows(self, now: datetime | None = None) -> list[ClientRow]:
         cutoff = ((now or _now()) - OVERDUE_AFTER).isoformat()
         rows = self.record.query(
-            """
+            f"""
             SELECT c.id, c.code, c.display_name,
                    (SELECT max(s.started_at) FROM sessions s WHERE s.client_id = c.id) AS last_session,
-                   (SELECT count(*) FROM sessions s LEFT JOIN progress_notes n ON n.session_id = s.id
-                     WHERE s.client_id = c.id AND s.ended_at IS NOT NULL
-                       AND (n.id IS NULL OR n.status != 'signed')) AS notes_due,
-                   (SELECT count(*) FROM sessions s LEFT JOIN progress_notes n ON n.session_id = s.id
+                   (SELECT count(*) FROM sessions s
+                     WHERE s.client_id = c.id AND s.ended_at IS NOT NULL AND {UNSIGNED}) AS notes_due,
+                   (SELECT count(*) FROM sessions s
                      WHERE s.client_id = c.id AND s.ended_at IS NOT NULL AND s.ended_at < :cutoff
-                       AND (n.id IS NULL OR n.status != 'signed')) AS overdue,
+                       AND {UNSIGNED}) AS overdue,
                    (SELECT r.level FROM risk_assessments r WHERE r.client_id = c.id
                      ORDER BY r.assessed_at DESC, r.id DESC LIMIT 1) AS risk_level,
                    (SELECT m.total FROM measure_scores m WHERE m.client_id = c.id AND m.instrument = 'phq9'
@@ -196,12 +220,18 @@ class Timeline:
                           r["overdue"], r["risk_level"] or "", r["phq9"], r["gad7"], r["open_sessions"]) for r in rows]
 
     # -- chart ------------------------------------------------------------------
-    def chart(self, client_id: int) -> Chart:
+    def chart(self, client_id: int, *, limit: int | None = None) -> Chart:
+        """The chart; with ``limit``, only the newest ``limit`` sessions (the screen's first page).
+
+        Session numbers and the count are over all sessions either way. The trends hold the
+        newest TREND_POINTS scores and risk levels (the chart draws fewer than that).
+        """
         client = self.record.client(client_id)
         if client is None:
             raise TimelineError("That client no longer exists.")
+        count = self.record.query_one("SELECT count(*) AS n FROM sessions WHERE client_id = ?", (client_id,))["n"]
         rows = self.record.query(
-            """
+            f"""
             SELECT s.id, s.started_at, n.id AS note_id, n.status, n.late_entry, n.template, n.summary,
                    (SELECT count(*) FROM addenda a WHERE a.note_id = n.id) AS addenda,
                    (SELECT r.level FROM risk_assessments r WHERE r.session_id = s.id ORDER BY r.id DESC LIMIT 1) AS risk,
@@ -212,10 +242,10 @@ class Timeline:
               FROM sessions s LEFT JOIN progress_notes n ON n.session_id = s.id
              WHERE s.client_id = ?
              ORDER BY s.started_at DESC, s.id DESC
+             {"LIMIT ?" if limit is not None else ""}
             """,
-            (client_id,),
+            (client_id, limit) if limit is not None else (client_id,),
         )
-        count = len(rows)
         sessions = [
             TimelineRow(r["id"], count - i, _date(r["started_at"]), (r["template"] or "").upper(),
                         note_status(r["status"], r["late_entry"], r["addenda"]), r["risk"] or "", r["phq9"], r["gad7"],
@@ -223,19 +253,25 @@ class Timeline:
             for i, r in enumerate(rows)
         ]
         measures = self.record.query(
-            "SELECT instrument, total, administered_at FROM measure_scores WHERE client_id = ? ORDER BY administered_at, id",
-            (client_id,),
-        )
+            """SELECT instrument, total, administered_at FROM measure_scores WHERE client_id = ? AND instrument = ?
+                ORDER BY administered_at DESC, id DESC LIMIT ?""",
+            (client_id, "phq9", TREND_POINTS),
+        )[::-1] + self.record.query(
+            """SELECT instrument, total, administered_at FROM measure_scores WHERE client_id = ? AND instrument = ?
+                ORDER BY administered_at DESC, id DESC LIMIT ?""",
+            (client_id, "gad7", TREND_POINTS),
+        )[::-1]
         risk = self.record.query(
-            "SELECT level, assessed_at FROM risk_assessments WHERE client_id = ? AND level != '' ORDER BY assessed_at, id",
-            (client_id,),
-        )
+            """SELECT level, assessed_at FROM risk_assessments WHERE client_id = ? AND level != ''
+                ORDER BY assessed_at DESC, id DESC LIMIT ?""",
+            (client_id, TREND_POINTS),
+        )[::-1]
         return Chart(
             client=client, age=age_on(client["date_of_birth"]), goals=self.record.goals(client_id),
             phq9=[(_date(m["administered_at"]), m["total"]) for m in measures if m["instrument"] == "phq9"],
             gad7=[(_date(m["administered_at"]), m["total"]) for m in measures if m["instrument"] == "gad7"],
             risk=[(_date(r["assessed_at"]), r["level"]) for r in risk],
-            sessions=sessions,
+            sessions=sessions, session_count=count,
         )
 
     # -- notes ------------------------------------------------------------------
@@ -275,8 +311,18 @@ class Timeline:
             return SearchResults(text, 0, [])
         scope = "AND note_search.client_id = :client" if client_id is not None else ""
         params = {"q": query, "client": client_id, "limit": limit}
-        total = self.record.query_one(
-            f"SELECT count(*) AS n FROM note_search WHERE note_search MATCH :q {scope}", params)["n"]
+        if client_id is None:  # counted from the index alone: exact and cheap at any size
+            total = self.record.query_one("SELECT count(*) AS n FROM note_search WHERE note_search MATCH :q",
+                                          params)["n"]
+            more = False
+        else:
+            # client_id is an UNINDEXED column stored after the note's text, so testing it reads
+            # every matching note (0.15 s for 10,000 matches): count at most SCOPED_COUNT_CAP.
+            total = self.record.query_one(
+                f"""SELECT count(*) AS n FROM (SELECT 1 FROM note_search WHERE note_search MATCH :q {scope}
+                     LIMIT {SCOPED_COUNT_CAP + 1})""", params)["n"]
+            more = total > SCOPED_COUNT_CAP
+            total = min(total, SCOPED_COUNT_CAP)
         rows = self.record.query(
             f"""SELECT note_search.note_id, note_search.kind,
                        snippet(note_search, 0, '{SNIPPET_START}', '{SNIPPET_END}', '…', 12) AS snippet,
@@ -293,7 +339,7 @@ class Timeline:
         private_hits: list[tuple[int, str, str]] = []
         if include_private:
             private_hits = self._search_private(text, client_id)
-        return SearchResults(text, total, hits, private_hits)
+        return SearchResults(text, total, hits, private_hits, more)
 
     def _search_private(self, text: str, client_id: int | None) -> list[tuple[int, str, str]]:
         """Only on explicit request: a plain substring search through the vault, audited."""
@@ -322,11 +368,11 @@ class Timeline:
     def notes_due(self, now: datetime | None = None) -> list[dict[str, Any]]:
         cutoff = ((now or _now()) - OVERDUE_AFTER).isoformat()
         return self.record.query(
-            """SELECT s.id AS session_id, s.started_at, s.ended_at, s.group_session_id, c.code, c.display_name,
-                      n.status AS note_status, (s.ended_at < :cutoff) AS overdue
+            f"""SELECT s.id AS session_id, s.started_at, s.ended_at, s.group_session_id, c.code, c.display_name,
+                      (SELECT n.status FROM progress_notes n WHERE n.session_id = s.id) AS note_status,
+                      (s.ended_at < :cutoff) AS overdue
                  FROM sessions s JOIN clients c ON c.id = s.client_id
-                 LEFT JOIN progress_notes n ON n.session_id = s.id
-                WHERE s.ended_at IS NOT NULL AND (n.id IS NULL OR n.status != 'signed')
+                WHERE s.ended_at IS NOT NULL AND {UNSIGNED}
                 ORDER BY s.ended_at""",
             {"cutoff": cutoff},
         )
@@ -370,7 +416,12 @@ class Timeline:
         )
 
     # -- treatment plan ---------------------------------------------------------
-    def treatment_plan(self, client_id: int) -> dict[str, Any]:
+    def treatment_plan(self, client_id: int, *, recent_notes: int | None = None) -> dict[str, Any]:
+        """Problems and goals, each goal with its progress history from the signed notes.
+
+        ``recent_notes`` limits the history to the newest that many notes (the screen shows
+        the last 30 entries per goal; reading 10,000 notes' drafts for it took ~0.6 s).
+        """
         problems = self.record.query("SELECT * FROM problems WHERE client_id = ? ORDER BY id", (client_id,))
         goals = self.record.goals(client_id, active_only=False)
         for goal in goals:
@@ -379,10 +430,11 @@ class Timeline:
                 "SELECT * FROM plan_interventions WHERE goal_id = ? ORDER BY id", (goal["id"],))
             goal["history"] = []
         history = self.record.query(
-            """SELECT n.draft_json, s.started_at FROM progress_notes n JOIN sessions s ON s.id = n.session_id
-                WHERE s.client_id = ? AND n.status = 'signed' ORDER BY s.started_at""",
-            (client_id,),
-        )
+            f"""SELECT n.draft_json, s.started_at FROM sessions s JOIN progress_notes n ON n.session_id = s.id
+                WHERE s.client_id = ? AND n.status = 'signed' ORDER BY s.started_at DESC, s.id DESC
+                {"LIMIT ?" if recent_notes is not None else ""}""",
+            (client_id, recent_notes) if recent_notes is not None else (client_id,),
+        )[::-1]
         by_id = {str(g["id"]): g for g in goals}
         for row in history:
             for progress in json.loads(row["draft_json"]).get("goals", []):

@@ -115,6 +115,31 @@ def secure_member(backend: Any) -> Any:
     return backend
 
 
+def _direct_backend() -> Any | None:
+    """On Linux, go straight to the Secret Service when the user has not chosen a backend.
+
+    keyring's own discovery loads every backend plugin through entry points (~200-300 ms
+    cold) only to pick this one. A configured choice (environment or keyringrc) wins.
+    """
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux") or os.environ.get("PYTHON_KEYRING_BACKEND"):
+        return None
+    import keyring.core
+
+    if keyring.core.load_config() is not None:
+        return None
+    from keyring.backends import SecretService
+
+    try:
+        if SecretService.Keyring.priority <= 0:  # raises, or is low, when no Secret Service runs
+            return None
+    except Exception:  # noqa: BLE001 - not available: fall back to full discovery
+        return None
+    return SecretService.Keyring()
+
+
 def call_with_timeout(fn: Callable[[], T], timeout: float, what: str) -> T:
     box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
 
@@ -151,7 +176,7 @@ class OSKeyring:
             def load() -> Any:
                 import keyring  # slow import: kept off the first-paint path
 
-                return secure_member(keyring.get_keyring())
+                return _direct_backend() or secure_member(keyring.get_keyring())
 
             self._backend = call_with_timeout(load, self.timeout, "finding the keyring")
         return self._backend

@@ -457,14 +457,25 @@ class ReviewPane(StepPane):
             Text("\n".join(f"✗ {f.message}" for f in errors)) if errors else "")
         picks = self.query_one("#review-warnings", SelectionList)
         picks.display = bool(warnings) and not signed
+        previous = picks.highlighted
         with picks.prevent(SelectionList.SelectedChanged):
             picks.clear_options()
             picks.add_options([Selection(Text(f"⚠ {w.message}"), finding_id(w), finding_id(w) in acknowledged)
                                for w in warnings])
+        if warnings and not signed:
+            # Space acknowledges the highlighted warning, so one is always highlighted:
+            # the next still open, else where the cursor was (a rebuilt list has none).
+            still_open = [i for i, w in enumerate(warnings) if finding_id(w) not in acknowledged]
+            picks.highlighted = still_open[0] if still_open else min(previous or 0, len(warnings) - 1)
         self.query_one("#review-text", Static).update(Text(text))
 
     def acknowledged(self) -> set[str]:
         return set(self.query_one("#review-warnings", SelectionList).selected)
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        """An acknowledgement is not an edit of the draft: let it bubble to the screen, which
+        records it (StepPane's handler would stop it here and it would never count)."""
+        event.prevent_default()  # skip StepPane's handler; the event still bubbles
 
     def apply(self, draft: NoteDraft) -> None:
         """The review changes nothing in the draft; acknowledgements are the screen's."""
