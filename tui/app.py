@@ -159,9 +159,14 @@ class HushpadApp(App[int]):
     def startup_failed(self, message: str) -> None:
         """`hushpad jot CODE` with a code that cannot be opened: leave with one clear line."""
         self.startup_error = message
-        self.exit(1)
+        self.exit(1, return_code=1)
 
     # -- locking -----------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "lock":
+            return self.workspace is not None
+        return True
+
     def action_lock(self) -> None:
         """Drop the data keys and connections from memory; ask again to unlock."""
         if self.workspace is None:
@@ -190,8 +195,9 @@ class HushpadApp(App[int]):
         return time.monotonic() - self._last_input
 
     def _check_idle(self) -> None:
-        # In session the scratchpad draws its curtain instead; it never locks mid-session.
-        if self.workspace is None or getattr(self.screen, "in_session", False):
+        # In session the scratchpad draws its curtain instead; it never locks mid-session,
+        # even with help or the palette open over it.
+        if self.workspace is None or any(getattr(s, "in_session", False) for s in self.screen_stack):
             return
         if self.idle_seconds() >= self.config.idle_lock_minutes * 60:
             self.action_lock()

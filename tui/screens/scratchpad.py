@@ -88,6 +88,7 @@ class ScratchpadScreen(Screen[bool]):
         self._end_armed_until = 0.0
         self._curtain = False
         self._status_line = ""
+        self._status_wide = False
 
     # -- layout ----------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -133,6 +134,14 @@ class ScratchpadScreen(Screen[bool]):
         line = "  ·  ".join(parts)
         if line != self._status_line:  # the mark flips often; a re-render only when it reads differently
             self._status_line = line
+            # A note or a problem must be read whole, so while one shows it takes the line from
+            # the key hints (the fixed 55% would cut it off). That flips rarely; plain typing
+            # still never re-lays out the editor.
+            wide = bool(note or self._problem)
+            if wide != self._status_wide:
+                self._status_wide = wide
+                self.query_one("#status").styles.width = "1fr" if wide else None  # None: back to the CSS
+                self.query_one("#status-bar Footer").display = not wide
             # Fixed-width status (CSS) and layout=False: updating it never re-lays out the editor.
             self.query_one("#status", Static).update(Text(line), layout=False)
 

@@ -30,7 +30,7 @@ SNIPPET_START, SNIPPET_END = "\x01", "\x02"  # never typed by a user; turned int
 # index on session_id, and drafts (status is only 'draft' or 'signed') by notes_by_status.
 UNSIGNED = """(NOT EXISTS (SELECT 1 FROM progress_notes n WHERE n.session_id = s.id)
                 OR s.id IN (SELECT session_id FROM progress_notes WHERE status = 'draft'))"""
-CHART_FIRST_PAGE = 200  # sessions the chart shows before the rest arrive
+CHART_FIRST_PAGE = 100  # sessions the chart shows before the rest arrive (more than a screenful)
 TREND_POINTS = 240  # the newest scores and risk levels the chart draws (it shows fewer)
 
 

@@ -1,0 +1,97 @@
+"""Jot start (issue 3): `hushpad jot CODE`, from spawn to a typing-ready scratchpad, against
+a bare Textual hello world's first paint in the same run. Goal: ratio of medians <= 1.5x.
+
+Both run in a real pseudo-terminal (120x40). Typing-ready is the first moment the pty
+output shows the scratchpad's status line with the client code and "saved" (the screen
+focuses the editor before it writes that line). The profile's device key is in a
+throw-away Secret Service (gnome-keyring under a private dbus session), so the unlock
+on the way is the real one. The first run opens the session; later runs resume it
+(the realistic case after a crash or `f10`), and a warm-up run absorbs the difference.
+
+    .venv/bin/python benchmarks/jot_start.py [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (  # noqa: E402
+    HUSHPAD, PYTHON, ROOT, PtyProcess, hello_app_path, machine_line, make_keyring_profile, median, percentile,
+    secret_service, table, verdict,
+)
+
+GOAL = 1.5
+CODE = "DEMO-03"
+READY = re.compile(re.escape(CODE) + r"\s*·\s*\d+ min\s*·\s*saved")
+
+
+def timed(argv: list[str], env: dict[str, str], ready: str | re.Pattern[str],
+          first: str | None = None) -> tuple[float, float | None]:
+    proc = PtyProcess(argv, env=env, cwd=ROOT)
+    try:
+        painted = None
+        if first is not None:
+            painted = proc.wait_for(first, 30) - proc.spawned_at
+        if isinstance(ready, str):
+            done = proc.wait_for(ready, 30)
+        else:
+            done = proc.wait_for(lambda t: ready.search(t) is not None, 30)
+    finally:
+        code = proc.close()
+    if code != 0:
+        print(f"warning: {argv[0]} exited with {code}", file=sys.stderr)
+    return done - proc.spawned_at, painted
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--warmup", type=int, default=2)
+    args = parser.parse_args()
+
+    print(f"# jot start: `hushpad jot {CODE}` to typing-ready vs hello world first paint ({machine_line()})")
+    with tempfile.TemporaryDirectory(prefix="hushpad-bench-") as tmpname, secret_service() as service:
+        tmp = Path(tmpname)
+        profile = make_keyring_profile(service, tmp)
+        hello = [PYTHON, str(hello_app_path(tmp))]
+        jot = [HUSHPAD, "--profile", str(profile), "jot", CODE]
+        env = service.env
+        for _ in range(args.warmup):
+            timed(hello, env, "Hello")
+            timed(jot, env, READY, "Clients")
+        hello_t: list[float] = []
+        jot_t: list[float] = []
+        jot_paint: list[float] = []
+        for i in range(args.runs):
+            for name in (("hello", "jot") if i % 2 == 0 else ("jot", "hello")):
+                if name == "hello":
+                    hello_t.append(timed(hello, env, "Hello")[0])
+                else:
+                    ready_at, painted = timed(jot, env, READY, "Clients")
+                    jot_t.append(ready_at)
+                    assert painted is not None
+                    jot_paint.append(painted)
+        base = median(hello_t)
+        rows = [(label, len(v), median(v) * 1000, percentile(v, 90) * 1000, min(v) * 1000, max(v) * 1000,
+                 f"{median(v) / base:.2f}x")
+                for label, v in (("hello world: first paint", hello_t),
+                                 ("hushpad jot: first frame (clients screen behind)", jot_paint),
+                                 ("hushpad jot: scratchpad typing-ready", jot_t))]
+        print()
+        print(table(("spawn to …", "n", "median ms", "p90 ms", "min ms", "max ms", "vs hello"), rows))
+        ratio = median(jot_t) / base
+        print()
+        print(f"SUMMARY jot start: typing-ready {median(jot_t) * 1000:.0f} ms (p90 {percentile(jot_t, 90) * 1000:.0f}) vs "
+              f"hello world {base * 1000:.0f} ms (p90 {percentile(hello_t, 90) * 1000:.0f}) = {ratio:.2f}x "
+              f"(goal <= {GOAL}x: {verdict(ratio, GOAL)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""One keyboard flow per template, from the opened write-up to a signed note."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui.screens.writeup import WriteupScreen
+
+from ..helpers import settle
+from .conftest import SIZE, Keys, acknowledge_and_sign, build, drive_to_review, open_writeup
+
+JOTTINGS = [
+    '" I keep waking at 4am',
+    "o tired, flat affect, good eye contact",
+    "> CR on catastrophizing about work",
+    "< able to reframe one thought",
+    "* avoidance keeps the worry going",
+    "! denies SI/HI/SH",
+    "hw sleep diary three nights",
+    "? ask about sister",
+    "g1 + 2 nights of 7 hrs",
+    "phq9 11",
+    "~ I felt protective of her today",
+]
+
+CUSTOM = {
+    "followup": {
+        "name": "Follow-up",
+        "sections": [
+            {"title": "Presenting concerns", "prompt": "What brought them in today", "required": True,
+             "feeds": ["quote", "observation"]},
+            {"title": "Work done", "required": True, "feeds": ["intervention", "response"]},
+            {"title": "Next steps", "key": "next_steps", "feeds": ["homework", "question"]},
+        ],
+    }
+}
+
+EXPECTED = {
+    # template key -> {section key: fragments carried in by f4}
+    "soap": {"subjective": ['"I keep waking at 4am"'], "objective": ["tired, flat affect"],
+             "assessment": ["able to reframe", "avoidance keeps the worry going"],
+             "plan": ["sleep diary three nights", "ask about sister"]},
+    "dap": {"data": ['"I keep waking at 4am"', "tired, flat affect"],
+            "assessment": ["able to reframe", "avoidance keeps"], "plan": ["sleep diary", "ask about sister"]},
+    "birp": {"behavior": ['"I keep waking at 4am"', "tired"],
+             "intervention": ["cognitive restructuring on catastrophizing about work"],
+             "response": ["able to reframe"], "plan": ["sleep diary"]},
+    "girp": {"goals": ["2 nights of 7 hrs"], "intervention": ["cognitive restructuring on catastrophizing"],
+             "response": ["able to reframe", '"I keep waking at 4am"', "tired"], "plan": ["sleep diary"]},
+    "narrative": {"narrative": ['"I keep waking at 4am"', "tired", "cognitive restructuring", "able to reframe",
+                                "avoidance keeps", "sleep diary", "ask about sister"]},
+    "followup": {"presenting_concerns": ['"I keep waking at 4am"', "tired"],
+                 "work_done": ["cognitive restructuring", "able to reframe"],
+                 "next_steps": ["sleep diary", "ask about sister"]},
+}
+
+
+@pytest.mark.parametrize("key", list(EXPECTED))
+async def test_flow_per_template(root, key):
+    made = build(root, [("AB12", "Alex", ["Sleep 7 hours"])], [("AB12", JOTTINGS)],
+                 default_template=key, templates=CUSTOM if key == "followup" else {})
+    app = made.app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_writeup(pilot, made.sessions[0])
+        assert screen.writeup.template.key == key
+        section_steps = [p.title for p in screen.panes[1:-7]]
+        assert section_steps == [s.title for s in screen.writeup.template.sections]
+        keys = Keys(pilot)
+        await keys("ctrl+n")
+        await drive_to_review(keys, screen)
+        await acknowledge_and_sign(keys, screen)
+        assert screen.signed is not None, screen.service.lint(screen.writeup)
+        text = screen.signed.text
+        assert f"PROGRESS NOTE ({screen.writeup.template.name.upper()})" in text.upper()
+        assert "I felt protective" not in text
+        assert "Denies SI, HI and self-harm." in text
+    ws = made.open()
+    try:
+        note = ws.record.note_for_session(made.sessions[0])
+        assert note["status"] == "signed" and note["template"] == key
+        assert note["canonical_text"] == text
+        bodies = {r["key"]: r["body"] for r in ws.record.query(
+            "SELECT key, body FROM note_sections WHERE note_id = ?", (note["id"],))}
+        for section, fragments in EXPECTED[key].items():
+            for fragment in fragments:
+                assert fragment in bodies[section], (section, fragment, bodies[section])
+    finally:
+        ws.close()
