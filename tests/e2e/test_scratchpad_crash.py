@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -133,8 +134,6 @@ def test_canary_absent_from_files_while_the_session_is_live(profile, tmux):
 def test_crash_harness_two_rounds(require):
     require(not harness.missing_programs(harness.SECRET_SERVICE_PROGRAMS + harness.TMUX_PROGRAMS),
             "the crash harness needs dbus-daemon, gnome-keyring-daemon and tmux")
-    import subprocess
-
     result = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "crash_harness.py"), "--rounds", "2", "--seed", "7"],
         capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,

@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Footer, Input, Label, Static
+from textual.widgets import Footer, Input, Label, Static
 
 from ..widgets.choice import ChoiceField
 
@@ -49,22 +49,22 @@ class ExportForm(ModalScreen[bool]):
             yield ChoiceField("Format", ("md", "json"), "md", id="export-format")
             yield Label("Write to (created with mode 0600)")
             yield Input(str(default), id="export-path", compact=True)
-            yield Checkbox("Include private psychotherapy notes", False, id="export-private", compact=True)
+            yield ChoiceField("Include private psychotherapy notes", ("no", "yes"), "no", id="export-private")
             yield Static("", id="export-warning", classes="problem", markup=False)
             yield Static("", id="export-result", markup=False)
         yield Footer()
 
-    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
-        self.query_one("#export-warning", Static).update(PRIVATE_WARNING if event.value else "")
-
     def on_choice_field_changed(self, event: ChoiceField.Changed) -> None:
+        if event.choice.id == "export-private":
+            self.query_one("#export-warning", Static).update(PRIVATE_WARNING if event.value == "yes" else "")
+            return
         path = self.query_one("#export-path", Input)
         stem = path.value.rsplit(".", 1)[0] if "." in Path(path.value).name else path.value
         path.value = f"{stem}.{event.value}"
 
     def action_export(self) -> None:
         self._export(self.query_one("#export-format", ChoiceField).value, self.query_one("#export-path", Input).value,
-                     self.query_one("#export-private", Checkbox).value)
+                     self.query_one("#export-private", ChoiceField).value == "yes")
 
     @work(thread=True, exclusive=True, group="export")
     def _export(self, fmt: str, path: str, include_private: bool) -> None:

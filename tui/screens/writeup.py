@@ -96,6 +96,7 @@ class WriteupScreen(Screen["int | None"]):
         self._save_lock = threading.Lock()
         self._save_timer: Timer | None = None
         self._problem = ""
+        self._notice = ""
         self._last_payload = ""
 
     # -- layout -----------------------------------------------------------------
@@ -129,7 +130,11 @@ class WriteupScreen(Screen["int | None"]):
         self.post_message(self.Opened(writeup, service))
 
     def on_writeup_screen_failed(self, message: Failed) -> None:
-        self.query_one("#writeup-header", Static).update(Text(f"{message.text}  (Esc to go back)"))
+        if self.writeup is None:  # could not open at all
+            self.query_one("#writeup-header", Static).update(Text(f"{message.text}  (Esc to go back)"))
+            return
+        self._notice = message.text  # stays until the next edit or step, not just until the clock ticks
+        self._update_header()
 
     async def on_writeup_screen_opened(self, message: Opened) -> None:
         self.writeup, self.service = message.writeup, message.service
@@ -177,6 +182,7 @@ class WriteupScreen(Screen["int | None"]):
         steps.add_options([Option(Text(f"{i + 1:>2} {pane.title}"), id=str(i)) for i, pane in enumerate(panes)])
 
     def _show_step(self, index: int) -> None:
+        self._notice = ""
         index = max(0, min(index, len(self.panes) - 1))
         self.step = index
         pane = self.panes[index]
@@ -240,6 +246,8 @@ class WriteupScreen(Screen["int | None"]):
         if self.signed:
             mark = "signed"
         pane = self.panes[self.step] if self.panes else None
+        if self._notice:
+            mark = f"{mark} · {self._notice}"
         self.query_one("#writeup-header", Static).update(Text(
             f"{self.writeup.client_label} · {self.writeup.template.name} · step {self.step + 1}/{len(self.panes)} "
             f"{pane.title if pane else ''}    write-up {elapsed // 60}:{elapsed % 60:02d} / 10:00{over} · {mark}"
@@ -260,6 +268,7 @@ class WriteupScreen(Screen["int | None"]):
         if payload == self._last_payload:
             return
         self._last_payload = payload
+        self._notice = ""
         if isinstance(message.pane, FactsPane) and self.writeup.draft.template_key != self.writeup.template.key:
             assert self.service is not None
             self.service.change_template(self.writeup, self.writeup.draft.template_key)
@@ -396,7 +405,8 @@ class WriteupScreen(Screen["int | None"]):
         """OSC 52 through Textual: only when asked, and only the signed text."""
         if self.signed is not None:
             self.app.copy_to_clipboard(self.signed.text)
-            self.query_one("#writeup-header", Static).update(Text("Copied the signed note to the clipboard."))
+            self._notice = "copied the signed note to the clipboard"
+            self._update_header()
 
     def action_leave(self) -> None:
         self.flush_before_lock()

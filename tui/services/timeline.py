@@ -31,7 +31,7 @@ SNIPPET_START, SNIPPET_END = "\x01", "\x02"  # never typed by a user; turned int
 UNSIGNED = """(NOT EXISTS (SELECT 1 FROM progress_notes n WHERE n.session_id = s.id)
                 OR s.id IN (SELECT session_id FROM progress_notes WHERE status = 'draft'))"""
 CHART_FIRST_PAGE = 100  # sessions the chart shows before the rest arrive (more than a screenful)
-TREND_POINTS = 240  # the newest scores and risk levels the chart draws (it shows fewer)
+TREND_POINTS = 120  # the newest scores and risk levels the chart reads (it draws width - 40 of them)
 
 
 class TimelineError(HushpadError):

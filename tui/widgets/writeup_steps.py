@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Checkbox, Input, Label, OptionList, SelectionList, Static, TextArea
+from textual.widgets import Input, Label, OptionList, SelectionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
@@ -48,7 +48,6 @@ class StepPane(VerticalScroll):
     on_input_changed = _edited
     on_text_area_changed = _edited
     on_choice_field_changed = _edited
-    on_checkbox_changed = _edited
     on_selection_list_selected_changed = _edited
 
 
@@ -344,12 +343,15 @@ class RiskPane(StepPane):
         r = self.risk
         yield Static("An explicit risk statement, even when negative. f2: denies SI, HI and self-harm, risk low.",
                      classes="step-prompt")
-        for key, label in (("si", "Suicidal ideation"), ("hi", "Homicidal ideation"), ("self_harm", "Self-harm")):
+        for key, label, short in (("si", "Suicidal ideation", "SI"), ("hi", "Homicidal ideation", "HI"),
+                                  ("self_harm", "Self-harm", "Self-harm")):
             yield ChoiceField(label, RISK_STATUSES, getattr(r, key), id=f"risk-{key}")
-            yield _row("  detail", Input(getattr(r, f"{key}_detail"), id=f"risk-{key}-detail", compact=True))
+            yield _row(f"{short} detail", Input(getattr(r, f"{key}_detail"), id=f"risk-{key}-detail", compact=True))
         yield ChoiceField("Risk level", RISK_LEVELS, r.level, labels={"": "not stated"}, id="risk-level")
         yield _row("Protective factors", Input(r.protective_factors, id="risk-protective", compact=True))
-        yield Checkbox("Safety plan reviewed", r.safety_plan_reviewed, id="risk-safety-plan", compact=True)
+        # A choice, not a checkbox: Textual's checkbox shows an X even when unticked.
+        yield ChoiceField("Safety plan reviewed", ("no", "yes"), "yes" if r.safety_plan_reviewed else "no",
+                          id="risk-safety-plan")
         yield Static("", id="risk-hint", classes="step-hint")
 
     def quick_fill(self) -> None:
@@ -368,7 +370,7 @@ class RiskPane(StepPane):
         draft.risk = RiskStatement(
             **values, **details, level=self.query_one("#risk-level", ChoiceField).value,
             protective_factors=self.query_one("#risk-protective", Input).value.strip(),
-            safety_plan_reviewed=self.query_one("#risk-safety-plan", Checkbox).value,
+            safety_plan_reviewed=self.query_one("#risk-safety-plan", ChoiceField).value == "yes",
         )
 
 
@@ -389,7 +391,7 @@ class GoalsPane(StepPane):
         for index, goal in enumerate(self.goals):
             yield Static(Text(goal.label), classes="goal-label")
             yield ChoiceField("Progress", GOAL_STATUSES, goal.status, labels={"": "not rated"}, id=f"goal-{index}")
-            yield _row("  evidence", Input(goal.evidence, id=f"goal-{index}-evidence", compact=True))
+            yield _row("Evidence", Input(goal.evidence, id=f"goal-{index}-evidence", compact=True))
 
     def apply(self, draft: NoteDraft) -> None:
         draft.goals = [
