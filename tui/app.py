@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from .config import Config
+from .heap import freeze_heap
 from .theme import THEMES
 
 if TYPE_CHECKING:
@@ -129,6 +130,7 @@ class HushpadApp(App[int]):
 
     def on_hushpad_app_unlocked(self, message: Unlocked) -> None:
         self.workspace = message.workspace
+        freeze_heap()
         self._last_input = time.monotonic()
         while len(self.screen_stack) > 2:
             self.pop_screen()

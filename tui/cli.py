@@ -182,7 +182,6 @@ def cmd_init(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(config: Config, args: argparse.Namespace) -> int:
-    from .services import access
     from .services.doctor import run_doctor
 
     report = run_doctor(config, _keystore(config), passphrase_reader=lambda: _read_secret("Passphrase: "))

@@ -11,8 +11,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from ..widgets.key_footer import KeyFooter
 if TYPE_CHECKING:
     from ..app import HushpadApp
     from ..services.timeline import BeforeSession
@@ -70,7 +71,7 @@ class BeforeSessionScreen(Screen[None]):
         yield Static("Before the session", classes="screen-title", markup=False)
         with VerticalScroll(id="before-scroll"):
             yield Static("Loading…", id="before-text", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#before-scroll").focus()

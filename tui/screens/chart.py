@@ -12,8 +12,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from ..widgets.key_footer import KeyFooter
 from ..widgets.row_list import RowList
 from ..services.timeline import CHART_FIRST_PAGE
 from ..widgets.score_trend import ScoreTrend
@@ -75,7 +76,7 @@ class ChartScreen(Screen[None]):
         yield Static(Text(COLUMNS, style="dim"), id="chart-columns")
         yield RowList(timeline_row, empty="No sessions yet. Press Esc, then Enter on the client to start one.",
                       id="chart-sessions")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(RowList).focus()

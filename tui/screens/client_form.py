@@ -11,8 +11,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static, TextArea
+from textual.widgets import Input, Label, Static, TextArea
 
+from ..widgets.key_footer import KeyFooter
 if TYPE_CHECKING:
     from ..app import HushpadApp
     from ..services.timeline import ClientRow
@@ -59,7 +60,7 @@ class ClientForm(ModalScreen[bool]):
             yield Label("Treatment-plan goals, one per line")
             yield TextArea("", id="goals", soft_wrap=True, show_line_numbers=False)
             yield Static("", id="form-problem", classes="problem", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#code", Input).focus()

@@ -11,8 +11,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
+from ..widgets.key_footer import KeyFooter
 if TYPE_CHECKING:
     from ..app import HushpadApp
     from ..services.timeline import ClientRow
@@ -80,7 +81,7 @@ class ClientsScreen(Screen[None]):
             table.add_columns(" ", "Code", "Name", "Last session", "Notes due", "Risk", "PHQ-9", "GAD-7")
             yield table
             yield Static("Unlocking…", id="clients-status", classes="status-line", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#clients-filter").display = False

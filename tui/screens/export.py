@@ -13,8 +13,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
+from ..widgets.key_footer import KeyFooter
 from ..widgets.choice import ChoiceField
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ class ExportForm(ModalScreen[bool]):
             yield ChoiceField("Include private psychotherapy notes", ("no", "yes"), "no", id="export-private")
             yield Static("", id="export-warning", classes="problem", markup=False)
             yield Static("", id="export-result", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_choice_field_changed(self, event: ChoiceField.Changed) -> None:
         if event.choice.id == "export-private":

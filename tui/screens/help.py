@@ -9,8 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
+from ..widgets.key_footer import KeyFooter
 if TYPE_CHECKING:
     from ..app import HushpadApp
 
@@ -53,7 +54,7 @@ class HelpScreen(ModalScreen[None]):
             yield table
             yield Static("Remap a key in config.toml under [keys], e.g.  \"scratchpad.curtain\" = \"f2\"",
                          markup=False, classes="hint")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -11,8 +11,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 
+from ..widgets.key_footer import KeyFooter
 if TYPE_CHECKING:
     from ..app import HushpadApp
     from ..services.timeline import NoteView
@@ -47,7 +48,7 @@ class NoteViewScreen(Screen[None]):
         yield Static("", id="seal", markup=False)
         with VerticalScroll(id="note-scroll"):
             yield Static("Loading…", id="note-text", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#note-scroll").focus()
@@ -126,7 +127,7 @@ class AddendumForm(ModalScreen[bool]):
                          markup=False)
             yield TextArea(id="addendum-text", soft_wrap=True)
             yield Static("", id="addendum-problem", classes="problem", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()

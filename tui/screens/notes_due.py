@@ -10,8 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from ..widgets.key_footer import KeyFooter
 from ..widgets.row_list import RowList
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ class NotesDueScreen(Screen[None]):
         yield Static(Text(f"{'Session ended':<18}{'Client':<12}{'Status':<9}", style="dim"), id="due-columns")
         yield RowList(due_row, empty="No notes due. Every ended session has a signed note.", id="due-list")
         yield Static("", id="due-summary", classes="status-line", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(RowList).focus()

@@ -11,8 +11,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from ..widgets.key_footer import KeyFooter
 if TYPE_CHECKING:
     from ..app import HushpadApp
 
@@ -42,7 +43,7 @@ class PrivateJottingsScreen(Screen[None]):
         yield Static(BANNER, id="private-banner", markup=False)
         with VerticalScroll(id="private-scroll"):
             yield Static("Loading…", id="private-text", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#private-scroll").focus()

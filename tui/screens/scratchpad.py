@@ -19,9 +19,10 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ..domain.shorthand import DEFAULT_RULES
+from ..widgets.key_footer import KeyFooter
 from ..widgets.jotting_editor import JottingEditor, make_visible, minute_clock
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ class ScratchpadScreen(Screen[bool]):
         yield Static("", id="curtain")
         with Horizontal(id="status-bar"):
             yield Static("", id="status", markup=False)
-            yield Footer(compact=True, show_command_palette=False)
+            yield KeyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#curtain").display = False

@@ -14,8 +14,9 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
+from ..widgets.key_footer import KeyFooter
 from ..widgets.row_list import RowList
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class SearchScreen(Screen[None]):
         yield Input(id="search-input", placeholder="search signed notes (typed literally)", compact=True)
         yield Static("", id="search-summary", classes="status-line", markup=False)
         yield RowList(hit_text, empty="Type to search.", id="search-results")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._show_scope()

@@ -11,8 +11,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Input, Static
+from textual.widgets import ContentSwitcher, Input, Static
 
+from ..widgets.key_footer import KeyFooter
 if TYPE_CHECKING:
     from ..app import HushpadApp
     from ..services.access import KeyringStatus
@@ -80,7 +81,7 @@ class SetupScreen(Screen[None]):
                     yield Static("To confirm you have it, type its last group:", markup=False)
                     yield Input(id="confirm", max_length=12)
             yield Static("", id="setup-problem", classes="problem", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._check_keyring()

@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
+
+from ..widgets.key_footer import KeyFooter
 
 
 class TextPrompt(ModalScreen["str | None"]):
@@ -27,7 +29,7 @@ class TextPrompt(ModalScreen["str | None"]):
             yield Static(self.title_text, classes="dialog-title", markup=False)
             yield Input(self.value, max_length=self.max_length, compact=True)
             yield Static("Enter saves, Esc cancels.", classes="hint", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

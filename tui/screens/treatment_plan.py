@@ -12,8 +12,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from ..widgets.key_footer import KeyFooter
 from ..widgets.row_list import RowList
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ class TreatmentPlanScreen(Screen[None]):
         yield RowList(goal_row, empty="No goals yet. Press g to add one.", id="plan-goals", classes="plan-goals")
         with VerticalScroll(id="plan-detail-scroll"):
             yield Static("", id="plan-detail", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(RowList).focus()

@@ -11,8 +11,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
+from ..widgets.key_footer import KeyFooter
 if TYPE_CHECKING:
     from ..app import HushpadApp
 
@@ -48,7 +49,7 @@ class UnlockScreen(Screen[None]):
             yield Static("", id="unlock-help", markup=False)
             yield Input(id="secret", password=True)
             yield Static("", id="unlock-problem", classes="problem", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.show_problem(self._problem)

@@ -16,9 +16,10 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, OptionList, Static
+from textual.widgets import ContentSwitcher, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..widgets.key_footer import KeyFooter
 from ..widgets.writeup_steps import (
     FactsPane, GoalsPane, InterventionsPane, MeasuresPane, MentalStatusPane, PlanPane, ReviewPane, RiskPane,
     SectionPane, StepPane,
@@ -106,7 +107,7 @@ class WriteupScreen(Screen["int | None"]):
             yield StepList(id="steps")
             with Vertical(id="writeup-main"):
                 yield ContentSwitcher(id="panes")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._open()
@@ -141,6 +142,9 @@ class WriteupScreen(Screen["int | None"]):
         self._last_payload = self._payload()
         await self._build_panes()
         self._show_step(0)
+        from ..heap import freeze_heap
+
+        freeze_heap()  # the panes live as long as the write-up: keep them out of every collection
 
     # -- steps ------------------------------------------------------------------
     def _make_panes(self) -> list[StepPane]:

@@ -17,7 +17,7 @@ from ..domain.billing import suggest_cpt
 from ..domain.canonical import addendum_hash, canonical_text, content_hash, render_markdown
 from ..domain.lint import Finding, lint_note
 from ..domain.measures import MeasureScore
-from ..domain.models import GoalProgress, NoteDraft, Plan, RiskStatement, SessionFacts, is_late_entry
+from ..domain.models import GoalProgress, NoteDraft, Plan, RiskStatement, SessionFacts
 from ..domain.shorthand import Category, Jotting, carry_into_note, parse_jotting
 from ..domain.templates import Template, templates_with
 from ..storage.errors import HushpadError
