@@ -28,6 +28,7 @@ credentials = ""     # e.g. "LCSW"
 
 [notes]
 default_template = "SOAP"   # SOAP, DAP, BIRP, GIRP, NARRATIVE, GROUP or a custom one
+# interventions = ["Cognitive restructuring", "EMDR", …]   # the write-up's pick list
 
 [privacy]
 idle_lock_minutes = 10      # outside a session: drop keys from memory after this
@@ -67,6 +68,7 @@ class Config:
     abbreviations: dict[str, str] = field(default_factory=dict)
     templates: dict[str, Any] = field(default_factory=dict)
     keymap: dict[str, str] = field(default_factory=dict)
+    interventions: tuple[str, ...] = ()
     demo: bool = False
     debug: bool = False
 
@@ -125,6 +127,7 @@ _FIELDS: dict[tuple[str, str], tuple[str, type | tuple[type, ...]]] = {
     ("clinician", "name"): ("clinician_name", str),
     ("clinician", "credentials"): ("credentials", str),
     ("notes", "default_template"): ("default_template", str),
+    ("notes", "interventions"): ("interventions", list),
     ("privacy", "idle_lock_minutes"): ("idle_lock_minutes", (int, float)),
     ("privacy", "curtain_minutes"): ("curtain_minutes", (int, float)),
     ("privacy", "paste_limit_kb"): ("paste_limit_kb", int),
@@ -172,7 +175,7 @@ def _apply(config: Config, doc: dict[str, Any], text: str, path: Path) -> Config
         if isinstance(value, bool) and kind is not bool:
             raise _fail(path, text, key, f"'{key}' must be a number, not true/false", table)
         if not isinstance(value, kind):
-            expected = {str: "text in quotes", bool: "true or false", int: "a whole number"}.get(kind, "a number")  # type: ignore[call-overload]
+            expected = {str: "text in quotes", bool: "true or false", int: "a whole number", list: "a list"}.get(kind, "a number")  # type: ignore[call-overload]
             raise _fail(path, text, key, f"'{key}' must be {expected}", table)
         changes[attr] = value
     for table, section in doc.items():
@@ -182,6 +185,11 @@ def _apply(config: Config, doc: dict[str, Any], text: str, path: Path) -> Config
         for key in section:
             if key not in known:
                 raise _fail(path, text, key, f"unknown setting '{key}' in [{table}]", table)
+    if "interventions" in changes:
+        items = changes["interventions"]
+        if not all(isinstance(i, str) and i.strip() for i in items):
+            raise _fail(path, text, "interventions", "'interventions' must be a list of non-empty texts")
+        changes["interventions"] = tuple(i.strip() for i in items)
     for attr in ("idle_lock_minutes", "curtain_minutes"):
         if attr in changes and not 0 < changes[attr] <= 24 * 60:
             raise _fail(path, text, attr, f"'{attr}' must be between 0 and 1440 minutes", "privacy")

@@ -159,7 +159,7 @@ class WriteupScreen(Screen["int | None"]):
             offered = offer_jottings(writeup.jottings, spec)
             panes.append(SectionPane(spec, offered, draft.text_for(spec.key, "group" if spec.part == "group" else "note"),
                                      lambda jotting: self.service.carry(self.writeup, jotting)))
-        picks = list(DEFAULT_INTERVENTIONS)
+        picks = list(self.app.config.interventions or DEFAULT_INTERVENTIONS)
         panes += [
             MentalStatusPane(draft.mental_status),
             InterventionsPane(list(draft.interventions), picks),

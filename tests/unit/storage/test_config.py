@@ -156,3 +156,23 @@ def test_a_setting_where_a_section_belongs_is_refused_with_its_line(tmp_path):
 def test_a_bad_marker_table_points_at_its_header(tmp_path):
     message = error_for(tmp_path, '[clinician]\nname = "x"\n[shorthand.markers]\nintervention = [""]\n')
     assert "line 3" in message
+
+
+def test_the_intervention_pick_list_is_configurable(tmp_path):
+    from tui.config import load_config
+
+    (tmp_path / "config.toml").write_text('[notes]\ninterventions = ["EMDR", " Schema therapy "]\n')
+    assert load_config(tmp_path, explicit_profile=True).interventions == ("EMDR", "Schema therapy")
+
+
+def test_a_bad_intervention_list_names_the_line(tmp_path):
+    import pytest
+
+    from tui.config import ConfigError, load_config
+
+    (tmp_path / "config.toml").write_text('[notes]\n\ninterventions = ["EMDR", 3]\n')
+    with pytest.raises(ConfigError, match=r"config.toml, line 3: 'interventions' must be a list"):
+        load_config(tmp_path, explicit_profile=True)
+    (tmp_path / "config.toml").write_text('[notes]\ninterventions = "EMDR"\n')
+    with pytest.raises(ConfigError, match=r"line 2: 'interventions' must be a list"):
+        load_config(tmp_path, explicit_profile=True)
