@@ -7,7 +7,6 @@ half a second, off the UI thread.
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import TYPE_CHECKING, ClassVar
 
@@ -18,10 +17,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Static
 
 from ..domain.shorthand import DEFAULT_RULES
+from .autosave import Autosaver
 from ..widgets.key_footer import KeyFooter
 from ..widgets.jotting_editor import JottingEditor, make_visible, minute_clock
 
@@ -54,15 +53,9 @@ class ScratchpadScreen(Screen[bool]):
         Binding("f10", "leave", "Leave open", id="scratchpad.leave", show=False, priority=True),
     ]
 
-    class Saved(Message):
-        def __init__(self, generation: int) -> None:
+    class EndFailed(Message):
+        def __init__(self, text: str) -> None:
             super().__init__()
-            self.generation = generation
-
-    class SaveFailed(Message):
-        def __init__(self, generation: int, text: str) -> None:
-            super().__init__()
-            self.generation = generation
             self.text = text
 
     class Ended(Message):
@@ -81,11 +74,8 @@ class ScratchpadScreen(Screen[bool]):
         started = session.started_at.timestamp()
         elapsed = max(0.0, time.time() - started)
         self._started_monotonic = time.monotonic() - elapsed
-        self._generation = 0
-        self._saved_generation = 0
-        self._save_lock = threading.Lock()
-        self._save_timer: Timer | None = None
-        self._problem = ""
+        self.autosave: Autosaver[list[tuple[int, str]]] = Autosaver(
+            self, self._snapshot, self._write, on_state=self._update_status, delay=SAVE_DELAY, retry=RETRY_DELAY)
         self._end_armed_until = 0.0
         self._curtain = False
         self._status_line = ""
@@ -120,16 +110,11 @@ class ScratchpadScreen(Screen[bool]):
     def _elapsed_minutes(self) -> int:
         return int((time.monotonic() - self._started_monotonic) // 60)
 
-    def _saved_mark(self) -> str:
-        if self._problem:
-            return f"not saved: {self._problem}"
-        return "saved" if self._saved_generation >= self._generation else "unsaved"
-
     def _update_status(self, note: str = "") -> None:
         code = self.session.client_code
         if self.app.config.show_client_names and self.session.client_name:
             code = f"{code} {self.session.client_name}"  # off by default: screens are seen across a room
-        parts = [code, f"{self._elapsed_minutes()} min", self._saved_mark()]
+        parts = [code, f"{self._elapsed_minutes()} min", self.autosave.mark]
         if note:
             parts.append(note)
         line = "  ·  ".join(parts)
@@ -138,7 +123,7 @@ class ScratchpadScreen(Screen[bool]):
             # A note or a problem must be read whole, so while one shows it takes the line from
             # the key hints (the fixed 55% would cut it off). That flips rarely; plain typing
             # still never re-lays out the editor.
-            wide = bool(note or self._problem)
+            wide = bool(note or self.autosave.problem)
             if wide != self._status_wide:
                 self._status_wide = wide
                 self.query_one("#status").styles.width = "1fr" if wide else None  # None: back to the CSS
@@ -167,68 +152,32 @@ class ScratchpadScreen(Screen[bool]):
         self._render_questions()
 
     # -- autosave ----------------------------------------------------------------
-    def on_text_area_changed(self, event: JottingEditor.Changed) -> None:
-        self._generation += 1
-        self._end_armed_until = 0.0
-        if self._save_timer is None:
-            self._save_timer = self.set_timer(SAVE_DELAY, self._save_due)
-            self._update_status()  # "unsaved" shows once per burst, not per keystroke
+    def _snapshot(self) -> list[tuple[int, str]]:
+        return self.query_one(JottingEditor).jotting_lines()
 
-    def _save_due(self) -> None:
-        self._save_timer = None
-        if self._generation > self._saved_generation:
-            self._save(self._generation, self.query_one(JottingEditor).jotting_lines())
-
-    @work(thread=True, group="autosave")
-    def _save(self, generation: int, lines: list[tuple[int, str]]) -> None:
-        try:
-            self._write(generation, lines)
-        except Exception as exc:  # noqa: BLE001 - any failure keeps the text and retries
-            self.post_message(self.SaveFailed(generation, _describe(exc)))
-            return
-        self.post_message(self.Saved(generation))
-
-    def _write(self, generation: int, lines: list[tuple[int, str]]) -> None:
+    def _write(self, lines: list[tuple[int, str]]) -> None:
         from ..storage.errors import LockedError
         from ..storage.vault import JottingLine
 
         workspace = self.app.workspace
         if workspace is None:
             raise LockedError("locked")
-        with self._save_lock:  # saves land in order; an older snapshot never overwrites a newer one
-            if generation <= self._written_generation:
-                return
-            workspace.save_jottings(self.session, [JottingLine(m, t) for m, t in lines])
-            self._written_generation = generation
+        workspace.save_jottings(self.session, [JottingLine(m, t) for m, t in lines])
 
-    _written_generation = 0
+    def on_text_area_changed(self, event: JottingEditor.Changed) -> None:
+        self._end_armed_until = 0.0
+        self.autosave.changed()
 
-    def on_scratchpad_screen_saved(self, message: Saved) -> None:
-        self._saved_generation = max(self._saved_generation, message.generation)
-        self._problem = ""
-        self._update_status()
-
-    def on_scratchpad_screen_save_failed(self, message: SaveFailed) -> None:
-        self._problem = message.text
-        self._update_status()
-        if self._save_timer is None:
-            self._save_timer = self.set_timer(RETRY_DELAY, self._save_due)
+    def on_autosaver_finished(self, message: Autosaver.Finished) -> None:
+        self.autosave.finished(message)
 
     def action_save_now(self) -> None:
-        if self._save_timer is not None:
-            self._save_timer.stop()
-            self._save_timer = None
-        self._save(self._generation, self.query_one(JottingEditor).jotting_lines())
+        self.autosave.save_now()
 
     def flush_before_lock(self) -> None:
         """Save synchronously: called before a lock or quit takes the keys away."""
-        if self._generation <= self._written_generation:
-            return
-        try:
-            self._write(self._generation, self.query_one(JottingEditor).jotting_lines())
-            self._saved_generation = self._generation
-        except Exception as exc:  # noqa: BLE001
-            self._problem = _describe(exc)
+        self.autosave.flush()
+        self._update_status()
 
     # -- curtain -----------------------------------------------------------------
     def action_curtain(self) -> None:
@@ -277,9 +226,12 @@ class ScratchpadScreen(Screen[bool]):
         try:
             minutes = workspace.end_session(self.session)
         except HushpadError as exc:
-            self.post_message(self.SaveFailed(self._generation, str(exc)))
+            self.post_message(self.EndFailed(str(exc)))
             return
         self.post_message(self.Ended(minutes))
+
+    def on_scratchpad_screen_end_failed(self, message: EndFailed) -> None:
+        self._update_status(f"session not ended: {message.text}")
 
     def on_scratchpad_screen_ended(self, message: Ended) -> None:
         self.dismiss(True)
@@ -288,16 +240,3 @@ class ScratchpadScreen(Screen[bool]):
         """Back to the clients screen with the session still open (it resumes later)."""
         self.flush_before_lock()
         self.dismiss(False)
-
-
-def _describe(exc: BaseException) -> str:
-    from ..storage.db import is_disk_full
-    from ..storage.errors import HushpadError, LockedError
-
-    if isinstance(exc, LockedError):
-        return "locked; unlock to save"
-    if is_disk_full(exc) or "disk is full" in str(exc):
-        return "disk full, retrying"
-    if isinstance(exc, HushpadError):
-        return str(exc)
-    return f"{type(exc).__name__}, retrying"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
@@ -15,11 +14,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import ContentSwitcher, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..widgets.key_footer import KeyFooter
+from .autosave import Autosaver
 from ..widgets.writeup_steps import (
     FactsPane, GoalsPane, InterventionsPane, MeasuresPane, MentalStatusPane, PlanPane, ReviewPane, RiskPane,
     SectionPane, StepPane,
@@ -27,7 +26,7 @@ from ..widgets.writeup_steps import (
 
 if TYPE_CHECKING:
     from ..app import HushpadApp
-    from ..services.writeup import SignedNote, Writeup, WriteupService
+    from ..services.writeup import DraftSnapshot, SignedNote, Writeup, WriteupService
 
 TARGET_SECONDS = 10 * 60
 SAVE_DELAY = 0.3
@@ -68,12 +67,6 @@ class WriteupScreen(Screen["int | None"]):
             super().__init__()
             self.text = text
 
-    class Saved(Message):
-        def __init__(self, generation: int, problem: str = "") -> None:
-            super().__init__()
-            self.generation = generation
-            self.problem = problem
-
     class Signed(Message):
         def __init__(self, signed: "SignedNote", next_member: int | None) -> None:
             super().__init__()
@@ -91,12 +84,8 @@ class WriteupScreen(Screen["int | None"]):
         self.signed: SignedNote | None = None
         self.next_member_session: int | None = None
         self._opened_at = time.monotonic()
-        self._generation = 0
-        self._saved_generation = 0
-        self._written_generation = 0
-        self._save_lock = threading.Lock()
-        self._save_timer: Timer | None = None
-        self._problem = ""
+        self.autosave: Autosaver[DraftSnapshot] = Autosaver(
+            self, self._snapshot, self._write, on_state=self._update_header, delay=SAVE_DELAY)
         self._notice = ""
         self._last_payload = ""
 
@@ -245,8 +234,7 @@ class WriteupScreen(Screen["int | None"]):
             return
         elapsed = int(time.monotonic() - self._opened_at)
         over = " (over the 10-minute target)" if elapsed > TARGET_SECONDS else ""
-        mark = f"not saved: {self._problem}" if self._problem else (
-            "saved" if self._saved_generation >= self._generation else "unsaved")
+        mark = self.autosave.mark
         if self.signed:
             mark = "signed"
         pane = self.panes[self.step] if self.panes else None
@@ -278,52 +266,24 @@ class WriteupScreen(Screen["int | None"]):
             self.service.change_template(self.writeup, self.writeup.draft.template_key)
             await self._build_panes()
             self._show_step(0)
-        self._generation += 1
-        if self._save_timer is None:
-            self._save_timer = self.set_timer(SAVE_DELAY, self._save_due)
-            self._update_header()
+        self.autosave.changed()
 
-    def _save_due(self) -> None:
-        self._save_timer = None
-        if self._generation > self._saved_generation and self.writeup is not None:
-            self._save(self._generation)
+    def _snapshot(self) -> "DraftSnapshot":
+        assert self.service is not None and self.writeup is not None
+        return self.service.snapshot(self.writeup)
 
-    @work(thread=True, group="writeup-save")
-    def _save(self, generation: int) -> None:
-        try:
-            self._write(generation)
-        except Exception as exc:  # noqa: BLE001 - the draft stays on screen; retried
-            self.post_message(self.Saved(generation, _describe(exc)))
-            return
-        self.post_message(self.Saved(generation))
+    def _write(self, snapshot: "DraftSnapshot") -> None:
+        assert self.service is not None
+        self.service.write(snapshot)
 
-    def _write(self, generation: int) -> None:
-        with self._save_lock:  # in order: an older draft never overwrites a newer one
-            if generation <= self._written_generation or self.service is None or self.writeup is None:
-                return
-            self.service.save(self.writeup)
-            self._written_generation = generation
-
-    def on_writeup_screen_saved(self, message: Saved) -> None:
-        if message.problem:
-            self._problem = message.problem
-            if self._save_timer is None:
-                self._save_timer = self.set_timer(2.0, self._save_due)
-        else:
-            self._problem = ""
-            self._saved_generation = max(self._saved_generation, message.generation)
-        self._update_header()
+    def on_autosaver_finished(self, message: Autosaver.Finished) -> None:
+        self.autosave.finished(message)
 
     def flush_before_lock(self) -> None:
         if self.writeup is None or self.signed:
             return
-        try:
-            self._write(self._generation)
-            self._saved_generation = self._generation
-            if self.service:
-                self.service.release(self.writeup)
-        except Exception as exc:  # noqa: BLE001
-            self._problem = _describe(exc)
+        if self.autosave.flush() and self.service:
+            self.service.release(self.writeup)
 
     # -- review and signing ------------------------------------------------------
     def _refresh_review(self) -> None:
@@ -390,7 +350,7 @@ class WriteupScreen(Screen["int | None"]):
 
         assert self.service is not None and self.writeup is not None
         try:
-            with self._save_lock:
+            with self.autosave.lock:  # no draft save interleaves with signing
                 signed = self.service.sign(self.writeup, acknowledged)
             next_member = self.service.next_unsigned_member(self.writeup)
         except HushpadError as exc:
@@ -415,14 +375,3 @@ class WriteupScreen(Screen["int | None"]):
     def action_leave(self) -> None:
         self.flush_before_lock()
         self.dismiss(None)
-
-
-def _describe(exc: BaseException) -> str:
-    from ..storage.db import is_disk_full
-    from ..storage.errors import HushpadError
-
-    if is_disk_full(exc):
-        return "disk full, retrying"
-    if isinstance(exc, HushpadError):
-        return str(exc)
-    return f"{type(exc).__name__}, retrying"

@@ -102,6 +102,15 @@ class Writeup:
 
 
 @dataclass(frozen=True)
+class DraftSnapshot:
+    note_id: int
+    template_key: str
+    draft_json: str
+    group_session_id: int | None
+    group_part_json: str
+
+
+@dataclass(frozen=True)
 class SignedNote:
     note_id: int
     text: str
@@ -279,13 +288,20 @@ class WriteupService:
             raise WriteupError("A private (~) jotting never goes into the record.") from None
 
     # -- save -----------------------------------------------------------------
-    def save(self, writeup: Writeup) -> None:
-        draft = writeup.draft
-        payload = draft.to_dict()
+    def snapshot(self, writeup: Writeup) -> DraftSnapshot:
+        """The draft as text, taken where it is edited (the UI thread) and written elsewhere."""
+        payload = writeup.draft.to_dict()
         payload.pop("previous_scores", None)  # comes fresh from the record on open
-        self.record.save_draft(writeup.note_id, writeup.template.key, json.dumps(payload, ensure_ascii=False))
-        if writeup.group_session_id:
-            self.record.save_group_part(writeup.group_session_id, json.dumps(draft.group_part, ensure_ascii=False))
+        return DraftSnapshot(writeup.note_id, writeup.template.key, json.dumps(payload, ensure_ascii=False),
+                             writeup.group_session_id, json.dumps(writeup.draft.group_part, ensure_ascii=False))
+
+    def write(self, snapshot: DraftSnapshot) -> None:
+        self.record.save_draft(snapshot.note_id, snapshot.template_key, snapshot.draft_json)
+        if snapshot.group_session_id:
+            self.record.save_group_part(snapshot.group_session_id, snapshot.group_part_json)
+
+    def save(self, writeup: Writeup) -> None:
+        self.write(self.snapshot(writeup))
 
     def release(self, writeup: Writeup) -> None:
         self.record.release_draft(writeup.note_id, os.getpid())
