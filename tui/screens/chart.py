@@ -17,21 +17,20 @@ from textual.widgets import Static
 from ..widgets.key_footer import KeyFooter
 from ..widgets.row_list import RowList
 from ..services.timeline import CHART_FIRST_PAGE
-from ..widgets.score_trend import ScoreTrend
+from ..widgets.score_trend import RISK_STYLES, ScoreTrend
 
 if TYPE_CHECKING:
     from ..app import HushpadApp
     from ..services.timeline import Chart, TimelineRow
 
 STATUS_STYLE = {"no note": "dim", "draft": "#b39a6b", "signed": "", "late entry": "#b58a70", "addended": "#8fa3b0"}
-RISK_STYLE = {"low": "", "moderate": "#b39a6b", "high": "bold #b07a70"}
 COLUMNS = f"{'Date':<11}{'#':>5}  {'Template':<10}{'Status':<11}{'Risk':<9}{'PHQ':>4}{'GAD':>5}  Assessment"
 
 
 def timeline_row(row: "TimelineRow") -> Text:
     text = Text(f"{row.date:<11}{row.number:>5}  {row.template or '—':<10}")
     text.append(f"{row.status:<11}", style=STATUS_STYLE.get(row.status, ""))
-    text.append(f"{row.risk or '—':<9}", style=RISK_STYLE.get(row.risk, ""))
+    text.append(f"{row.risk or '—':<9}", style=RISK_STYLES.get(row.risk, ""))
     text.append(f"{'' if row.phq9 is None else row.phq9:>4}{'' if row.gad7 is None else row.gad7:>5}  ")
     text.append(row.summary)  # plain Text: a summary with [markup] shows literally
     return text
@@ -131,7 +130,7 @@ class ChartScreen(Screen[None]):
         risk = Text("Risk   ")
         if chart.risk:
             for _, level in chart.risk[-40:]:
-                risk.append(level[:1].upper(), style=RISK_STYLE.get(level, "dim"))
+                risk.append(level[:1].upper(), style=RISK_STYLES.get(level, "dim"))
             risk.append(f"  latest {chart.risk[-1][1]} ({chart.risk[-1][0]})", style="dim")
         else:
             risk.append("no risk assessments yet", style="dim")

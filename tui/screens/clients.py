@@ -14,12 +14,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from ..widgets.key_footer import KeyFooter
+from ..widgets.score_trend import RISK_STYLES
 if TYPE_CHECKING:
     from ..app import HushpadApp
     from ..services.timeline import ClientRow
     from ..services.workspace import ScratchpadStart
 
-RISK_STYLE = {"moderate": "#b39a6b", "high": "bold #b07a70"}
 SORTS = {
     "code": lambda c: c.code.lower(),
     "last session": lambda c: c.last_session or "",
@@ -131,7 +131,7 @@ class ClientsScreen(Screen[None]):
                 Text(client.display_name),
                 client.last_session or "—",
                 due,
-                Text(client.risk_level or "—", style=RISK_STYLE.get(client.risk_level, "")),
+                Text(client.risk_level or "—", style=RISK_STYLES.get(client.risk_level, "")),
                 Text(f"{client.phq9} {client.phq9_band}" if client.phq9 is not None else "—"),
                 Text(f"{client.gad7} {client.gad7_band}" if client.gad7 is not None else "—"),
                 key=str(client.id),

@@ -16,6 +16,7 @@ BAND_STYLES = {
     "moderately severe": "#b58a70",
     "severe": "#b07a70",
 }
+RISK_STYLES = {"low": "", "moderate": "#b39a6b", "high": "bold #b07a70"}  # quiet unless it matters
 THRESHOLDS = {"phq9": (5, 10, 15, 20), "gad7": (5, 10, 15)}
 MAXIMA = {"phq9": 27, "gad7": 21}
 
