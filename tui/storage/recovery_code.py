@@ -1,9 +1,12 @@
 """The recovery code: 256 random bits in grouped base32, each group with a check character.
 
 Layout: 13 groups of 4 base32 data characters plus 1 check character (``ABCD7-EFGH2-…``).
-The check is Luhn mod 32 over the group's index and its data, so a mistyped
-character, two swapped neighbours, or two swapped groups are caught and the
-message can say *which* group to look at.
+The check is a weighted sum in GF(32) over the group's index, its data and the check
+character, each position with a different non-zero weight. In a field a product of
+non-zero values is non-zero, so every single mistyped character and every swap of two
+characters in a group (the check character included) changes the sum, and a group moved
+to another place fails its index. The message can then say *which* group to look at.
+(Luhn mod 32, used before, misses swapping A and 7, as Luhn-10 misses 09/90.)
 """
 
 from __future__ import annotations
@@ -21,19 +24,44 @@ CODE_BYTES = 32
 _LOOKALIKES = str.maketrans({"0": "O", "1": "I", "8": "B", "9": "G"})
 
 
-def _luhn_check(chars: str) -> str:
-    n = len(ALPHABET)
-    factor = 2
-    total = 0
-    for ch in reversed(chars):
-        addend = factor * ALPHABET.index(ch)
-        factor = 1 if factor == 2 else 2
-        total += addend // n + addend % n
-    return ALPHABET[(n - total % n) % n]
+_POLY = 0b100101  # x^5 + x^2 + 1, primitive: GF(32)
+
+
+def _gf_mul(a: int, b: int) -> int:
+    product = 0
+    while b:
+        if b & 1:
+            product ^= a
+        b >>= 1
+        a <<= 1
+        if a & 0b100000:
+            a ^= _POLY
+    return product
+
+
+def _gf_inverse(a: int) -> int:
+    return next(x for x in range(1, 32) if _gf_mul(a, x) == 1)
+
+
+def _weights(count: int) -> list[int]:
+    """alpha^1 .. alpha^count: distinct and non-zero."""
+    weights, w = [], 1
+    for _ in range(count):
+        w = _gf_mul(w, 0b10)
+        weights.append(w)
+    return weights
+
+
+_W = _weights(DATA_PER_GROUP + 2)  # index symbol, data characters, check character
+_CHECK_INVERSE = _gf_inverse(_W[-1])
 
 
 def _group_check(index: int, data: str) -> str:
-    return _luhn_check(ALPHABET[index] + data)
+    total = _gf_mul(_W[0], index)
+    for weight, ch in zip(_W[1:], data, strict=False):
+        total ^= _gf_mul(weight, ALPHABET.index(ch))
+    # The check character c makes the weighted sum zero: W[-1]*c = total.
+    return ALPHABET[_gf_mul(total, _CHECK_INVERSE)]
 
 
 def new_code() -> tuple[bytes, str]:

@@ -177,3 +177,30 @@ def test_the_recovery_kek_is_bound_to_the_profile():
     secret = secrets.token_bytes(32)
     assert keymod.recovery_kek(secret, "a") != keymod.recovery_kek(secret, "b")
     assert keymod.recovery_kek(secret, "a") != secret
+
+
+def test_swapping_a_and_7_is_caught():
+    """A (0) and 7 (31) are the pair Luhn mod 32 cannot tell apart when swapped."""
+    code = rc.encode(bytes([0x07, 0xC0]) + bytes(30))
+    first = code.split("-")[0]
+    assert first.startswith("A7")
+    swapped = "7A" + first[2:]
+    with pytest.raises(RecoveryCodeError, match="Group 1 "):
+        rc.decode("-".join([swapped, *code.split("-")[1:]]))
+
+
+def test_every_single_typo_and_swap_in_a_group_is_caught_and_located():
+    import itertools
+
+    code = rc.encode(bytes(range(32)))
+    parts = code.split("-")
+    for g, group in enumerate(parts):
+        variants = [group[:j] + ch + group[j + 1:] for j in range(5) for ch in rc.ALPHABET if ch != group[j]]
+        for i, j in itertools.combinations(range(5), 2):
+            if group[i] != group[j]:
+                chars = list(group)
+                chars[i], chars[j] = chars[j], chars[i]
+                variants.append("".join(chars))
+        for variant in variants:
+            with pytest.raises(RecoveryCodeError, match=f"Group {g + 1} "):
+                rc.decode("-".join([*parts[:g], variant, *parts[g + 1:]]))
