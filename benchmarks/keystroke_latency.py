@@ -208,7 +208,7 @@ def _apply_variant(variant: str) -> None:
         def fixed(self, note: str = "") -> None:  # noqa: ANN001
             from rich.text import Text
 
-            parts = [self.session.client_code, f"{self._elapsed_minutes()} min", self._saved_mark()]
+            parts = [self.session.client_code, f"{self._elapsed_minutes()} min", self.autosave.mark]
             if note:
                 parts.append(note)
             first = not getattr(self, "_bench_status_shown", False)
@@ -342,7 +342,7 @@ def profile_summary(path: Path, keys: int) -> list[tuple[object, ...]]:
         ("screen.py", "_refresh_layout"): "Screen._refresh_layout",
         ("jotting_editor.py", "_render_line"): "JottingEditor._render_line (gutter)",
         ("scratchpad.py", "_update_status"): "ScratchpadScreen._update_status",
-        ("scratchpad.py", "_save_due"): "ScratchpadScreen._save_due (main thread part)",
+        ("autosave.py", "_due"): "Autosaver._due (main thread part)",
         ("_text_area.py", "edit"): "TextArea.edit",
     }
     rows = []

@@ -12,6 +12,10 @@ run() {
   echo "== $name" >&2
   timeout 1200 "$py" "benchmarks/$name.py" "$@" >"$out/$name.txt" 2>&1 || echo "(exit $?)" >>"$out/$name.txt"
 }
+profile=$(mktemp -d)/profile
+echo "== make_profile (50 clients, one with 10,000 sessions)" >&2
+"$py" benchmarks/make_profile.py --clients 50 --big-sessions 10000 --out "$profile" >"$out/make_profile.txt" 2>&1
+trap 'rm -rf "$(dirname "$profile")"' EXIT
 run startup
 run jot_start
 run memory
@@ -19,10 +23,10 @@ run unlock
 run keystroke_latency
 run writeup_step
 run review_render
-run chart_open
-run page_down
-run search_latency
-run memory_profile
+run chart_open --profile "$profile"
+run page_down --profile "$profile"
+run search_latency --profile "$profile"
+run memory_profile --profile "$profile"
 run crash_harness --rounds 20
 for f in "$out"/*.txt; do
   echo "### $(basename "$f" .txt)"

@@ -91,6 +91,9 @@ class HushpadApp(App[int]):
             from .screens.setup import SetupScreen
 
             self.push_screen(SetupScreen())
+        elif self.start.jot_code:
+            # Straight into a session: typing-ready is what counts, not the list behind it.
+            self.unlock_with_keyring()
         else:
             # After the first frame: the worker's crypto and database imports would
             # otherwise compete with it for the interpreter.
@@ -110,6 +113,8 @@ class HushpadApp(App[int]):
         except HushpadError as exc:
             self.post_message(self.UnlockFailed(str(exc)))
             return
+        if self.start.jot_code:
+            from .screens import scratchpad  # noqa: F401 - imported here, off the UI thread
         self.post_message(self.Unlocked(Workspace(profile, self.config)))
 
     def _demo_status(self) -> None:
