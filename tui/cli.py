@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .config import Config, ConfigError, default_profile_dir, load_config
+from .config import Config, ConfigError, default_profile_dir, load_config, write_example_config
 from .storage.errors import HushpadError
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from .storage.profile import OpenProfile
 
 EXIT_FAILURE = 1
-EXIT_USAGE = 2
 EXIT_UNEXPECTED = 70
 
 
@@ -159,6 +158,10 @@ def cmd_init(config: Config, args: argparse.Namespace) -> int:
     if not args.non_interactive and not sys.stdin.isatty():
         raise CliError("`hushpad init` needs a terminal to confirm the recovery code; use --non-interactive in scripts.")
     profile, code = access.initialise(config, keystore, passphrase)
+    if write_example_config(config):
+        # stderr: with --non-interactive, stdout carries the recovery code and nothing else.
+        print(f"hushpad: settings written to {config.config_path}; put your name and credentials there "
+              "(they go on every signed note).", file=sys.stderr)
     try:
         if args.non_interactive:
             print(code)

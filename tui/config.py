@@ -84,6 +84,19 @@ class Config:
         return replace(self, **changes)
 
 
+def write_example_config(config: Config) -> bool:
+    """At setup, leave a commented config.toml to fill in (name and credentials go on every
+    signed note). Never overwrites one. Returns True when it wrote the file."""
+    from .storage.files import DIR_MODE, atomic_write
+
+    path = config.config_path
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    atomic_write(path, EXAMPLE_CONFIG.encode("utf-8"))
+    return True
+
+
 def default_profile_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     if explicit:
         return Path(explicit).expanduser().absolute()

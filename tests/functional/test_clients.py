@@ -64,9 +64,9 @@ async def test_add_a_client_through_the_form(made_profile) -> None:
         await wait_until(pilot, lambda: clients.query_one(DataTable).row_count == 1, "the new row")
 
         assert _row_texts(clients)[0][1:3] == ["NW-01", "Nora West"]
-        [row] = app.workspace.clients()
-        assert (row.code, row.display_name, row.date_of_birth) == ("NW-01", "Nora West", "1990-02-28")
-        goals = [g["description"] for g in app.workspace.goals(row.id)]
+        row = app.workspace.record.client_by_code("NW-01")
+        assert (row["code"], row["display_name"], row["date_of_birth"]) == ("NW-01", "Nora West", "1990-02-28")
+        goals = [g["description"] for g in app.workspace.goals(row["id"])]
         assert goals == ["Sleep through the night", "Return to work"]
 
 
@@ -93,8 +93,8 @@ async def test_edit_code_name_dob_and_goals(two_clients) -> None:
         await wait_for_screen(pilot, ClientsScreen)
         await wait_until(pilot, lambda: "RB-08" in [r[1] for r in _row_texts(clients)], "the edited row")
 
-        row = next(c for c in app.workspace.clients() if c.id == client_id)
-        assert (row.code, row.display_name, row.date_of_birth) == ("RB-08", "Robin Changed", "1985-04-09")
+        row = app.workspace.record.client(client_id)
+        assert (row["code"], row["display_name"], row["date_of_birth"]) == ("RB-08", "Robin Changed", "1985-04-09")
         assert [g["description"] for g in app.workspace.goals(client_id)] == [
             "Sleep 8 hours", "Fewer panic attacks", "Walk daily"]
         assert "RB-07" not in [r[1] for r in _row_texts(clients)]

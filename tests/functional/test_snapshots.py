@@ -126,6 +126,9 @@ def test_setup_recovery_code_step(snap_compare, tmp_path: Path) -> None:
         await wait_until(pilot, lambda: screen._step == "code", "the recovery-code step")
         # The real code is random; draw a fixed sample in its place, the way the screen draws it.
         screen.query_one("#code-text", Static).update(Text(SAMPLE_CODE.replace("-", "  "), style="bold"))
+        # The settings path names the test's temporary folder; draw a fixed one.
+        screen._problem("Your settings file is /home/dana/.config/hushpad/config.toml: put your name and "
+                        "credentials there; they go on every signed note.")
         screen.query_one("#confirm", Input).cursor_blink = False
         await settle(pilot)
 

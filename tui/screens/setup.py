@@ -141,8 +141,11 @@ class SetupScreen(Screen[None]):
         from ..services.workspace import Workspace
         from ..storage.errors import HushpadError
 
+        from ..config import write_example_config
+
         try:
             profile, code = access.initialise(self.app.config, self.app.keystore if use_keyring else None, passphrase)
+            write_example_config(self.app.config)
         except HushpadError as exc:
             self.post_message(self.Failed(str(exc)))
             return
@@ -160,7 +163,8 @@ class SetupScreen(Screen[None]):
         self.query_one("#code-text", Static).update(Text(message.code.replace("-", "  "), style="bold"))
         self.query_one(ContentSwitcher).current = "code"
         self.query_one("#confirm", Input).focus()
-        self._problem("")
+        self._problem(f"Your settings file is {self.app.config.config_path}: put your name and credentials "
+                      "there; they go on every signed note.")
 
     def _confirm(self, typed: str) -> None:
         from ..storage.recovery_code import last_group, normalise

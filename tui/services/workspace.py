@@ -31,17 +31,6 @@ class ValidationError(HushpadError):
 
 
 @dataclass(frozen=True)
-class ClientSummary:
-    id: int
-    code: str
-    display_name: str
-    date_of_birth: str | None
-    last_session: str | None
-    notes_due: int
-    open_sessions: int
-
-
-@dataclass(frozen=True)
 class SessionInfo:
     id: int
     client_id: int
@@ -126,16 +115,6 @@ class Workspace:
         self.profile.close()
 
     # -- clients -----------------------------------------------------------
-    def clients(self) -> list[ClientSummary]:
-        return [
-            ClientSummary(
-                id=row["id"], code=row["code"], display_name=row["display_name"],
-                date_of_birth=row["date_of_birth"], last_session=row["last_session"],
-                notes_due=row["notes_due"], open_sessions=row["open_sessions"],
-            )
-            for row in self.record.client_rows()
-        ]
-
     def client_by_code(self, code: str) -> dict[str, Any]:
         row = self.record.client_by_code(code.strip())
         if row is None:

@@ -339,7 +339,7 @@ class WriteupService:
         errors = [f for f in findings if f.level == "error"]
         if errors:
             raise WriteupError(f"Cannot sign yet: {errors[0].message}")
-        unacknowledged = [f for f in findings if f.level == "warning" and _finding_id(f) not in acknowledged]
+        unacknowledged = [f for f in findings if f.level == "warning" and finding_id(f) not in acknowledged]
         if unacknowledged:
             raise WriteupError(f"Acknowledge each warning before signing: {unacknowledged[0].message}")
         signed_at = signed_at or self.signed_at_now()
@@ -375,11 +375,9 @@ class WriteupService:
         return SignedNote(writeup.note_id, text, digest, late)
 
 
-def _finding_id(finding: Finding) -> str:
+def finding_id(finding: Finding) -> str:
     return f"{finding.rule}:{finding.section or ''}:{finding.message}"
 
-
-finding_id = _finding_id
 
 
 # -- after signing: addenda and output ----------------------------------------------

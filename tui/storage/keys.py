@@ -34,7 +34,6 @@ from .keyring_access import FIXES, KeyStore, store_and_verify
 FORMAT = "hushpad-keys"
 VERSION = 1
 STORES = ("vault", "record")
-KINDS = ("device", "recovery", "passphrase")
 KEY_BYTES = 32
 NONCE_BYTES = 12
 ARGON2_MEMORY_KIB = 64 * 1024

@@ -246,23 +246,6 @@ class RecordStore(EncryptedStore):
     def client(self, client_id: int) -> dict[str, Any] | None:
         return self.query_one("SELECT * FROM clients WHERE id = ?", (client_id,))
 
-    def client_rows(self) -> list[dict[str, Any]]:
-        """Clients with their last session and count of sessions still needing a signed note."""
-        return self.query(
-            """
-            SELECT c.*,
-                   (SELECT max(s.started_at) FROM sessions s WHERE s.client_id = c.id) AS last_session,
-                   (SELECT count(*) FROM sessions s
-                      LEFT JOIN progress_notes n ON n.session_id = s.id
-                     WHERE s.client_id = c.id AND s.ended_at IS NOT NULL
-                       AND (n.id IS NULL OR n.status != 'signed')) AS notes_due,
-                   (SELECT count(*) FROM sessions s WHERE s.client_id = c.id AND s.ended_at IS NULL) AS open_sessions
-              FROM clients c
-             WHERE c.archived = 0
-             ORDER BY c.code COLLATE NOCASE
-            """
-        )
-
     # -- treatment plan ----------------------------------------------------
     def goals(self, client_id: int, active_only: bool = True) -> list[dict[str, Any]]:
         where = "AND status = 'active'" if active_only else ""
@@ -304,14 +287,6 @@ class RecordStore(EncryptedStore):
     # -- sessions ----------------------------------------------------------
     def session(self, session_id: int) -> dict[str, Any] | None:
         return self.query_one("SELECT * FROM sessions WHERE id = ?", (session_id,))
-
-    def sessions_for(self, client_id: int) -> list[dict[str, Any]]:
-        return self.query(
-            """SELECT s.*, n.status AS note_status, n.late_entry, n.template
-                 FROM sessions s LEFT JOIN progress_notes n ON n.session_id = s.id
-                WHERE s.client_id = ? ORDER BY s.started_at DESC, s.id DESC""",
-            (client_id,),
-        )
 
     # -- progress notes ----------------------------------------------------
     def note_for_session(self, session_id: int) -> dict[str, Any] | None:

@@ -51,7 +51,7 @@ class StepPane(VerticalScroll):
     on_selection_list_selected_changed = _edited
 
 
-def _row(label: str, widget, label_width: int = 18) -> Horizontal:  # noqa: ANN001
+def _row(label: str, widget) -> Horizontal:  # noqa: ANN001
     return Horizontal(Label(label, classes="field-label"), widget, classes="field-row")
 
 
@@ -79,7 +79,7 @@ class FactsPane(StepPane):
         yield Static("", id="fact-hint", classes="step-hint")
 
     def on_mount(self) -> None:
-        self._hint()
+        self._suggest(follow=False)
 
     def _duration(self) -> int:
         try:
@@ -87,31 +87,26 @@ class FactsPane(StepPane):
         except ValueError:
             return 0
 
-    def _hint(self) -> None:
+    def _suggest(self, follow: bool = True) -> None:
+        """Show the CPT suggestion; the code field follows it until overridden by hand."""
         suggestion = suggest_cpt(self._duration(), self.query_one("#fact-modality", ChoiceField).value)
+        cpt = self.query_one("#fact-cpt", Input)
+        if follow and suggestion.code and (not cpt.value or cpt.value == self.facts.cpt_code):
+            cpt.value = suggestion.code
+            self.facts = replace(self.facts, cpt_code=suggestion.code)
         self.query_one("#fact-hint", Static).update(Text(
             f"Session number {self.facts.session_number}. Suggested CPT: {suggestion.code or 'none'} ({suggestion.reason})."
         ))
 
     def on_choice_field_changed(self, event: ChoiceField.Changed) -> None:
-        if event.choice.id == "fact-modality" or event.choice.id is None:
+        if event.choice.id == "fact-modality" and self.is_mounted:
             self._suggest()
         self._edited(event)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "fact-duration":
+        if event.input.id == "fact-duration" and self.is_mounted:
             self._suggest()
         self._edited(event)
-
-    def _suggest(self) -> None:
-        if not self.is_mounted:
-            return
-        suggestion = suggest_cpt(self._duration(), self.query_one("#fact-modality", ChoiceField).value)
-        cpt = self.query_one("#fact-cpt", Input)
-        if suggestion.code and (not cpt.value or cpt.value == self.facts.cpt_code):
-            cpt.value = suggestion.code  # follows the suggestion until overridden by hand
-            self.facts = replace(self.facts, cpt_code=suggestion.code)
-        self._hint()
 
     def apply(self, draft: NoteDraft) -> None:
         draft.facts = replace(

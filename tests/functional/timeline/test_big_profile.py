@@ -17,7 +17,7 @@ from tui.screens.search import SearchScreen
 from tui.services.timeline import CHART_FIRST_PAGE, SCOPED_COUNT_CAP, SEARCH_LIMIT
 from tui.widgets.row_list import RowList
 
-from ..helpers import SIZE, screen_text, settle, wait_for_screen, wait_until
+from ..helpers import SIZE, screen_text, wait_for_screen, wait_until
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))
 import make_profile  # noqa: E402

@@ -137,7 +137,7 @@ def test_client_add_with_an_invalid_code_fails_clearly(capsys, profile_dir, monk
     assert out == ""
     profile = unlock(ProfilePaths(profile_dir), passphrase=PASSPHRASE)
     try:
-        assert profile.record.client_rows() == []
+        assert profile.record.query("SELECT * FROM clients") == []
     finally:
         profile.close()
 
@@ -228,3 +228,19 @@ def test_recover_with_a_typo_names_the_group(capsys, profile_dir, passphrase_tem
     code, _, err = run(capsys, "--profile", str(profile_dir), "keys", "recover", "--passphrase")
     assert assert_one_line_failure(code, err).startswith("hushpad: Group 3 (")
     assert snapshot_hashes(profile_dir) == before
+
+
+def test_init_leaves_a_settings_file_to_fill_in_and_never_overwrites_one(passphrase_template, tmp_path, monkeypatch):
+    import tomllib
+
+    from tui.config import EXAMPLE_CONFIG, Config, write_example_config
+
+    root, _code = passphrase_template
+    written = root / "config.toml"
+    assert written.read_text() == EXAMPLE_CONFIG  # made by `hushpad init` with --profile
+    assert "name" in tomllib.loads(written.read_text())["clinician"]
+    assert oct(written.stat().st_mode & 0o777) == "0o600"
+    mine = tmp_path / "config.toml"
+    mine.write_text('[clinician]\nname = "Dana Reyes"\n')
+    assert write_example_config(Config(profile_dir=tmp_path, config_path=mine)) is False
+    assert mine.read_text() == '[clinician]\nname = "Dana Reyes"\n'
