@@ -7,7 +7,7 @@ from textual.widgets import TextArea
 
 from tui.screens.clients import ClientsScreen
 
-from ..helpers import settle, wait_for_screen, wait_until
+from ..helpers import wait_for_screen, wait_until
 from .conftest import SIZE, Keys, build, header, open_writeup, wait_ready
 
 JOTTINGS = ['" I keep waking at 4am', "o tired", "! denies SI/HI/SH", "~ private thought here"]

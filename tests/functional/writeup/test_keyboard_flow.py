@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tui.screens.scratchpad import ScratchpadScreen
 
-from ..helpers import settle, wait_for_screen, wait_until
+from ..helpers import wait_for_screen, wait_until
 from .conftest import SIZE, Keys, acknowledge_and_sign, build, drive_to_review, wait_ready
 
 THIRTY = [

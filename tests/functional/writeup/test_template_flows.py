@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.screens.writeup import WriteupScreen
 
-from ..helpers import settle
 from .conftest import SIZE, Keys, acknowledge_and_sign, build, drive_to_review, open_writeup
 
 JOTTINGS = [

@@ -6,7 +6,6 @@ checks it afterwards: a failure never changes a byte the user did not ask to cha
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import secrets
@@ -15,7 +14,6 @@ import stat
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import keyring.backends.fail
