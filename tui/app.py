@@ -103,7 +103,7 @@ class HushpadApp(App[int]):
     def unlock_with_keyring(self) -> None:
         from .services import access
         from .services.workspace import Workspace
-        from .storage.errors import HushpadError
+        from .errors import HushpadError
 
         try:
             if access.passphrase_mode(self.config):

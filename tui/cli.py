@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import Config, ConfigError, default_profile_dir, load_config, write_example_config
-from .storage.errors import HushpadError
+from .errors import HushpadError
 
 if TYPE_CHECKING:
     from .services.workspace import Workspace

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .storage.errors import HushpadError
+from .errors import HushpadError
 from .storage.paths import ProfilePaths
 
 APP_NAME = "hushpad"

@@ -24,7 +24,8 @@ T = TypeVar("T")
 def describe_failure(exc: BaseException) -> str:
     """A few calm words for the status line."""
     from ..storage.db import is_disk_full
-    from ..storage.errors import HushpadError, LockedError
+    from ..errors import HushpadError
+    from ..storage.errors import LockedError
 
     if isinstance(exc, LockedError):
         return "locked; unlock to save"

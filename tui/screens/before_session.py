@@ -80,7 +80,7 @@ class BeforeSessionScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="before-load")
     def _load(self) -> None:
         from ..services.timeline import Timeline
-        from ..storage.errors import HushpadError
+        from ..errors import HushpadError
 
         workspace = self.app.workspace
         if workspace is None:

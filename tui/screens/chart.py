@@ -84,7 +84,7 @@ class ChartScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="chart-load")
     def load(self) -> None:
         from ..services.timeline import Timeline
-        from ..storage.errors import HushpadError
+        from ..errors import HushpadError
 
         workspace = self.app.workspace
         if workspace is None:

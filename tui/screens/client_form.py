@@ -90,7 +90,7 @@ class ClientForm(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="client-form")
     def _save(self, values: dict) -> None:
-        from ..storage.errors import HushpadError
+        from ..errors import HushpadError
 
         workspace = self.app.workspace
         if workspace is None:

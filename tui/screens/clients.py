@@ -264,7 +264,7 @@ class ClientsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="session-start")
     def _find_and_start(self, code: str) -> None:
-        from ..storage.errors import HushpadError
+        from ..errors import HushpadError
 
         workspace = self.app.workspace
         if workspace is None:
@@ -277,7 +277,7 @@ class ClientsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="session-start")
     def _start_session(self, client_id: int) -> None:
-        from ..storage.errors import HushpadError
+        from ..errors import HushpadError
 
         workspace = self.app.workspace
         if workspace is None:
@@ -295,7 +295,7 @@ class ClientsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="session-start")
     def _start_group(self, client_ids: list[int]) -> None:
-        from ..storage.errors import HushpadError
+        from ..errors import HushpadError
 
         workspace = self.app.workspace
         if workspace is None:

@@ -70,7 +70,7 @@ class ExportForm(ModalScreen[bool]):
     @work(thread=True, exclusive=True, group="export")
     def _export(self, fmt: str, path: str, include_private: bool) -> None:
         from ..services.timeline import Timeline
-        from ..storage.errors import HushpadError
+        from ..errors import HushpadError
         from ..storage.files import atomic_write
 
         workspace = self.app.workspace

@@ -58,7 +58,7 @@ class NoteViewScreen(Screen[None]):
     def load(self) -> None:
         from ..services.timeline import Timeline
         from ..services.writeup import NoteRecords
-        from ..storage.errors import HushpadError
+        from ..errors import HushpadError
 
         workspace = self.app.workspace
         if workspace is None:
@@ -138,7 +138,7 @@ class AddendumForm(ModalScreen[bool]):
     @work(thread=True, exclusive=True, group="addendum")
     def _sign(self, body: str) -> None:
         from ..services.writeup import NoteRecords
-        from ..storage.errors import HushpadError
+        from ..errors import HushpadError
 
         workspace = self.app.workspace
         if workspace is None:

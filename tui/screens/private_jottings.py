@@ -52,7 +52,7 @@ class PrivateJottingsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="private-load")
     def _load(self) -> None:
         from ..services.timeline import Timeline
-        from ..storage.errors import HushpadError
+        from ..errors import HushpadError
 
         workspace = self.app.workspace
         if workspace is None:

@@ -218,7 +218,7 @@ class ScratchpadScreen(Screen[bool]):
 
     @work(thread=True, exclusive=True, group="session-end")
     def _end(self) -> None:
-        from ..storage.errors import HushpadError
+        from ..errors import HushpadError
 
         workspace = self.app.workspace
         if workspace is None:

@@ -139,7 +139,7 @@ class SetupScreen(Screen[None]):
     def _create(self, use_keyring: bool, passphrase: str | None) -> None:
         from ..services import access
         from ..services.workspace import Workspace
-        from ..storage.errors import HushpadError
+        from ..errors import HushpadError
 
         from ..config import write_example_config
 

@@ -58,7 +58,7 @@ class UnlockScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="unlock-mode")
     def _find_mode(self) -> None:
         from ..services.access import passphrase_mode
-        from ..storage.errors import HushpadError
+        from ..errors import HushpadError
 
         try:
             self.post_message(self.ModeKnown(passphrase_mode(self.app.config)))
@@ -120,7 +120,7 @@ class UnlockScreen(Screen[None]):
     def _unlock(self, secret: str, recovering: bool) -> None:
         from ..services import access
         from ..services.workspace import Workspace
-        from ..storage.errors import HushpadError
+        from ..errors import HushpadError
 
         config = self.app.config
         try:

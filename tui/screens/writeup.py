@@ -105,7 +105,7 @@ class WriteupScreen(Screen["int | None"]):
     @work(thread=True, exclusive=True, group="writeup-open")
     def _open(self) -> None:
         from ..services.writeup import WriteupService
-        from ..storage.errors import HushpadError
+        from ..errors import HushpadError
 
         workspace = self.app.workspace
         if workspace is None:
@@ -346,7 +346,7 @@ class WriteupScreen(Screen["int | None"]):
 
     @work(thread=True, exclusive=True, group="writeup-sign")
     def _sign(self, acknowledged: set[str]) -> None:
-        from ..storage.errors import HushpadError
+        from ..errors import HushpadError
 
         assert self.service is not None and self.writeup is not None
         try:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..storage.errors import HushpadError
+from ..errors import HushpadError
 
 if TYPE_CHECKING:
     from ..config import Config

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..domain.canonical import addendum_hash, content_hash
 from ..domain.measures import band_for
-from ..storage.errors import HushpadError
+from ..errors import HushpadError
 
 if TYPE_CHECKING:
     from .workspace import Workspace

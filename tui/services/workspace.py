@@ -13,7 +13,7 @@ from functools import cached_property
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from ..storage.errors import HushpadError
+from ..errors import HushpadError
 
 if TYPE_CHECKING:
     from ..config import Config

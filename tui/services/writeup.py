@@ -20,7 +20,7 @@ from ..domain.measures import MeasureScore
 from ..domain.models import GoalProgress, NoteDraft, Plan, RiskStatement, SessionFacts
 from ..domain.shorthand import Category, Jotting, carry_into_note, parse_jotting
 from ..domain.templates import Template, templates_with
-from ..storage.errors import HushpadError
+from ..errors import HushpadError
 from .workspace import ValidationError
 
 if TYPE_CHECKING:

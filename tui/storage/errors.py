@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-
-class HushpadError(Exception):
-    """Base: str(exc) is a one-line message for the user, never a traceback."""
+from ..errors import HushpadError
 
 
 class StorageError(HushpadError):

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tui.services.writeup import NoteRecords
-from tui.storage.errors import HushpadError
+from tui.errors import HushpadError
 
 TILDE_CANARY = "TILDECANARY7731"
 QUOTE_CANARY = "QUOTECANARY5512"
