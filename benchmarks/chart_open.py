@@ -1,7 +1,7 @@
 """Opening the chart: the 10,000-session client against the 100-session one (same run).
 Goal: ratio <= 1.5x and <= 100 ms.
 
-1. The query, in process: Timeline.chart(limit=CHART_FIRST_PAGE) (what the screen asks for
+1. The query, in process: ClientChart.chart(limit=CHART_FIRST_PAGE) (what the screen asks for
    first), each client alternately, first call on a fresh connection ("cold") and repeats
    ("warm"); also the whole history (what the screen reads next, off screen).
 2. The screen, in a real pty (the app as page_down.py's child, a fresh process per run):
@@ -27,7 +27,7 @@ GOAL_RATIO, GOAL_MS = 1.5, 100.0
 
 
 def query_times(profile: Path, runs: int) -> dict[str, dict[str, list[float]]]:
-    from tui.services.timeline import CHART_FIRST_PAGE, Timeline
+    from tui.services.chart import CHART_FIRST_PAGE, ClientChart
 
     meta = make_profile.meta(profile)
     out: dict[str, dict[str, list[float]]] = {c: {"cold": [], "warm": [], "whole": []} for c in ("BIG-01", "MID-01")}
@@ -36,13 +36,13 @@ def query_times(profile: Path, runs: int) -> dict[str, dict[str, list[float]]]:
             workspace = make_profile.open_workspace(profile)
             try:
                 started = time.perf_counter()
-                Timeline(workspace).chart(meta["clients"][code]["id"], limit=CHART_FIRST_PAGE)
+                ClientChart(workspace).chart(meta["clients"][code]["id"], limit=CHART_FIRST_PAGE)
                 out[code]["cold"].append((time.perf_counter() - started) * 1000)
             finally:
                 workspace.close()
     workspace = make_profile.open_workspace(profile)
     try:
-        timeline = Timeline(workspace)
+        timeline = ClientChart(workspace)
         for _ in range(runs):
             for code in out:
                 client = meta["clients"][code]["id"]
@@ -95,7 +95,7 @@ def main() -> int:
     rows = []
     for kind in ("cold", "warm", "whole"):
         big, mid = median(q["BIG-01"][kind]), median(q["MID-01"][kind])
-        rows.append((f"Timeline.chart {kind} (median ms)", big, mid, big / mid if mid else float("nan")))
+        rows.append((f"ClientChart.chart {kind} (median ms)", big, mid, big / mid if mid else float("nan")))
     s = screen_times(args.profile, max(3, args.runs // 3))
     for when in ("first", "again"):
         big, mid = s[f"BIG-01 {when}"], s[f"MID-01 {when}"]

@@ -1,5 +1,5 @@
 """Search, top 50 results, over the synthetic profile (10,000+ signed notes): p95 of
-Timeline.search(text, limit=50) across a mix of queries (common, rare, multi-word, FTS
+NoteSearch.search(text, limit=50) across a mix of queries (common, rare, multi-word, FTS
 syntax typed literally), all clients and one client. Goal: p95 <= 50 ms. Also the screen's
 own cap (SEARCH_LIMIT) for reference. Never asserted.
 
@@ -29,13 +29,13 @@ def main() -> int:
     parser.add_argument("--profile", type=Path, required=True)
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
-    from tui.services.timeline import SEARCH_LIMIT, Timeline
+    from tui.services.search import SEARCH_LIMIT, NoteSearch
 
     meta = make_profile.meta(args.profile)
     big = meta["clients"]["BIG-01"]["id"]
     workspace = make_profile.open_workspace(args.profile)
     try:
-        timeline = Timeline(workspace)
+        timeline = NoteSearch(workspace)
         timeline.search("warm up")
         results: dict[str, list[float]] = {"all clients, top 50": [], "one client (10,000 notes), top 50": [],
                                            f"all clients, top {SEARCH_LIMIT} (the screen's cap)": []}

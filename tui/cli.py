@@ -257,18 +257,16 @@ def _write_output(text: str, output: str | None) -> None:
 
 
 def cmd_export(config: Config, args: argparse.Namespace) -> int:
-    from .services.writeup import NoteRecords
-
-    from .services.timeline import Timeline
+    from .services.records_export import RecordsExport
 
     with _workspace(config) as ws:
         if args.export_command == "note":
-            text = NoteRecords(ws).export(args.note_id, args.format)
+            text = RecordsExport(ws).note(args.note_id, args.format)
         else:
             if args.include_private:
                 print("hushpad: warning: including private psychotherapy notes. They are legally separate from "
                       "the clinical record and are normally not released.", file=sys.stderr)
-            text = Timeline(ws).export_client(args.code, args.format, include_private=args.include_private)
+            text = RecordsExport(ws).client(args.code, args.format, include_private=args.include_private)
     _write_output(text, args.output)
     return 0
 

@@ -16,7 +16,7 @@ from textual.widgets import Static
 from ..widgets.key_footer import KeyFooter
 if TYPE_CHECKING:
     from ..app import HushpadApp
-    from ..services.timeline import BeforeSession
+    from ..services.chart import BeforeSession
 
 
 def before_session_text(panel: "BeforeSession") -> Text:
@@ -79,14 +79,14 @@ class BeforeSessionScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="before-load")
     def _load(self) -> None:
-        from ..services.timeline import Timeline
+        from ..services.chart import ClientChart
         from ..errors import HushpadError
 
         workspace = self.app.workspace
         if workspace is None:
             return
         try:
-            self.post_message(self.Loaded(Timeline(workspace).before_session(self.client_id)))
+            self.post_message(self.Loaded(ClientChart(workspace).before_session(self.client_id)))
         except HushpadError as exc:
             self.post_message(self.Loaded(None, str(exc)))
 

@@ -16,12 +16,12 @@ from textual.widgets import Static
 
 from ..widgets.key_footer import KeyFooter
 from ..widgets.row_list import RowList
-from ..services.timeline import CHART_FIRST_PAGE
+from ..services.chart import CHART_FIRST_PAGE
 from ..widgets.score_trend import RISK_STYLES, ScoreTrend
 
 if TYPE_CHECKING:
     from ..app import HushpadApp
-    from ..services.timeline import Chart, TimelineRow
+    from ..services.chart import Chart, TimelineRow
 
 STATUS_STYLE = {"no note": "dim", "draft": "#b39a6b", "signed": "", "late entry": "#b58a70", "addended": "#8fa3b0"}
 COLUMNS = f"{'Date':<11}{'#':>5}  {'Template':<10}{'Status':<11}{'Risk':<9}{'PHQ':>4}{'GAD':>5}  Assessment"
@@ -83,13 +83,13 @@ class ChartScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="chart-load")
     def load(self) -> None:
-        from ..services.timeline import Timeline
+        from ..services.chart import ClientChart
         from ..errors import HushpadError
 
         workspace = self.app.workspace
         if workspace is None:
             return
-        timeline = Timeline(workspace)
+        timeline = ClientChart(workspace)
         try:
             # The newest page first, so the chart draws at once whatever the client's history;
             # then every session (at 10,000 sessions that takes a few hundred ms, off screen).

@@ -16,7 +16,7 @@ from textual.widgets import Input, Label, Static, TextArea
 from ..widgets.key_footer import KeyFooter
 if TYPE_CHECKING:
     from ..app import HushpadApp
-    from ..services.timeline import ClientRow
+    from ..services.caseload import ClientRow
 
 
 class ClientForm(ModalScreen[bool]):

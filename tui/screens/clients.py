@@ -17,7 +17,7 @@ from ..widgets.key_footer import KeyFooter
 from ..widgets.score_trend import RISK_STYLES
 if TYPE_CHECKING:
     from ..app import HushpadApp
-    from ..services.timeline import ClientRow
+    from ..services.caseload import ClientRow
     from ..services.workspace import ScratchpadStart
 
 SORTS = {
@@ -103,9 +103,9 @@ class ClientsScreen(Screen[None]):
         workspace = self.app.workspace
         if workspace is None:
             return
-        from ..services.timeline import Timeline
+        from ..services.caseload import Caseload
 
-        self.post_message(self.Loaded(Timeline(workspace).client_rows()))
+        self.post_message(self.Loaded(Caseload(workspace).client_rows()))
 
     def on_clients_screen_loaded(self, message: Loaded) -> None:
         self._all = message.clients

@@ -69,7 +69,7 @@ class ExportForm(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="export")
     def _export(self, fmt: str, path: str, include_private: bool) -> None:
-        from ..services.timeline import Timeline
+        from ..services.records_export import RecordsExport
         from ..errors import HushpadError
         from ..storage.files import atomic_write
 
@@ -82,7 +82,7 @@ class ExportForm(ModalScreen[bool]):
             self.post_message(self.Done(f"No folder {target.parent}.", False))
             return
         try:
-            text = Timeline(workspace).export_client(self.code, fmt, include_private=include_private)
+            text = RecordsExport(workspace).client(self.code, fmt, include_private=include_private)
             atomic_write(target.absolute(), text.encode("utf-8"))
         except HushpadError as exc:
             self.post_message(self.Done(str(exc), False))

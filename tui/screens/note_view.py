@@ -16,7 +16,7 @@ from textual.widgets import Static, TextArea
 from ..widgets.key_footer import KeyFooter
 if TYPE_CHECKING:
     from ..app import HushpadApp
-    from ..services.timeline import NoteView
+    from ..services.chart import NoteView
 
 
 class NoteViewScreen(Screen[None]):
@@ -56,16 +56,16 @@ class NoteViewScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="note-load")
     def load(self) -> None:
-        from ..services.timeline import Timeline
-        from ..services.writeup import NoteRecords
+        from ..services.chart import ClientChart
+        from ..services.records_export import RecordsExport
         from ..errors import HushpadError
 
         workspace = self.app.workspace
         if workspace is None:
             return
         try:
-            view = Timeline(workspace).open_note(self.note_id)
-            plain = NoteRecords(workspace).plain_text(self.note_id)
+            view = ClientChart(workspace).open_note(self.note_id)
+            plain = RecordsExport(workspace).plain_text(self.note_id)
         except HushpadError as exc:
             self.post_message(self.Failed(str(exc)))
             return

@@ -61,11 +61,11 @@ class NotesDueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="due-load")
     def load(self) -> None:
-        from ..services.timeline import Timeline
+        from ..services.notes_due import NotesDue
 
         workspace = self.app.workspace
         if workspace is not None:
-            self.post_message(self.Loaded(Timeline(workspace).notes_due()))
+            self.post_message(self.Loaded(NotesDue(workspace).rows()))
 
     def on_notes_due_screen_loaded(self, message: Loaded) -> None:
         self.query_one(RowList).set_rows(message.rows, keep_cursor=True)

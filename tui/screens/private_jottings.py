@@ -51,14 +51,14 @@ class PrivateJottingsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="private-load")
     def _load(self) -> None:
-        from ..services.timeline import Timeline
+        from ..services.chart import ClientChart
         from ..errors import HushpadError
 
         workspace = self.app.workspace
         if workspace is None:
             return
         try:
-            self.post_message(self.Loaded(Timeline(workspace).private_jottings(self.session_id)))
+            self.post_message(self.Loaded(ClientChart(workspace).private_jottings(self.session_id)))
         except HushpadError as exc:
             self.post_message(self.Loaded(None, str(exc)))
 

@@ -21,13 +21,13 @@ from ..widgets.row_list import RowList
 
 if TYPE_CHECKING:
     from ..app import HushpadApp
-    from ..services.timeline import SearchHit, SearchResults
+    from ..services.search import SearchHit, SearchResults
 
 DEBOUNCE = 0.15
 
 
 def hit_text(hit: "SearchHit | tuple[int, str, str]") -> Text:
-    from ..services.timeline import SNIPPET_END, SNIPPET_START
+    from ..services.search import SNIPPET_END, SNIPPET_START
 
     if isinstance(hit, tuple):  # a private jotting
         session_id, date, line = hit
@@ -96,11 +96,11 @@ class SearchScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="search")
     def _search(self, text: str, client_id: int | None, include_private: bool) -> None:
-        from ..services.timeline import Timeline
+        from ..services.search import NoteSearch
 
         workspace = self.app.workspace
         if workspace is not None:
-            self.post_message(self.Results(Timeline(workspace).search(text, client_id, include_private=include_private)))
+            self.post_message(self.Results(NoteSearch(workspace).search(text, client_id, include_private=include_private)))
 
     def on_search_screen_results(self, message: Results) -> None:
         results = message.results

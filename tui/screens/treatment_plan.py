@@ -94,11 +94,11 @@ class TreatmentPlanScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="plan-load")
     def load(self) -> None:
-        from ..services.timeline import Timeline
+        from ..services.chart import ClientChart
 
         workspace = self.app.workspace
         if workspace is not None:
-            self.post_message(self.Loaded(Timeline(workspace).treatment_plan(self.client_id, recent_notes=PLAN_RECENT_NOTES)))
+            self.post_message(self.Loaded(ClientChart(workspace).treatment_plan(self.client_id, recent_notes=PLAN_RECENT_NOTES)))
 
     def on_treatment_plan_screen_loaded(self, message: Loaded) -> None:
         self.plan = message.plan

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..domain.billing import suggest_cpt
-from ..domain.canonical import addendum_hash, canonical_text, content_hash, render_markdown
+from ..domain.canonical import addendum_hash, canonical_text, content_hash
 from ..domain.lint import Finding, lint_note
 from ..domain.measures import MeasureScore
 from ..domain.models import GoalProgress, NoteDraft, Plan, RiskStatement, SessionFacts
@@ -382,7 +382,7 @@ def finding_id(finding: Finding) -> str:
 
 # -- after signing: addenda and output ----------------------------------------------
 class NoteRecords:
-    """Reading, sealing and amending signed notes (write-up, timeline and export share it)."""
+    """Reading, sealing and amending signed notes (exports live in records_export.py)."""
 
     def __init__(self, workspace: "Workspace") -> None:
         self.workspace = workspace
@@ -414,38 +414,3 @@ class NoteRecords:
         digest = addendum_hash(amends, body, created, config.signer)
         return self.record.add_addendum(note_id, body, config.signer, config.credentials, created, amends, digest,
                                         actor=config.signer)
-
-    def plain_text(self, note_id: int) -> str:
-        """Plain text laid out for pasting into an EHR: the signed text, then any addenda."""
-        note = self.signed(note_id)
-        out = [note["canonical_text"].rstrip("\n")]
-        for addendum in self.record.addenda(note_id):
-            who = addendum["signer"] + (f", {addendum['credentials']}" if addendum["credentials"] else "")
-            out += ["", f"ADDENDUM {addendum['created_at']} by {who}", addendum["body"].rstrip(),
-                    f"Amends: {addendum['amends_hash'][:16]}  Seal: {addendum['content_hash'][:16]}"]
-        out += ["", f"Seal (SHA-256): {note['content_hash']}"]
-        return visible_controls("\n".join(out)) + "\n"
-
-    def markdown(self, note_id: int) -> str:
-        from ..domain.canonical import escape_markdown
-
-        note = self.signed(note_id)
-        session = self.record.session(note["session_id"])
-        client = self.record.client(session["client_id"]) if session else None
-        draft = NoteDraft.from_dict(json.loads(note["draft_json"]))
-        templates = templates_with(self.workspace.config.templates or None)
-        template = templates.get(note["template"]) or templates["soap"]
-        text = render_markdown(
-            draft, template, client_label=client["code"] if client else "", signer=note["signer"],
-            credentials=note["credentials"] or "", signed_at=note["signed_at"], late_entry=bool(note["late_entry"]),
-        ).rstrip("\n")
-        out = [text]
-        for addendum in self.record.addenda(note_id):
-            out += ["", f"## Addendum {escape_markdown(addendum['created_at'])}", "", escape_markdown(addendum["body"])]
-        out += ["", f"Seal (SHA-256): `{note['content_hash']}`"]
-        return visible_controls("\n".join(out)) + "\n"
-
-    def export(self, note_id: int, fmt: str) -> str:
-        text = self.plain_text(note_id) if fmt == "txt" else self.markdown(note_id)
-        self.record.audit(self.workspace.config.signer, "note exported", subject=f"note:{note_id}", detail=fmt)
-        return text

@@ -14,7 +14,8 @@ from tui.app import make_app
 from tui.screens.chart import ChartScreen
 from tui.screens.clients import ClientsScreen
 from tui.screens.search import SearchScreen
-from tui.services.timeline import CHART_FIRST_PAGE, SCOPED_COUNT_CAP, SEARCH_LIMIT
+from tui.services.chart import CHART_FIRST_PAGE
+from tui.services.search import SCOPED_COUNT_CAP, SEARCH_LIMIT
 from tui.widgets.row_list import RowList
 
 from ..helpers import SIZE, screen_text, wait_for_screen, wait_until

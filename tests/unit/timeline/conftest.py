@@ -13,7 +13,11 @@ import pytest
 
 from tui.config import Config
 from tui.services import access
-from tui.services.timeline import Timeline
+from tui.services.caseload import Caseload
+from tui.services.chart import ClientChart
+from tui.services.notes_due import NotesDue
+from tui.services.records_export import RecordsExport
+from tui.services.search import NoteSearch
 from tui.services.workspace import Workspace
 from tui.services.writeup import WriteupService, finding_id
 from tui.storage.keyring_access import MemoryKeyring
@@ -34,8 +38,24 @@ class Env:
     ws: Workspace
 
     @property
-    def timeline(self) -> Timeline:
-        return Timeline(self.ws)
+    def caseload(self) -> Caseload:
+        return Caseload(self.ws)
+
+    @property
+    def chart(self) -> ClientChart:
+        return ClientChart(self.ws)
+
+    @property
+    def search(self) -> NoteSearch:
+        return NoteSearch(self.ws)
+
+    @property
+    def notes_due(self) -> NotesDue:
+        return NotesDue(self.ws)
+
+    @property
+    def export(self) -> RecordsExport:
+        return RecordsExport(self.ws)
 
     @property
     def record(self):  # noqa: ANN201

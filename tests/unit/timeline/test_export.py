@@ -42,7 +42,7 @@ CANARIES = (TILDE_CANARY, QUOTE_CANARY, OBS_CANARY, OPEN_SESSION_CANARY)
 
 @pytest.mark.parametrize("fmt", ["md", "json"])
 def test_export_holds_the_clinical_record(record_env, fmt):
-    text = record_env.timeline.export_client("AA-01", fmt)
+    text = record_env.export.client("AA-01", fmt)
     for expected in ("Mood low but engaged; sleep slowly improving.", "Second signed note text.",
                      "Addendum: PHQ-9 was administered at the start.", "Insomnia since the move",
                      "Sleep diary five nights a week", "CBT for insomnia", "Sleep 7 hours", "slept six hours",
@@ -71,11 +71,11 @@ def test_export_holds_the_clinical_record(record_env, fmt):
 
 @pytest.mark.parametrize("fmt", ["md", "json"])
 def test_export_never_holds_private_jottings_unless_asked(record_env, fmt):
-    text = record_env.timeline.export_client("AA-01", fmt)
+    text = record_env.export.client("AA-01", fmt)
     for canary in CANARIES:
         assert canary not in text, canary
     assert "Psychotherapy notes" not in text and "psychotherapy_notes" not in text
-    with_private = record_env.timeline.export_client("AA-01", fmt, include_private=True)
+    with_private = record_env.export.client("AA-01", fmt, include_private=True)
     for canary in CANARIES:
         assert canary in with_private, canary
     if fmt == "json":
@@ -89,15 +89,15 @@ def test_draft_note_text_is_not_exported(record_env):
     with env.record.transaction() as conn:
         conn.execute("UPDATE progress_notes SET canonical_text = 'DRAFTCANARY3301' WHERE id = ?", (draft["id"],))
     for fmt in ("md", "json"):
-        assert "DRAFTCANARY3301" not in env.timeline.export_client("AA-01", fmt, include_private=True)
+        assert "DRAFTCANARY3301" not in env.export.client("AA-01", fmt, include_private=True)
 
 
 def test_every_export_is_audited(record_env):
     env = record_env
     client_id = env.ws.client_by_code("AA-01")["id"]
     before = len(env.audit_actions())
-    env.timeline.export_client("AA-01", "md")
-    env.timeline.export_client("AA-01", "json", include_private=True)
+    env.export.client("AA-01", "md")
+    env.export.client("AA-01", "json", include_private=True)
     new = env.audit_actions()[: len(env.audit_actions()) - before]
     assert new == [("client record exported", f"client:{client_id}", "json with private jottings"),
                    ("client record exported", f"client:{client_id}", "md")]
@@ -110,7 +110,7 @@ def test_private_jottings_opening_is_audited(record_env):
     env = record_env
     session = env.record.query_one("SELECT id FROM sessions ORDER BY started_at LIMIT 1")["id"]
     before = env.audit_actions()
-    lines = env.timeline.private_jottings(session)
+    lines = env.chart.private_jottings(session)
     assert (0, f"~ {TILDE_CANARY} I felt protective") in lines and len(lines) == 7
     after = env.audit_actions()
     assert len(after) == len(before) + 1
@@ -119,25 +119,25 @@ def test_private_jottings_opening_is_audited(record_env):
 
 def test_private_search_only_when_asked_and_audited(record_env):
     env = record_env
-    plain = env.timeline.search(TILDE_CANARY)
+    plain = env.search.search(TILDE_CANARY)
     assert plain.total == 0 and plain.private_hits == []
     assert not [a for a in env.audit_actions() if a[0] == "private jottings searched"]
-    asked = env.timeline.search(TILDE_CANARY.lower(), include_private=True)
+    asked = env.search.search(TILDE_CANARY.lower(), include_private=True)
     assert len(asked.private_hits) == 2 and all(TILDE_CANARY in line for _, _, line in asked.private_hits)
     assert env.audit_actions()[0][:2] == ("private jottings searched", "all clients")
 
 
 def test_export_of_an_empty_client_makes_sense(env):
     env.client("EMPTY-1")
-    md = env.timeline.export_client("EMPTY-1", "md")
+    md = env.export.client("EMPTY-1", "md")
     assert md.startswith("# Clinical record: EMPTY-1")
     for heading in ("## Treatment plan", "## Measures", "## Risk assessments", "## Progress notes"):
         assert heading in md
-    data = json.loads(env.timeline.export_client("EMPTY-1", "json"))
+    data = json.loads(env.export.client("EMPTY-1", "json"))
     assert (data["progress_notes"], data["measures"], data["risk_assessments"]) == ([], [], [])
     assert data["treatment_plan"] == {"problems": [], "goals": []}
 
 
 def test_export_unknown_client_is_a_clear_error(env):
     with pytest.raises(HushpadError, match="No client"):
-        env.timeline.export_client("NOPE", "md")
+        env.export.client("NOPE", "md")

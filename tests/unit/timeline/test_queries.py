@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tui.domain.canonical import content_hash
-from tui.services.timeline import CHART_FIRST_PAGE, age_on
+from tui.services.chart import CHART_FIRST_PAGE, age_on
 from tui.services.writeup import NoteRecords
 
 NOW = datetime.fromisoformat("2025-03-10T12:00:00+00:00")
@@ -26,7 +26,7 @@ def test_client_rows_columns(env):
     open_session = env.session(b, "2025-03-10T11:30:00+00:00", ended=None)
     assert open_session
 
-    rows = {r.code: r for r in env.timeline.client_rows(now=NOW)}
+    rows = {r.code: r for r in env.caseload.client_rows(now=NOW)}
     aa, bb = rows["AA-01"], rows["BB-02"]
     assert (aa.display_name, aa.last_session) == ("Avery", "2025-03-10")
     assert (aa.notes_due, aa.overdue) == (2, 1)
@@ -41,7 +41,7 @@ def test_overdue_boundary_is_24_hours(env):
     a = env.client("AA-01")
     env.session(a, "2025-03-09T10:00:00+00:00", ended="2025-03-09T11:59:00+00:00")  # 24 h 1 min before
     env.session(a, "2025-03-09T10:00:00+00:00", ended="2025-03-09T12:01:00+00:00")  # 23 h 59 min before
-    (row,) = env.timeline.client_rows(now=NOW)
+    (row,) = env.caseload.client_rows(now=NOW)
     assert (row.notes_due, row.overdue) == (2, 1)
 
 
@@ -52,9 +52,9 @@ def test_draft_counts_as_due_and_signed_does_not(env):
     s3 = env.session(a, "2025-03-03T10:00:00+00:00")
     env.draft(s1)
     env.sign(s2, "2025-03-02T12:00:00+00:00")
-    (row,) = env.timeline.client_rows(now=NOW)
+    (row,) = env.caseload.client_rows(now=NOW)
     assert (row.notes_due, row.overdue) == (2, 2)
-    due = env.timeline.notes_due(now=NOW)
+    due = env.notes_due.rows(now=NOW)
     assert [(d["session_id"], d["note_status"]) for d in due] == [(s1, "draft"), (s3, None)]
 
 
@@ -72,7 +72,7 @@ def test_chart_rows_newest_first_with_every_status(env):
     note = env.sign(addended, "2025-01-29T12:00:00+00:00")
     NoteRecords(env.ws).add_addendum(note, "Correction: the client is 35, not 36.")
 
-    chart = env.timeline.chart(a)
+    chart = env.chart.chart(a)
     got = [(r.session_id, r.number, r.date, r.status) for r in chart.sessions]
     assert got == [
         (addended, 5, "2025-01-29", "addended"),
@@ -97,8 +97,8 @@ def test_chart_first_page_numbers_from_the_whole_history(env):
     with env.record.transaction() as conn:
         conn.executemany("INSERT INTO sessions (client_id, started_at, ended_at) VALUES (?, ?, ?)",
                          [(a, f"2020-01-01T00:00:{i // 60:02d}.{i % 60:02d}", None) for i in range(CHART_FIRST_PAGE + 50)])
-    first = env.timeline.chart(a, limit=CHART_FIRST_PAGE)
-    full = env.timeline.chart(a)
+    first = env.chart.chart(a, limit=CHART_FIRST_PAGE)
+    full = env.chart.chart(a)
     assert len(first.sessions) == CHART_FIRST_PAGE and not first.complete
     assert first.session_count == full.session_count == CHART_FIRST_PAGE + 50 and full.complete
     assert first.sessions == full.sessions[:CHART_FIRST_PAGE]
@@ -121,7 +121,7 @@ def test_before_session_panel(env):
     # The latest session (not yet written up): its ? questions carry over; its ~ line does not.
     env.session(a, "2025-02-08T10:00:00+00:00",
                 jottings=["? ask about sister's visit", "~ private aside", '" a quote', "? check the diary"])
-    panel = env.timeline.before_session(a)
+    panel = env.chart.before_session(a)
     assert panel.last_session == "2025-02-08"
     assert panel.plan["next_focus"] == "Review the sleep diary"
     assert panel.plan["coordination"] == "Call the GP"
@@ -139,7 +139,7 @@ def test_notes_due_across_clients_oldest_first_with_overdue_flag(env):
     signed = env.session(a, "2025-03-02T10:00:00+00:00")
     env.sign(signed, "2025-03-02T12:00:00+00:00")
     env.session(a, "2025-03-10T11:00:00+00:00", ended=None)  # still running: not due
-    due = env.timeline.notes_due(now=NOW)
+    due = env.notes_due.rows(now=NOW)
     assert [(d["session_id"], d["code"], bool(d["overdue"])) for d in due] == [(old, "BB-02", True), (fresh, "AA-01", False)]
 
 
@@ -156,7 +156,7 @@ def test_treatment_plan_goal_history_from_signed_notes_only(env):
     env.sign(s2, "2025-01-08T12:00:00+00:00")  # signed out of order: history still goes by session date
     env.sign(s1, "2025-01-01T12:00:00+00:00")
     env.draft(s3)
-    plan = env.timeline.treatment_plan(a)
+    plan = env.chart.treatment_plan(a)
     assert [p["id"] for p in plan["problems"]] == [problem]
     g1, g2 = plan["goals"]
     assert [o["description"] for o in g1["objectives"]] == ["Sleep diary 5 nights a week"]
@@ -164,7 +164,7 @@ def test_treatment_plan_goal_history_from_signed_notes_only(env):
     assert [(d, s) for d, s, _ in g1["history"]] == [("2025-01-01", "improved"), ("2025-01-08", "deteriorated")]
     assert g1["history"][0][2] == "slept 6 hours"
     assert [(d, s) for d, s, _ in g2["history"]] == [("2025-01-01", "stable")]
-    recent = env.timeline.treatment_plan(a, recent_notes=1)
+    recent = env.chart.treatment_plan(a, recent_notes=1)
     assert [(d, s) for d, s, _ in recent["goals"][0]["history"]] == [("2025-01-08", "deteriorated")]
 
 
@@ -173,7 +173,7 @@ def test_open_note_checks_seal_and_addendum_chain(env):
     note = env.sign(env.session(a, "2025-01-01T10:00:00+00:00"), "2025-01-01T12:00:00+00:00")
     NoteRecords(env.ws).add_addendum(note, "First correction.")
     NoteRecords(env.ws).add_addendum(note, "Second correction.")
-    view = env.timeline.open_note(note)
+    view = env.chart.open_note(note)
     assert view.seal_ok and view.chain_ok and view.client_code == "AA-01"
     assert [x["body"] for x in view.addenda] == ["First correction.", "Second correction."]
     assert content_hash(view.text) == view.note["content_hash"]
@@ -181,15 +181,14 @@ def test_open_note_checks_seal_and_addendum_chain(env):
 
 def test_empty_client_every_query_makes_sense(env):
     a = env.client("EMPTY-1")
-    timeline = env.timeline
-    chart = timeline.chart(a)
+    chart = env.chart.chart(a)
     assert (chart.sessions, chart.phq9, chart.gad7, chart.risk, chart.goals, chart.age) == ([], [], [], [], [], None)
     assert chart.session_count == 0 and chart.complete
-    panel = timeline.before_session(a)
+    panel = env.chart.before_session(a)
     assert (panel.last_session, panel.plan, panel.questions, panel.phq9, panel.gad7, panel.risk_level) == (
         "", {}, [], None, None, "")
-    assert timeline.treatment_plan(a) == {"problems": [], "goals": []}
-    (row,) = timeline.client_rows(now=NOW)
+    assert env.chart.treatment_plan(a) == {"problems": [], "goals": []}
+    (row,) = env.caseload.client_rows(now=NOW)
     assert (row.last_session, row.notes_due, row.risk_level, row.phq9_band) == ("", 0, "", "")
-    assert timeline.notes_due(now=NOW) == []
-    assert timeline.search("anything", a).total == 0
+    assert env.notes_due.rows(now=NOW) == []
+    assert env.search.search("anything", a).total == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tui.services.records_export import RecordsExport
 from tui.services.writeup import NoteRecords
 
 
@@ -25,7 +26,7 @@ def tamper_note(env, note_id: int, sql: str, params: tuple) -> None:
 
 def test_intact_note_verifies(signed):
     env, note = signed
-    view = env.timeline.open_note(note)
+    view = env.chart.open_note(note)
     assert view.seal_ok and view.chain_ok
 
 
@@ -41,18 +42,18 @@ def test_edited_text_breaks_the_seal(signed):
     text = env.record.note(note)["canonical_text"]
     tamper_note(env, note, "UPDATE progress_notes SET canonical_text = ? WHERE id = ?",
                 (text.replace("Original", "Altered"), note))
-    view = env.timeline.open_note(note)
+    view = env.chart.open_note(note)
     assert not view.seal_ok and view.chain_ok
     assert "Altered assessment" in view.text  # shown as stored, not hidden
     # Everything else keeps working.
-    assert env.timeline.chart(env.ws.client_by_code("AA-01")["id"]).sessions[0].status == "signed"
-    assert "Altered assessment" in NoteRecords(env.ws).plain_text(note)
+    assert env.chart.chart(env.ws.client_by_code("AA-01")["id"]).sessions[0].status == "signed"
+    assert "Altered assessment" in RecordsExport(env.ws).plain_text(note)
 
 
 def test_edited_hash_breaks_the_seal(signed):
     env, note = signed
     tamper_note(env, note, "UPDATE progress_notes SET content_hash = ? WHERE id = ?", ("0" * 64, note))
-    assert not env.timeline.open_note(note).seal_ok
+    assert not env.chart.open_note(note).seal_ok
 
 
 def test_edited_addendum_breaks_the_chain(signed):
@@ -62,7 +63,7 @@ def test_edited_addendum_breaks_the_chain(signed):
     with env.record.transaction() as conn:
         conn.execute("DROP TRIGGER addenda_no_update")
         conn.execute("UPDATE addenda SET body = 'Rewritten correction.' WHERE body = 'First correction.'")
-    view = env.timeline.open_note(note)
+    view = env.chart.open_note(note)
     assert view.seal_ok and not view.chain_ok
 
 
@@ -73,4 +74,4 @@ def test_removed_addendum_breaks_the_chain(signed):
     with env.record.transaction() as conn:
         conn.execute("DROP TRIGGER addenda_no_delete")
         conn.execute("DELETE FROM addenda WHERE body = 'First correction.'")
-    assert not env.timeline.open_note(note).chain_ok
+    assert not env.chart.open_note(note).chain_ok

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.services.timeline import SEARCH_LIMIT, SNIPPET_END, SNIPPET_START, fts_query
+from tui.services.search import SEARCH_LIMIT, SNIPPET_END, SNIPPET_START, fts_query
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def literal_oracle(env, typed: str) -> set[int]:
 ])
 def test_fts_syntax_is_searched_literally(notes, typed, must, must_not):
     env, _a, _b, ids = notes
-    results = env.timeline.search(typed)
+    results = env.search.search(typed)
     hit_ids = {h.note_id for h in results.hits}
     assert {ids[k] for k in must} <= hit_ids
     assert not {ids[k] for k in must_not} & hit_ids
@@ -72,21 +72,21 @@ def test_fts_syntax_is_searched_literally(notes, typed, must, must_not):
 def test_awkward_input_never_raises(notes, typed):
     env, a, _b, _ids = notes
     for client in (None, a):
-        results = env.timeline.search(typed, client)
+        results = env.search.search(typed, client)
         assert results.total >= len(results.hits) >= 0
 
 
 def test_client_scope(notes):
     env, a, b, ids = notes
-    everywhere = {h.note_id for h in env.timeline.search("sleep").hits}
-    assert everywhere == {h.note_id for h in env.timeline.search("sleep", a).hits} | {ids["plain"]}
-    assert {h.note_id for h in env.timeline.search("diary", b).hits} == {ids["plain"]}
-    assert env.timeline.search("diary", a).total == 0
+    everywhere = {h.note_id for h in env.search.search("sleep").hits}
+    assert everywhere == {h.note_id for h in env.search.search("sleep", a).hits} | {ids["plain"]}
+    assert {h.note_id for h in env.search.search("diary", b).hits} == {ids["plain"]}
+    assert env.search.search("diary", a).total == 0
 
 
 def test_snippet_marks_matches_with_control_markers(notes):
     env, _a, _b, ids = notes
-    (hit,) = env.timeline.search("coast").hits  # only in one note
+    (hit,) = env.search.search("coast").hits  # only in one note
     assert f"{SNIPPET_START}coast{SNIPPET_END}" in hit.snippet.lower()
     assert hit.client_code == "AA-01" and hit.date == "2025-01-01" and hit.kind == "note"
 
@@ -96,7 +96,7 @@ def test_addendum_is_searchable(notes):
 
     env, _a, _b, ids = notes
     NoteRecords(env.ws).add_addendum(ids["plain"], "Zebrafinch mentioned by the client.")
-    hits = env.timeline.search("zebrafinch").hits
+    hits = env.search.search("zebrafinch").hits
     assert [(h.note_id, h.kind) for h in hits] == [(ids["plain"], "addendum")]
 
 
@@ -117,10 +117,10 @@ def test_results_are_capped_and_counted(env):
     for i in range(3):
         env.sign(env.session(a, f"2025-01-0{i + 1}T10:00:00+00:00"), f"2025-01-0{i + 1}T12:00:00+00:00",
                  assessment=f"common word real {i}")
-    results = env.timeline.search("common word")
+    results = env.search.search("common word")
     assert results.total == SEARCH_LIMIT * 3 + 3
     assert len(results.hits) <= SEARCH_LIMIT
-    assert len(env.timeline.search("common word", limit=7).hits) == 3  # orphans have no session to join
+    assert len(env.search.search("common word", limit=7).hits) == 3  # orphans have no session to join
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -129,22 +129,22 @@ def test_results_are_capped_and_counted(env):
                                    "+", "NEAR(", "'", "\\", "/", ",", "diary"]), max_size=12).map(" ".join)
        | st.lists(st.sampled_from(['"', "*", "NEAR", "OR", "-", "(", ")", ":", "^", "sleep"]), max_size=12).map("".join))
 def test_search_never_raises(env_factory, text):
-    timeline = env_factory.timeline
+    search = env_factory.search
     for client in (None, 1):
-        results = timeline.search(text, client)
+        results = search.search(text, client)
         assert results.total >= len(results.hits)
 
 
 def test_one_client_count_is_capped_and_says_so(env):
-    from tui.services.timeline import SCOPED_COUNT_CAP
+    from tui.services.search import SCOPED_COUNT_CAP
 
     a, b = env.client("AA-01"), env.client("BB-02")
     with env.record.transaction() as conn:
         conn.executemany("INSERT INTO note_search (body, note_id, client_id, kind) VALUES (?, 0, ?, 'note')",
                          [(f"plenty {i}", a) for i in range(SCOPED_COUNT_CAP + 5)] + [("plenty b", b)])
-    scoped = env.timeline.search("plenty", a)
+    scoped = env.search.search("plenty", a)
     assert (scoped.total, scoped.more, scoped.total_text) == (SCOPED_COUNT_CAP, True, f"{SCOPED_COUNT_CAP:,}+")
-    everywhere = env.timeline.search("plenty")
+    everywhere = env.search.search("plenty")
     assert (everywhere.total, everywhere.more) == (SCOPED_COUNT_CAP + 6, False)
-    small = env.timeline.search("plenty", b)
+    small = env.search.search("plenty", b)
     assert (small.total, small.more, small.total_text) == (1, False, "1")

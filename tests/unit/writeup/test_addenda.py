@@ -9,6 +9,7 @@ import pytest
 
 from tui.domain.canonical import addendum_hash
 from tui.services.workspace import ValidationError
+from tui.services.records_export import RecordsExport
 from tui.services.writeup import NoteRecords, WriteupError, WriteupService
 
 from .conftest import complete, sign
@@ -75,7 +76,7 @@ def test_addenda_appear_in_the_plain_text_and_are_audited_without_content(env, s
     records = NoteRecords(env.ws)
     records.add_addendum(note_id, "zqaddendum42 corrected the date.")
     row = env.ws.record.addenda(note_id)[0]
-    text = records.plain_text(note_id)
+    text = RecordsExport(env.ws).plain_text(note_id)
     assert text.startswith(note.text.rstrip("\n"))
     assert f"ADDENDUM {row['created_at']} by Dana Reyes, LCSW" in text
     assert "zqaddendum42 corrected the date." in text

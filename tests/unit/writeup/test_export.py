@@ -9,7 +9,8 @@ import stat
 import pytest
 
 from tui.cli import main as cli_main
-from tui.services.writeup import NoteRecords, WriteupError, WriteupService
+from tui.services.records_export import RecordsExport
+from tui.services.writeup import WriteupError, WriteupService
 
 from .conftest import build_env, complete, sign
 
@@ -34,13 +35,13 @@ def signed(env, client):
 
 def test_txt_is_the_signed_text_then_the_seal(env, signed):
     note_id, note = signed
-    text = NoteRecords(env.ws).export(note_id, "txt")
+    text = RecordsExport(env.ws).note(note_id, "txt")
     assert text == note.text + "\n" + f"Seal (SHA-256): {note.content_hash}\n"
 
 
 def test_markup_stays_literal_in_the_signed_text_and_txt(env, signed):
     note_id, note = signed
-    text = NoteRecords(env.ws).export(note_id, "txt")
+    text = RecordsExport(env.ws).note(note_id, "txt")
     for t in (note.text, text):
         assert MARKUP in t
         # ANSI is shown, not obeyed: ESC and BEL become visible control pictures.
@@ -50,7 +51,7 @@ def test_markup_stays_literal_in_the_signed_text_and_txt(env, signed):
 
 def test_markdown_escapes_user_text(env, signed):
     note_id, _ = signed
-    md = NoteRecords(env.ws).export(note_id, "md")
+    md = RecordsExport(env.ws).note(note_id, "md")
     assert md.startswith("# Progress note \\(SOAP\\)\n")
     assert "## Subjective" in md
     assert ("\\[bold red\\]loud\\[/\\] \\*stars\\* \\_under\\_ \\`tick\\` \\<b\\>html\\</b\\> \\# not a heading "
@@ -66,7 +67,7 @@ def test_markup_in_client_names_never_reaches_the_note(tmp_path):
         cid = made.ws.add_client("NM1", "[bold]Ro[/]bin \x1b[31mX")
         assert made.ws.record.client(cid)["display_name"] == "[bold]Ro[/]bin [31mX"  # controls dropped at entry
         w, note = make_signed(made, cid, ['" fine', "! denies SI/HI/SH"])
-        text = NoteRecords(made.ws).export(w.note_id, "txt")
+        text = RecordsExport(made.ws).note(w.note_id, "txt")
         assert "Client: NM1" in text and "Robin" not in text and "Ro[/]bin" not in text
     finally:
         made.ws.close()
@@ -77,17 +78,17 @@ def test_a_draft_cannot_be_exported(env, client):
     w = WriteupService(env.ws).open(s.id)
     for fmt in ("txt", "md"):
         with pytest.raises(WriteupError, match="draft"):
-            NoteRecords(env.ws).export(w.note_id, fmt)
+            RecordsExport(env.ws).note(w.note_id, fmt)
     with pytest.raises(WriteupError, match="No progress note"):
-        NoteRecords(env.ws).export(999, "txt")
+        RecordsExport(env.ws).note(999, "txt")
     assert env.ws.record.query("SELECT * FROM audit_log WHERE action = 'note exported'") == []
 
 
 def test_export_is_audited_without_content(env, signed):
     note_id, note = signed
-    records = NoteRecords(env.ws)
-    records.export(note_id, "txt")
-    records.export(note_id, "md")
+    records = RecordsExport(env.ws)
+    records.note(note_id, "txt")
+    records.note(note_id, "md")
     rows = env.ws.record.query("SELECT * FROM audit_log WHERE action = 'note exported' ORDER BY id")
     assert [(r["subject"], r["detail"]) for r in rows] == [(f"note:{note_id}", "txt"), (f"note:{note_id}", "md")]
     everything = json.dumps(env.ws.record.query("SELECT * FROM audit_log"))
@@ -97,8 +98,8 @@ def test_export_is_audited_without_content(env, signed):
 
 def test_cli_export_to_stdout_and_file(env, signed, capsys, monkeypatch, tmp_path):
     note_id, note = signed
-    expected_txt = NoteRecords(env.ws).plain_text(note_id)
-    expected_md = NoteRecords(env.ws).markdown(note_id)
+    expected_txt = RecordsExport(env.ws).plain_text(note_id)
+    expected_md = RecordsExport(env.ws).markdown(note_id)
     env.ws.close()  # the CLI takes the profile lock
     # The CLI unlocks through the OS keyring; give it this test's in-memory one.
     monkeypatch.setattr("tui.cli._keystore", lambda config: env.keystore)

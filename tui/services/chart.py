@@ -1,0 +1,203 @@
+"""A client's chart: sessions with note status, trends, the treatment plan, what to take into
+the next session, one signed note, and (only when asked, audited) a session's private jottings."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, NamedTuple
+
+from ..domain.canonical import addendum_hash, content_hash
+from ..domain.measures import band_for
+from ..storage import queries
+from .reading import RecordReader, TimelineError, day
+
+CHART_FIRST_PAGE = 100  # sessions the chart shows before the rest arrive (more than a screenful)
+TREND_POINTS = 120  # the newest scores and risk levels the chart reads (it draws width - 40 of them)
+
+
+def age_on(born: str | None, today: date | None = None) -> int | None:
+    if not born:
+        return None
+    birth = date.fromisoformat(born)
+    today = today or date.today()
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def note_status(note_status: str | None, late_entry: int | None, addenda: int | None) -> str:
+    """One of: no note, draft, signed, late entry, addended."""
+    if note_status is None:
+        return "no note"
+    if note_status != "signed":
+        return "draft"
+    if addenda:
+        return "addended"
+    return "late entry" if late_entry else "signed"
+
+
+class TimelineRow(NamedTuple):
+    """One session of the chart. A tuple of plain values, so the garbage collector stops
+    tracking it: 10,000 tracked rows made every full collection (a page-down stall) longer."""
+
+    session_id: int
+    number: int
+    date: str
+    template: str
+    status: str
+    risk: str
+    phq9: int | None
+    gad7: int | None
+    summary: str
+    note_id: int | None
+
+
+@dataclass
+class Chart:
+    client: dict[str, Any]
+    age: int | None
+    goals: list[dict[str, Any]]
+    phq9: list[tuple[str, int]]
+    gad7: list[tuple[str, int]]
+    risk: list[tuple[str, str]]
+    sessions: list[TimelineRow]
+    session_count: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """Whether every session is in ``sessions`` (not just the first page)."""
+        return len(self.sessions) >= self.session_count
+
+
+@dataclass(frozen=True)
+class NoteView:
+    note: dict[str, Any]
+    client_code: str
+    addenda: list[dict[str, Any]]
+    seal_ok: bool
+    chain_ok: bool
+
+    @property
+    def text(self) -> str:
+        return self.note["canonical_text"] or ""
+
+
+@dataclass(frozen=True)
+class BeforeSession:
+    client: dict[str, Any]
+    last_session: str
+    plan: dict[str, str]
+    questions: list[str]
+    phq9: tuple[int, str] | None
+    gad7: tuple[int, str] | None
+    risk_level: str
+    risk_date: str
+    goals: list[dict[str, Any]]
+
+
+class ClientChart(RecordReader):
+    def _client(self, client_id: int) -> dict[str, Any]:
+        client = self.record.client(client_id)
+        if client is None:
+            raise TimelineError("That client no longer exists.")
+        return client
+
+    def chart(self, client_id: int, *, limit: int | None = None) -> Chart:
+        """The chart; with ``limit``, only the newest ``limit`` sessions (the screen's first page).
+
+        Session numbers and the count are over all sessions either way. The trends hold the
+        newest TREND_POINTS scores and risk levels (the chart draws fewer than that).
+        """
+        client = self._client(client_id)
+        count = queries.session_count(self.record, client_id)
+        sessions = [
+            TimelineRow(r["id"], count - i, day(r["started_at"]), (r["template"] or "").upper(),
+                        note_status(r["status"], r["late_entry"], r["addenda"]), r["risk"] or "", r["phq9"], r["gad7"],
+                        (r["summary"] or "").splitlines()[0] if r["summary"] else "", r["note_id"])
+            for i, r in enumerate(queries.chart_sessions(self.record, client_id, limit))
+        ]
+
+        def trend(instrument: str) -> list[tuple[str, int]]:
+            return [(day(m["administered_at"]), m["total"])
+                    for m in queries.score_trend(self.record, client_id, instrument, TREND_POINTS)]
+
+        return Chart(
+            client=client, age=age_on(client["date_of_birth"]), goals=self.record.goals(client_id),
+            phq9=trend("phq9"), gad7=trend("gad7"),
+            risk=[(day(r["assessed_at"]), r["level"]) for r in queries.risk_trend(self.record, client_id, TREND_POINTS)],
+            sessions=sessions, session_count=count,
+        )
+
+    def open_note(self, note_id: int) -> NoteView:
+        note = self.record.note(note_id)
+        if note is None:
+            raise TimelineError(f"No progress note with id {note_id}.")
+        session = self.record.session(note["session_id"])
+        client = self.record.client(session["client_id"]) if session else None
+        addenda = self.record.addenda(note_id)
+        seal_ok = note["status"] != "signed" or content_hash(note["canonical_text"] or "") == note["content_hash"]
+        chain_ok = True
+        previous = note["content_hash"]
+        for addendum in addenda:
+            expected = addendum_hash(addendum["amends_hash"], addendum["body"], addendum["created_at"], addendum["signer"])
+            if addendum["amends_hash"] != previous or addendum["content_hash"] != expected:
+                chain_ok = False
+            previous = addendum["content_hash"]
+        return NoteView(note, client["code"] if client else "", addenda, seal_ok, chain_ok)
+
+    def private_jottings(self, session_id: int) -> list[tuple[int, str]]:
+        """The session's private psychotherapy notes. Every opening is audited."""
+        from ..storage.vault import doc_key_for
+
+        session = self.record.session(session_id)
+        if session is None:
+            raise TimelineError("That session no longer exists.")
+        lines = self.workspace.vault.load_jottings(doc_key_for(session))
+        self.record.audit(self.actor, "private jottings viewed", subject=f"session:{session_id}")
+        return [(line.minute, line.text) for line in lines]
+
+    def before_session(self, client_id: int) -> BeforeSession:
+        from ..domain.shorthand import Category, parse_jotting
+        from ..storage.vault import doc_key_for
+
+        client = self._client(client_id)
+        last_note = queries.last_signed_draft(self.record, client_id)
+        plan = json.loads(last_note["draft_json"]).get("plan", {}) if last_note else {}
+        last = queries.last_session(self.record, client_id)
+        questions = []
+        if last is not None:
+            questions = [line.text for line in self.workspace.vault.load_jottings(doc_key_for(last))
+                         if parse_jotting(line.text, self.workspace.rules).category is Category.QUESTION]
+
+        def latest(instrument: str) -> tuple[int, str] | None:
+            row = queries.latest_score(self.record, client_id, instrument)
+            return (row["total"], band_for(instrument, row["total"])) if row else None
+
+        risk = queries.latest_risk(self.record, client_id)
+        return BeforeSession(
+            client=client, last_session=day(last["started_at"]) if last else "",
+            plan={k: str(v) for k, v in plan.items()}, questions=questions,
+            phq9=latest("phq9"), gad7=latest("gad7"),
+            risk_level=(risk["level"] if risk else "") or "", risk_date=day(risk["assessed_at"]) if risk else "",
+            goals=self.record.goals(client_id),
+        )
+
+    def treatment_plan(self, client_id: int, *, recent_notes: int | None = None) -> dict[str, Any]:
+        """Problems and goals, each goal with its progress history from the signed notes.
+
+        ``recent_notes`` limits the history to the newest that many notes (the screen shows
+        the last 30 entries per goal; reading 10,000 notes' drafts for it took ~0.6 s).
+        """
+        problems = queries.problems(self.record, client_id)
+        goals = self.record.goals(client_id, active_only=False)
+        for goal in goals:
+            goal["objectives"] = queries.objectives(self.record, goal["id"])
+            goal["interventions"] = queries.plan_interventions(self.record, goal["id"])
+            goal["history"] = []
+        by_id = {str(g["id"]): g for g in goals}
+        for row in queries.signed_drafts(self.record, client_id, recent_notes):
+            for progress in json.loads(row["draft_json"]).get("goals", []):
+                goal = by_id.get(str(progress.get("goal_id")))
+                if goal is not None and progress.get("status"):
+                    goal["history"].append((day(row["started_at"]), progress["status"], progress.get("evidence", "")))
+        return {"problems": problems, "goals": goals}

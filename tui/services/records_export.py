@@ -1,0 +1,135 @@
+"""Exports: one signed note (txt for pasting into an EHR, or md), and a client's clinical
+record for a records request (md or json; psychotherapy notes only when asked). Every
+export is audited. Every rendering comes from what was signed, never from the draft."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from ..domain.canonical import escape_markdown, render_markdown
+from ..domain.measures import band_for
+from ..domain.models import NoteDraft
+from ..domain.templates import templates_with
+from ..storage import queries
+from .chart import ClientChart
+from .reading import RecordReader, day
+from .writeup import NoteRecords, visible_controls
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+class RecordsExport(RecordReader):
+    # -- one note ---------------------------------------------------------------------
+    def note(self, note_id: int, fmt: str) -> str:
+        text = self.plain_text(note_id) if fmt == "txt" else self.markdown(note_id)
+        self.record.audit(self.actor, "note exported", subject=f"note:{note_id}", detail=fmt)
+        return text
+
+    def plain_text(self, note_id: int) -> str:
+        """Plain text laid out for pasting into an EHR: the signed text, then any addenda."""
+        note = NoteRecords(self.workspace).signed(note_id)
+        out = [note["canonical_text"].rstrip("\n")]
+        for addendum in self.record.addenda(note_id):
+            who = addendum["signer"] + (f", {addendum['credentials']}" if addendum["credentials"] else "")
+            out += ["", f"ADDENDUM {addendum['created_at']} by {who}", addendum["body"].rstrip(),
+                    f"Amends: {addendum['amends_hash'][:16]}  Seal: {addendum['content_hash'][:16]}"]
+        out += ["", f"Seal (SHA-256): {note['content_hash']}"]
+        return visible_controls("\n".join(out)) + "\n"
+
+    def markdown(self, note_id: int) -> str:
+        note = NoteRecords(self.workspace).signed(note_id)
+        session = self.record.session(note["session_id"])
+        client = self.record.client(session["client_id"]) if session else None
+        draft = NoteDraft.from_dict(json.loads(note["draft_json"]))
+        templates = templates_with(self.workspace.config.templates or None)
+        template = templates.get(note["template"]) or templates["soap"]
+        text = render_markdown(
+            draft, template, client_label=client["code"] if client else "", signer=note["signer"],
+            credentials=note["credentials"] or "", signed_at=note["signed_at"], late_entry=bool(note["late_entry"]),
+        ).rstrip("\n")
+        out = [text]
+        for addendum in self.record.addenda(note_id):
+            out += ["", f"## Addendum {escape_markdown(addendum['created_at'])}", "", escape_markdown(addendum["body"])]
+        out += ["", f"Seal (SHA-256): `{note['content_hash']}`"]
+        return visible_controls("\n".join(out)) + "\n"
+
+    # -- a client's record ----------------------------------------------------------------
+    def client(self, code: str, fmt: str, *, include_private: bool = False) -> str:
+        """The clinical record for a records request. Psychotherapy notes only when asked."""
+        client = self.workspace.client_by_code(code)
+        plan = ClientChart(self.workspace).treatment_plan(client["id"])
+        notes = queries.signed_notes(self.record, client["id"])
+        measures = queries.measures_of(self.record, client["id"])
+        risk = queries.risk_assessments_of(self.record, client["id"])
+        private: dict[int, list[tuple[int, str]]] = {}
+        if include_private:
+            from ..storage.vault import doc_key_for
+
+            for session in queries.sessions_of(self.record, client["id"]):
+                lines = self.workspace.vault.load_jottings(doc_key_for(session))
+                if lines:
+                    private[session["id"]] = [(line.minute, line.text) for line in lines]
+        self.record.audit(self.actor, "client record exported", subject=f"client:{client['id']}",
+                          detail=f"{fmt}{' with private jottings' if include_private else ''}")
+        if fmt == "json":
+            return json.dumps({
+                "format": "hushpad-client-record", "version": 1, "exported_at": _now().isoformat(timespec="seconds"),
+                "client": {k: client[k] for k in ("code", "display_name", "date_of_birth")},
+                "treatment_plan": {
+                    "problems": [{"description": p["description"], "status": p["status"]} for p in plan["problems"]],
+                    "goals": [{"number": g["ordinal"], "description": g["description"], "status": g["status"],
+                               "objectives": [o["description"] for o in g["objectives"]],
+                               "interventions": [i["description"] for i in g["interventions"]],
+                               "progress": [{"date": d, "status": s, "evidence": e} for d, s, e in g["history"]]}
+                              for g in plan["goals"]],
+                },
+                "progress_notes": [{"note_id": n["id"], "date": day(n["started_at"]),
+                                    "text": self.plain_text(n["id"])} for n in notes],
+                "measures": [{"date": day(m["administered_at"]), "instrument": m["instrument"], "total": m["total"],
+                              "band": band_for(m["instrument"], m["total"]),
+                              "items": json.loads(m["items_json"]) if m["items_json"] else None} for m in measures],
+                "risk_assessments": [dict(r) for r in risk],
+                **({"psychotherapy_notes": [{"session_id": sid, "jottings": [{"minute": m, "text": t} for m, t in lines]}
+                                            for sid, lines in private.items()]} if include_private else {}),
+            }, ensure_ascii=False, indent=2) + "\n"
+        return self._client_markdown(client, plan, notes, measures, risk, private)
+
+    def _client_markdown(self, client: dict[str, Any], plan: dict[str, Any], notes: list[dict[str, Any]],
+                         measures: list[dict[str, Any]], risk: list[dict[str, Any]],
+                         private: dict[int, list[tuple[int, str]]]) -> str:
+        esc = escape_markdown
+        out = [f"# Clinical record: {esc(client['code'])}", ""]
+        if client["display_name"]:
+            out.append(f"- Name: {esc(client['display_name'])}")
+        if client["date_of_birth"]:
+            out.append(f"- Date of birth: {esc(client['date_of_birth'])}")
+        out += ["", "## Treatment plan", ""]
+        for problem in plan["problems"]:
+            out.append(f"- Problem: {esc(problem['description'])} ({esc(problem['status'])})")
+        for goal in plan["goals"]:
+            out.append(f"- Goal {goal['ordinal']} ({goal['status']}): {esc(goal['description'])}")
+            out += [f"  - Objective: {esc(o['description'])}" for o in goal["objectives"]]
+            out += [f"  - Intervention: {esc(i['description'])}" for i in goal["interventions"]]
+            out += [f"  - {d}: {s}{' (' + esc(e) + ')' if e else ''}" for d, s, e in goal["history"]]
+        out += ["", "## Measures", "", "| Date | Measure | Total | Band |", "|---|---|---|---|"]
+        out += [f"| {day(m['administered_at'])} | {'PHQ-9' if m['instrument'] == 'phq9' else 'GAD-7'} | {m['total']} | "
+                f"{band_for(m['instrument'], m['total'])} |" for m in measures]
+        out += ["", "## Risk assessments", ""]
+        out += [f"- {day(r['assessed_at'])}: level {esc(r['level'] or 'not stated')}; SI {r['suicidal_ideation']}, "
+                f"HI {r['homicidal_ideation']}, self-harm {r['self_harm']}"
+                + (f"; {esc(r['detail'])}" if r["detail"] else "") for r in risk]
+        out += ["", "## Progress notes", ""]
+        for note in notes:
+            out += [f"### {day(note['started_at'])} (note {note['id']})", "", "```text",
+                    self.plain_text(note["id"]).replace("```", "`\u200b``").rstrip("\n"), "```", ""]
+        if private:
+            out += ["## Psychotherapy notes (private; included on explicit request)", ""]
+            for session_id, lines in private.items():
+                out.append(f"### Session {session_id}")
+                out += [f"- {m}' {esc(t)}" for m, t in lines]
+                out.append("")
+        return "\n".join(out).rstrip("\n") + "\n"
