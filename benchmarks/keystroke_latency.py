@@ -121,7 +121,7 @@ def fixed_text_area_class():  # noqa: ANN201
     from textual.document._document_navigator import DocumentNavigator
     from textual.widgets import TextArea
 
-    from tui.widgets.jotting_editor import JottingEditor, LineTrackingDocument
+    from tui.widgets._textual_compat import LineTrackingDocument, TrackingTextArea
 
     class FixedTextArea(TextArea):
         def _set_document(self, text: str, language: str | None) -> None:
@@ -129,8 +129,8 @@ def fixed_text_area_class():  # noqa: ANN201
             self.wrapped_document = LineTrackingDocument(self.document, tab_width=self.indent_width)
             self.navigator = DocumentNavigator(self.wrapped_document)
 
-        _is_empty = JottingEditor._is_empty
-        render_line = JottingEditor.render_line
+        is_empty = TrackingTextArea.is_empty
+        render_line = TrackingTextArea.render_line
 
     return FixedTextArea
 

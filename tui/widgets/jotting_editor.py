@@ -1,12 +1,9 @@
 """The in-session jotting editor: a TextArea that stamps each line with its session minute
 and tints shorthand markers, built to stay fast on long sessions.
 
-Two fixes to Textual 8.2.8's TextArea live here (see benchmarks/keystroke_latency.py):
-- ``WrappedDocument.height`` summed every line on each call, and ``_render_line`` calls it
-  once per rendered row. ``LineTrackingDocument`` keeps the height as a running total.
-- ``TextArea.render_line`` evaluates ``self.text`` (joining the whole document) for every
-  row just to decide whether to draw the placeholder. ``render_line`` below asks the
-  document whether it is empty instead.
+Everything that touches Textual's internals (the fast document height, the cheap
+render_line, the gutter, the paste path) is in ``_textual_compat.TrackingTextArea``;
+this module only says what a jotting looks like.
 """
 
 from __future__ import annotations
@@ -18,16 +15,16 @@ from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
-from textual import events
 from textual.binding import Binding, BindingType
-from textual.document._document import Location
-from textual.document._wrapped_document import WrappedDocument
 from textual.message import Message
 from textual.strip import Strip
-from textual.widgets import TextArea
 from textual.widgets.text_area import TextAreaTheme
 
 from ..domain.shorthand import DEFAULT_RULES, Category, ShorthandRules, marker_span, parse_jotting
+from ._textual_compat import LineTrackingDocument, TrackingTextArea
+
+__all__ = ["GUTTER_WIDTH", "JottingEditor", "LineTrackingDocument", "VisibleTextArea", "make_visible",
+           "minute_clock"]
 
 GUTTER_WIDTH = 5  # "123'" plus a space: minutes up to 999
 _CONTROL_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)} | {0x7F: "\u2421"}
@@ -50,33 +47,22 @@ def make_visible(text: str) -> str:
     return "".join(out)
 
 
-class LineTrackingDocument(WrappedDocument):
-    """A WrappedDocument that keeps its height as a running total and reports
-    which lines each edit (and each undo or redo) replaced."""
+# Line breaks a paste may carry: each becomes one "\n", so a pasted line stays one line
+# (Textual's Document would also split at \v, \f, \x1c-\x1e, \x85, U+2028 and U+2029).
+_PASTED_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n"})
 
-    def __init__(self, *args, on_replace: Callable[[int, int, int], None] | None = None, **kwargs) -> None:
-        self._height = 0
-        self.on_replace = on_replace
-        super().__init__(*args, **kwargs)
 
-    def wrap(self, width: int, tab_width: int | None = None) -> None:
-        super().wrap(width, tab_width)
-        self._height = sum(len(offsets) + 1 for offsets in self._wrap_offsets)
+def clean_pasted(text: str) -> str:
+    """Pasted text as it is inserted: line breaks unified, every other control visible."""
+    return make_visible(text.replace("\r\n", "\n").replace("\r", "\n").translate(_PASTED_BREAKS))
 
-    def wrap_range(self, start: Location, old_end: Location, new_end: Location) -> None:
-        offsets = self._wrap_offsets
-        top, old_bottom = start[0], old_end[0]
-        before = sum(len(offsets[row]) + 1 for row in range(top, min(old_bottom + 1, len(offsets))))
-        super().wrap_range(start, old_end, new_end)
-        offsets = self._wrap_offsets
-        after = sum(len(offsets[row]) + 1 for row in range(top, min(new_end[0] + 1, len(offsets))))
-        self._height += after - before
-        if self.on_replace is not None:
-            self.on_replace(top, old_bottom, new_end[0])
 
-    @property
-    def height(self) -> int:
-        return self._height
+class VisibleTextArea(TrackingTextArea):
+    """A TextArea whose pasted text keeps every character, in order, with control
+    characters shown as symbols. The client form's goals box uses it as it is."""
+
+    def clean_paste(self, text: str) -> str:
+        return clean_pasted(text)
 
 
 def jotting_theme() -> TextAreaTheme:
@@ -103,7 +89,7 @@ def jotting_theme() -> TextAreaTheme:
     )
 
 
-class JottingEditor(TextArea):
+class JottingEditor(VisibleTextArea):
     """Free multi-line text; a line is a jotting. Keeps what was typed, exactly."""
 
     DEFAULT_CSS = """
@@ -141,28 +127,17 @@ class JottingEditor(TextArea):
         super().__init__(text, soft_wrap=True, show_line_numbers=False, tab_behavior="indent",
                          highlight_cursor_line=False, id=id)
         self.cursor_blink = False  # calm, and deterministic for snapshots
-        self._constructed = True
-        self._install_tracking()
         self._retint_all()
 
     # -- document plumbing ---------------------------------------------------
-    def _install_tracking(self) -> None:
-        self.wrapped_document = LineTrackingDocument(
-            self.document, tab_width=self.indent_width, on_replace=self._lines_replaced
-        )
-        from textual.document._document_navigator import DocumentNavigator
+    def document_reloaded(self) -> None:  # load_text after construction: minutes restart
+        self._minutes = [None] * self.document.line_count
+        self._retint_all()
 
-        self.navigator = DocumentNavigator(self.wrapped_document)
+    def paste_refused(self, size: int) -> None:
+        self.post_message(self.PasteRefused(size, self.paste_limit))
 
-    def _set_document(self, text: str, language: str | None) -> None:
-        super()._set_document(text, language)
-        if getattr(self, "_constructed", False):  # load_text after construction: minutes restart
-            self._minutes = [None] * self.document.line_count
-            self._install_tracking()
-            self._retint_all()
-            self._rewrap_and_refresh_virtual_size()
-
-    def _lines_replaced(self, top: int, old_bottom: int, new_bottom: int) -> None:
+    def lines_replaced(self, top: int, old_bottom: int, new_bottom: int) -> None:
         minutes = self._minutes
         minutes[top + 1 : old_bottom + 1] = [None] * (new_bottom - top)
         if len(minutes) != self.document.line_count:  # never expected; never crash over it
@@ -175,10 +150,6 @@ class JottingEditor(TextArea):
         self._shift_tints(top, old_bottom, new_bottom)
 
     # -- tints -----------------------------------------------------------------
-    def _build_highlight_map(self) -> None:
-        # Called by TextArea after every edit; tints are kept up to date per line instead.
-        self._line_cache.clear()
-
     def _tints_for(self, line: str) -> list[tuple[int, int | None, str]]:
         span = marker_span(line, self._rules)
         if span is None:
@@ -197,14 +168,15 @@ class JottingEditor(TextArea):
         return tints
 
     def _retint_all(self) -> None:
-        self._highlights.clear()
+        highlights = self.line_highlights
+        highlights.clear()
         for row, line in enumerate(self.document.lines):
             tints = self._tints_for(line)
             if tints:
-                self._highlights[row] = tints
+                highlights[row] = tints
 
     def _shift_tints(self, top: int, old_bottom: int, new_bottom: int) -> None:
-        highlights = self._highlights
+        highlights = self.line_highlights
         delta = new_bottom - old_bottom
         if delta:
             moved = {row + delta: tints for row, tints in highlights.items() if row > old_bottom}
@@ -237,66 +209,17 @@ class JottingEditor(TextArea):
         return out
 
     # -- rendering ---------------------------------------------------------------
-    @property
-    def gutter_width(self) -> int:
-        return GUTTER_WIDTH
+    RESERVED_GUTTER = GUTTER_WIDTH
 
-    def _is_empty(self) -> bool:
-        return self.document.line_count == 1 and not self.document[0]
-
-    def render_line(self, y: int) -> Strip:
-        if self.placeholder and self._is_empty():
-            return super().render_line(y)
-        # Same cache as TextArea.render_line, without evaluating self.text per row.
-        scroll_x, scroll_y = self.scroll_offset
-        absolute_y = scroll_y + y
-        selection = self.selection
-        _, cursor_y = self._cursor_offset
-        cache_key = (
-            self.size, scroll_x, absolute_y,
-            selection if selection.contains_line(absolute_y) or self.soft_wrap else selection.end[0] == absolute_y,
-            selection.end if self._cursor_visible and absolute_y == cursor_y else None,
-            self.theme, self._matching_bracket_location, self.match_cursor_bracket, self.soft_wrap,
-            self.read_only, self.show_cursor, self._cursor_visible, self.suggestion,
-        )
-        cached = self._line_cache.get(cache_key)
-        if cached is not None:
-            return cached
-        line = self._render_line(y)
-        self._line_cache[cache_key] = line
-        return line
-
-    def _render_line(self, y: int) -> Strip:
-        strip = super()._render_line(y)
-        wrapped = self.wrapped_document
-        offset = y + self.scroll_offset[1]
-        info = wrapped._offset_to_line_info[offset] if offset < len(wrapped._offset_to_line_info) else None
+    def gutter_strip(self, line_index: int, section: int) -> Strip:
         label = ""
-        if info is None:  # below the last line: TextArea already drew a full-width blank
-            return strip
-        if info[1] == 0 and info[0] < len(self._minutes):
-            minute = self._minutes[info[0]]
+        if section == 0 and line_index < len(self._minutes):
+            minute = self._minutes[line_index]
             label = f"{minute}'" if minute is not None else ""
-        theme = self._theme
+        theme = self.current_theme
         base = theme.base_style if theme and theme.base_style else self.rich_style
         style = base + (theme.gutter_style if theme and theme.gutter_style else Style(dim=True))
-        gutter = Strip(list(Text(f"{label:>{GUTTER_WIDTH - 1}} ", style=style).render(self.app.console)), GUTTER_WIDTH)
-        return Strip.join([gutter, strip])
-
-    # -- input -----------------------------------------------------------------
-    async def _on_paste(self, event: events.Paste) -> None:
-        # Handled here in full. Textual runs ``_on_paste`` for every class in the MRO unless
-        # prevent_default() is called, so letting TextArea's handler run as well (or calling
-        # it through super()) would insert a plain paste twice.
-        event.prevent_default()
-        event.stop()
-        size = len(event.text.encode("utf-8", "surrogatepass"))
-        if size > self.paste_limit:
-            self.post_message(self.PasteRefused(size, self.paste_limit))
-            return
-        cleaned = make_visible(event.text.replace("\r\n", "\n").replace("\r", "\n"))
-        if result := self._replace_via_keyboard(cleaned, *self.selection):  # None when read-only
-            self.move_cursor(result.end_location)
+        return Strip(list(Text(f"{label:>{GUTTER_WIDTH - 1}} ", style=style).render(self.app.console)), GUTTER_WIDTH)
 
 
 def minute_clock(started_monotonic: float, offset_minutes: int = 0) -> Callable[[], int]:

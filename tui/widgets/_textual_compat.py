@@ -1,0 +1,386 @@
+"""Every place Hushpad reaches into Textual's internals, in one module.
+
+Textual is pinned (pyproject: ``textual==8.2.8``) and checked at import. Each override
+below copies or leans on a private piece of Textual; ``UPSTREAM`` names that piece and
+the SHA-256 of its source as it is in 8.2.8. tests/unit/widgets/test_textual_compat.py
+fails when a Textual upgrade changes any of them, and has a behavioural test for each
+override, so an upgrade means: read the new upstream code, adapt here, update the hash.
+
+The overrides, and why:
+- ``LineTrackingDocument``: 8.2.8's ``WrappedDocument.height`` sums every line on each
+  call and ``TextArea._render_line`` calls it once per row (benchmarks/keystroke_latency.py).
+  Its height is the length of the row map, and it reports which lines each edit replaced.
+- ``TrackingTextArea.render_line``: 8.2.8's evaluates ``self.text`` (joining the whole
+  document) per row just to decide on the placeholder; this one asks whether the document
+  is empty and otherwise uses the same line cache, with the same key.
+- ``TrackingTextArea._render_line`` / ``gutter_width``: a gutter of our own on every row.
+- ``TrackingTextArea._build_highlight_map``: highlights are kept per line by the subclass.
+- ``TrackingTextArea._on_paste``: one paste is inserted once, cleaned, with a size limit.
+- ``QuietFooter``: Textual's Footer recomposes on every focus change; this one only when
+  its keys change, so it must set the private ``_bindings_ready`` itself.
+- ``PasteSafeXTermParser``: 8.2.8's input parser, inside a bracketed paste, turns an
+  escape sequence into key presses delivered *before* the paste (and drops its ESC), so a
+  pasted ``a␛[31mb`` arrives as the keys ``^[31mb`` then the paste ``a``. This parser
+  takes everything between the paste brackets verbatim, in order, as one Paste event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+from collections.abc import Callable, Generator
+from typing import Any
+
+import textual
+from textual import events
+from textual._parser import Parser, ParseEOF, ParseTimeout, Read1, TokenCallback
+from textual._xterm_parser import BRACKETED_PASTE_END, BRACKETED_PASTE_START, XTermParser
+from textual.document._document import Location
+from textual.document._document_navigator import DocumentNavigator
+from textual.document._wrapped_document import WrappedDocument
+from textual.message import Message
+from textual.screen import Screen
+from textual.strip import Strip
+from textual.widgets import Footer, TextArea
+from textual.widgets.text_area import TextAreaTheme
+
+TEXTUAL_VERSION = "8.2.8"
+if textual.__version__ != TEXTUAL_VERSION:
+    raise ImportError(
+        f"Hushpad needs Textual {TEXTUAL_VERSION} exactly (found {textual.__version__}): "
+        "tui/widgets/_textual_compat.py overrides its internals. Install the pinned version "
+        "(pip install -e .), or port the overrides and their hashes to the new version."
+    )
+
+
+# -- the upstream pieces patched here, and their source hashes in 8.2.8 ---------------
+def _source_of(target: Any) -> str:
+    if isinstance(target, property):
+        target = target.fget
+    return inspect.getsource(target)
+
+
+def _driver(name: str) -> Any:
+    return importlib.import_module(f"textual.drivers.{name}")  # POSIX only: imported when asked
+
+
+def source_hash(target: Any) -> str:
+    return hashlib.sha256(_source_of(target).encode("utf-8")).hexdigest()
+
+
+UPSTREAM: dict[str, tuple[Callable[[], Any], str]] = {
+    # name: (how to find it, SHA-256 of inspect.getsource(it) in textual 8.2.8)
+    "WrappedDocument.__init__": (lambda: WrappedDocument.__init__,
+                                 "573cae07b1a10b55c73601cf61428cdf6d4b7022518d3b920d8343c099790591"),
+    "WrappedDocument.wrap": (lambda: WrappedDocument.wrap,
+                             "7e67ba98b0c41976af4becefb5e5a0f52acd90c0660e7cea91bbf6e72e78c30f"),
+    "WrappedDocument.wrap_range": (lambda: WrappedDocument.wrap_range,
+                                   "87d7fcc7c34a0ab18ce35665e6eda1e131f6227e6be60d2e12f3e9f506ab5c13"),
+    "WrappedDocument.height": (lambda: WrappedDocument.height,
+                               "df977b98aa6a11c3f9e7a0113f0cc041926e155d654084676fd285253266adf9"),
+    "DocumentNavigator.__init__": (lambda: DocumentNavigator.__init__,
+                                   "8bddf8d84730e0777fe1fb10d39f82876cfe9b41b0d59f462e5fad1306e44370"),
+    "TextArea.__init__": (lambda: TextArea.__init__,
+                          "d73d584ef628d500e291d39c96ab4aca86c8936cb5936dc376d897b8fa3d4fb2"),
+    "TextArea._set_document": (lambda: TextArea._set_document,
+                               "3bea23d1becf9f8062a1c82486fc5d8ccfc873149d943b75746dc7c152d0cf9f"),
+    "TextArea._build_highlight_map": (lambda: TextArea._build_highlight_map,
+                                      "08a9cc360a6c5b62e150c049fc9e2aaeb8976ad194f8f6cdaf56f39920248237"),
+    "TextArea._rewrap_and_refresh_virtual_size": (
+        lambda: TextArea._rewrap_and_refresh_virtual_size,
+        "32725265da6edf4d0a51b30111180c195dd5e7c8543951e2b3aea4ab4f7a00f3"),
+    "TextArea.render_line": (lambda: TextArea.render_line,
+                             "0fab1cf6e049e371e83b8efd8ee5822ae5bb47b217fe6c99b2120b239e14797a"),
+    "TextArea._render_line": (lambda: TextArea._render_line,
+                              "11d1cc3274dc185bd0b5072bd270e6dd647c550e74d54bb1a293bf6c6b7749f7"),
+    "TextArea.gutter_width": (lambda: TextArea.gutter_width,
+                              "63f98f09286489977be9ec064441c15139aec1e1371368e8152fdb5c9caf0877"),
+    "TextArea._on_paste": (lambda: TextArea._on_paste,
+                           "786b2d3d97b57d1347448c6d57aafee7e8988d6e1c7bcf82b16c34354690c1cd"),
+    "TextArea._replace_via_keyboard": (lambda: TextArea._replace_via_keyboard,
+                                       "68ca5b810d1a9697589eb71ba579c896b8c66a7b89a3fb9177856a16cca9aa68"),
+    "Footer.bindings_changed": (lambda: Footer.bindings_changed,
+                                "eb88714081bd2305b861309edf2d5311feec64f6d7a215393abf7e7a4b3f37e3"),
+    "Footer.compose": (lambda: Footer.compose,
+                       "8514ae6622cb1844d4353b5599245739bafd009052a04e9fb6d4af4c7d9084ce"),
+    "XTermParser.parse": (lambda: XTermParser.parse,
+                          "a5834ad1def86544712d43abd7e32d5cc4949a8896cabdde4dd8566df36e89b5"),
+    "Parser.__init__": (lambda: Parser.__init__,
+                        "a5bf8838a70ae8bb53404f57f9927788790529be5300c82b5ae0f6e593a0d9fb"),
+    "LinuxDriver.run_input_thread": (lambda: _driver("linux_driver").LinuxDriver.run_input_thread,
+                                     "d796af6d69db337d6fa6bd463984f7d17188d991dbb22f60efb92a8a9619507c"),
+    "LinuxInlineDriver.run_input_thread": (lambda: _driver("linux_inline_driver").LinuxInlineDriver.run_input_thread,
+                                           "5b80c98a823ac83422ee1ce2491f20b0e506c3639d01314b9f82c979aa96e7db"),
+}
+
+
+def upstream_drift() -> dict[str, tuple[str, str]]:
+    """{name: (expected, found)} for every patched upstream piece whose source changed."""
+    drift = {}
+    for name, (find, expected) in UPSTREAM.items():
+        found = source_hash(find())
+        if found != expected:
+            drift[name] = (expected, found)
+    return drift
+
+
+# -- WrappedDocument ------------------------------------------------------------------
+class LineTrackingDocument(WrappedDocument):
+    """A WrappedDocument whose height costs nothing and which reports which lines each
+    edit (and each undo or redo) replaced: ``on_replace(top, old_bottom, new_bottom)``."""
+
+    def __init__(self, *args: Any, on_replace: Callable[[int, int, int], None] | None = None,
+                 **kwargs: Any) -> None:
+        self.on_replace = on_replace
+        super().__init__(*args, **kwargs)
+
+    def wrap_range(self, start: Location, old_end: Location, new_end: Location) -> None:
+        # The same clamping as 8.2.8's wrap_range, so the rows reported are the rows it rewrapped.
+        old_max = len(self._line_index_to_offsets) - 1
+        new_max = self.document.line_count - 1
+        start_row = min(max(start[0], 0), min(old_max, new_max))
+        old_row = min(max(old_end[0], 0), old_max)
+        new_row = min(max(new_end[0], 0), new_max)
+        top, old_bottom = sorted((start_row, old_row))
+        new_bottom = max(start_row, new_row)
+        super().wrap_range(start, old_end, new_end)
+        if self.on_replace is not None:
+            self.on_replace(top, old_bottom, new_bottom)
+
+    @property
+    def height(self) -> int:
+        # One entry per wrapped row, kept by wrap() and wrap_range(): the sum 8.2.8 computes.
+        return len(self._offset_to_line_info)
+
+    def line_info(self, offset: int) -> tuple[int, int] | None:
+        """(line index, wrapped section) drawn at this vertical offset, or None below the end."""
+        info = self._offset_to_line_info
+        return info[offset] if 0 <= offset < len(info) else None
+
+
+# -- TextArea -----------------------------------------------------------------------
+def line_cache_key(area: TextArea, y: int) -> tuple:
+    """The key 8.2.8's ``TextArea.render_line`` caches a row under, field for field."""
+    scroll_x, scroll_y = area.scroll_offset
+    absolute_y = scroll_y + y
+    selection = area.selection
+    _, cursor_y = area._cursor_offset
+    return (
+        area.size,
+        scroll_x,
+        absolute_y,
+        selection if selection.contains_line(absolute_y) or area.soft_wrap else selection.end[0] == absolute_y,
+        selection.end if area._cursor_visible and area.cursor_blink and absolute_y == cursor_y else None,
+        area.theme,
+        area._matching_bracket_location,
+        area.match_cursor_bracket,
+        area.soft_wrap,
+        area.show_line_numbers,
+        area.read_only,
+        area.show_cursor,
+        area.suggestion,
+    )
+
+
+class TrackingTextArea(TextArea):
+    """A TextArea on a LineTrackingDocument, with its own gutter, its own per-line
+    highlights and one paste path. Subclasses fill in the hooks (no private names needed):
+
+    - ``lines_replaced(top, old_bottom, new_bottom)``: after every edit, undo and redo;
+    - ``document_reloaded()``: after ``load_text`` replaced the whole document;
+    - ``gutter_strip(line_index, section)``: the gutter drawn left of a row, ``RESERVED_GUTTER`` wide;
+    - ``clean_paste(text)`` and ``paste_refused(size)``: what a paste becomes, and when it is too big;
+    - ``line_highlights``: the per-line highlight map to fill, ``{row: [(start_byte, end_byte|None, name)]}``.
+    """
+
+    RESERVED_GUTTER = 0
+    paste_limit: int | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._tracking_ready = True
+        self._install_tracking()
+
+    def _install_tracking(self) -> None:
+        self.wrapped_document = LineTrackingDocument(
+            self.document, tab_width=self.indent_width, on_replace=self.lines_replaced
+        )
+        self.navigator = DocumentNavigator(self.wrapped_document)
+
+    def _set_document(self, text: str, language: str | None) -> None:
+        super()._set_document(text, language)
+        if getattr(self, "_tracking_ready", False):  # load_text after construction
+            self._install_tracking()
+            self.document_reloaded()
+            self._rewrap_and_refresh_virtual_size()
+
+    # hooks
+    def lines_replaced(self, top: int, old_bottom: int, new_bottom: int) -> None:
+        pass
+
+    def document_reloaded(self) -> None:
+        pass
+
+    def gutter_strip(self, line_index: int, section: int) -> Strip:
+        return Strip.blank(self.RESERVED_GUTTER)
+
+    def clean_paste(self, text: str) -> str:
+        return text
+
+    def paste_refused(self, size: int) -> None:
+        pass
+
+    @property
+    def current_theme(self) -> TextAreaTheme | None:
+        """The TextAreaTheme the ``theme`` name resolved to."""
+        return getattr(self, "_theme", None)
+
+    @property
+    def line_highlights(self) -> dict[int, list[tuple[int, int | None, str]]]:
+        return self._highlights
+
+    def _build_highlight_map(self) -> None:
+        # TextArea calls this after every edit to re-query tree-sitter; the subclass keeps
+        # line_highlights current itself, so only the rendered rows are dropped.
+        self._line_cache.clear()
+
+    # rendering
+    @property
+    def gutter_width(self) -> int:
+        return self.RESERVED_GUTTER or super().gutter_width
+
+    def is_empty(self) -> bool:
+        return self.document.line_count == 1 and not self.document[0]
+
+    def render_line(self, y: int) -> Strip:
+        if self.placeholder and self.is_empty():
+            return super().render_line(y)
+        key = line_cache_key(self, y)
+        cached = self._line_cache.get(key)
+        if cached is not None:
+            return cached
+        line = self._render_line(y)
+        self._line_cache[key] = line
+        return line
+
+    def _render_line(self, y: int) -> Strip:
+        strip = super()._render_line(y)
+        if not self.RESERVED_GUTTER:
+            return strip
+        wrapped = self.wrapped_document
+        info = wrapped.line_info(y + self.scroll_offset[1]) if isinstance(wrapped, LineTrackingDocument) else None
+        if info is None:  # below the last line: TextArea already drew a full-width blank
+            return strip
+        return Strip.join([self.gutter_strip(*info), strip])
+
+    # input
+    async def _on_paste(self, event: events.Paste) -> None:
+        # Handled here in full. Textual runs ``_on_paste`` for every class in the MRO unless
+        # prevent_default() is called, so letting TextArea's handler run as well (or calling
+        # it through super()) would insert the paste twice.
+        event.prevent_default()
+        event.stop()
+        size = len(event.text.encode("utf-8", "surrogatepass"))
+        if self.paste_limit is not None and size > self.paste_limit:
+            self.paste_refused(size)
+            return
+        if result := self._replace_via_keyboard(self.clean_paste(event.text), *self.selection):  # None if read-only
+            self.move_cursor(result.end_location)
+
+
+# -- Footer -----------------------------------------------------------------------------
+class QuietFooter(Footer):
+    """A Footer that recomposes only when ``shown_keys(screen)`` differs from last time."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._shown: object = None
+
+    def shown_keys(self, screen: Screen) -> object:
+        raise NotImplementedError
+
+    def bindings_changed(self, screen: Screen) -> None:
+        if self.is_attached and screen is self.screen and screen.app.app_focus:
+            shown = self.shown_keys(screen)
+            if shown == self._shown:
+                self._bindings_ready = True  # what Footer.bindings_changed would set, minus the recompose
+                return
+            self._shown = shown
+        super().bindings_changed(screen)
+
+
+# -- input parser -----------------------------------------------------------------------
+class PasteSafeXTermParser(XTermParser):
+    """XTermParser, except that everything between the bracketed-paste markers is one
+    Paste event holding exactly those characters, in order (ESC and control bytes too).
+
+    It wraps 8.2.8's parse generator rather than copying it: characters go through to it
+    unchanged until it has read the paste-start marker; then this parser reads the paste
+    itself up to the end marker, feeds the end marker through (so the inner parser leaves
+    its paste mode; the empty Paste it then reports is dropped) and reports the paste."""
+
+    def parse(self, token_callback: TokenCallback) -> Generator[Any, str, None]:
+        swallowing = False
+
+        def relay(token: Message) -> None:
+            if swallowing and isinstance(token, events.Paste):
+                return
+            token_callback(token)
+
+        inner = super().parse(relay)
+        request = next(inner)
+        recent = ""
+        marker, end_marker = BRACKETED_PASTE_START, BRACKETED_PASTE_END
+        while True:
+            try:
+                character = yield request
+            except (ParseTimeout, ParseEOF) as exc:
+                recent = ""
+                try:
+                    request = inner.throw(exc)
+                except StopIteration:
+                    return
+                continue
+            recent = (recent + character)[-len(marker):]
+            try:
+                request = inner.send(character)
+            except StopIteration:
+                return
+            if recent != marker:
+                continue
+            recent = ""
+            pasted: list[str] = []
+            ended = True
+            while True:
+                try:
+                    character = yield Read1()
+                except ParseEOF:
+                    ended = False
+                    break
+                pasted.append(character)
+                if character == end_marker[-1] and "".join(pasted[-len(end_marker):]) == end_marker:
+                    del pasted[-len(end_marker):]
+                    break
+            if ended:
+                swallowing = True
+                for character in end_marker:
+                    request = inner.send(character)
+                swallowing = False
+            # NULs dropped as 8.2.8 does (textual#1661).
+            token_callback(events.Paste("".join(pasted).replace("\x00", "")))
+            if not ended:
+                return
+
+
+def install_paste_safe_parser() -> None:
+    """Make the POSIX drivers build PasteSafeXTermParser (they look the name up at run time)."""
+    for name in ("linux_driver", "linux_inline_driver"):
+        try:
+            module = _driver(name)
+        except ImportError:  # not POSIX
+            continue
+        module.XTermParser = PasteSafeXTermParser
+
+
+install_paste_safe_parser()
