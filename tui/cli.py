@@ -318,6 +318,9 @@ COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .hardening import harden_process
+
+    harden_process()  # before any key is read: no core dumps, no same-user memory reads
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -38,6 +38,13 @@ def run_doctor(config: "Config", keystore: "KeyStore", passphrase_reader: Callab
     report = DoctorReport()
     paths = config.paths
     report.note("profile", str(paths.root))
+    from ..hardening import status as hardening_status
+
+    hardening = hardening_status()
+    for done in hardening.done:
+        report.good("process", done)
+    for missing in hardening.missing:
+        report.note("process", f"not on this platform or run: {missing}")
 
     status = keyring_status(keystore)
     if status.info is None:
