@@ -138,6 +138,10 @@ def _blocks(
         ("field", "Session number", str(f.session_number)),
         ("field", "CPT", f.cpt_code or "(none)"),
     ]
+    if f.end_time.strip():  # older drafts have no end; their text stays as it was signed
+        b.insert(b.index(("field", "Duration", f"{f.duration_min} min")), ("field", "End", f.end_time))
+    if draft.tags:  # only when there are tags, so notes without them hash as before
+        b.append(("field", "Tags", " ".join(draft.tags)))
     b += _section_blocks(draft, template)
 
     b += [("blank",), ("heading", 1, "Mental status")]

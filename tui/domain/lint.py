@@ -9,9 +9,14 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Iterable, Literal
 
-from .models import NoteDraft
+from .group import MemberIdentity
+from .models import MSE_FIELDS, MSE_WNL, NoteDraft
+from .session_facts import end_time_for, signed_before_end
+from .session_facts import problems as fact_problems
 from .shorthand import Category, parse_jotting
 from .templates import Template
 
@@ -42,6 +47,13 @@ RULES: dict[str, Level] = {
     "interventions.missing": "warning",
     "plan.missing": "warning",
     "goals.no-status": "warning",
+    "risk.incomplete": "error",
+    "risk.level-missing": "error",
+    "risk.si-protective": "error",
+    "risk.si-safety-plan": "error",
+    "facts.invalid": "error",
+    "facts.signed-before-end": "error",
+    "mental-status.contradicts": "warning",
 }
 
 # A private jotting shorter than this is not searched for: short fragments
@@ -137,7 +149,7 @@ def note_texts(draft: NoteDraft, template: Template) -> list[tuple[str, str, str
     return out
 
 
-def _risk_findings(draft: NoteDraft) -> Iterable[Finding]:
+def _risk_findings(draft: NoteDraft, risk_jottings: Sequence[str] = ()) -> Iterable[Finding]:
     risk = draft.risk
     if not risk.is_stated:
         yield _finding(
@@ -170,6 +182,34 @@ def _risk_findings(draft: NoteDraft) -> Iterable[Finding]:
                 "risk",
             )
             break
+    flagged = any(text.strip() for text in risk_jottings) or any(s.item9_flag for s in draft.measures)
+    if flagged and risk.is_stated:
+        # Risk came up in session: a partial statement ("HI and self-harm not assessed.
+        # Risk level not stated.") is not an assessment. Each area is denied, described,
+        # or says why it was not assessed; and a level is stated.
+        for label, status, detail in (
+            ("SI", risk.si, risk.si_detail),
+            ("HI", risk.hi, risk.hi_detail),
+            ("Self-harm", risk.self_harm, risk.self_harm_detail),
+        ):
+            if status == "not assessed" and not detail.strip():
+                yield _finding(
+                    "risk.incomplete",
+                    f"Risk came up this session but {label} is not addressed: mark it denied or endorsed, "
+                    f"or give the reason it was not assessed in the {label} detail.",
+                    "risk",
+                )
+        if not risk.level:
+            yield _finding("risk.level-missing",
+                           "Risk came up this session: state the risk level (low, moderate or high).", "risk")
+    # SI present when risk came up: the protective factors and the safety plan are stated too.
+    if risk.si == "endorsed" and flagged:
+        if not risk.protective_factors.strip():
+            yield _finding("risk.si-protective",
+                           "SI is endorsed: record the protective factors (or that none were identified).", "risk")
+        if not risk.safety_plan:
+            yield _finding("risk.si-safety-plan",
+                           "SI is endorsed: say whether a safety plan was made, reviewed, or not made.", "risk")
 
 
 def _required_findings(draft: NoteDraft, template: Template) -> Iterable[Finding]:
@@ -215,6 +255,91 @@ def _member_findings(texts: list[tuple[str, str, str]], other_members: Iterable[
                     f"{title} names another group member ({member}). Refer to others without identifying them.",
                     key,
                 )
+
+
+def _identity_findings(texts: list[tuple[str, str, str]], template: Template,
+                       members: Sequence[MemberIdentity], member: MemberIdentity | None) -> Iterable[Finding]:
+    """Each individualized part against every *other* member's code, names, initials and
+    title + surname; the shared group part against every member, this one included."""
+    if not members:
+        return
+    shared = {spec.key for spec in template.sections if spec.part == "group"}
+    for key, title, text in texts:
+        if not text.strip():
+            continue
+        in_shared = key in shared
+        for other in members:
+            if not in_shared and member is not None and other.code == member.code:
+                continue
+            kind = other.named_in(text)
+            if not kind:
+                continue
+            # Say which kind of identifier, never the identifier itself: the message may be
+            # shown on another member's screen or logged.
+            where = "the shared group part" if in_shared else "this member's part"
+            yield _finding(
+                "group.other-member",
+                f"{title} ({where}) identifies a group member by {kind} ({other.code}). "
+                "Refer to other members without identifying them.",
+                key,
+            )
+
+
+# MSE "within normal limits" wording vs words in the note that contradict it.
+_MSE_CONTRADICTIONS: dict[str, tuple[str, ...]] = {
+    "appearance": ("dishevelled", "disheveled", "unkempt", "poor hygiene", "malodorous"),
+    "behaviour": ("psychomotor slowing", "psychomotor retardation", "psychomotor agitation", "agitated",
+                  "restless", "fidgety", "fidgeting", "poor eye contact", "avoided eye contact", "guarded"),
+    "speech": ("pressured speech", "slowed speech", "slow speech", "slurred", "monotone", "rapid speech",
+               "soft speech", "latency"),
+    "mood": ("depressed", "low mood", "anxious", "irritable", "dysphoric", "euphoric", "sad"),
+    "affect": ("flat affect", "blunted", "restricted affect", "constricted", "labile", "tearful", "incongruent"),
+    "thought_process": ("tangential", "circumstantial", "loose associations", "flight of ideas",
+                        "disorganised", "disorganized", "thought blocking"),
+    "thought_content": ("delusion", "paranoid", "obsessions", "preoccupied"),
+    "orientation": ("disoriented", "disorientated", "confused"),
+    "insight": ("poor insight", "limited insight", "lacks insight"),
+    "judgement": ("poor judgement", "poor judgment", "impaired judgement", "impulsive"),
+}
+_NEGATION_RE = re.compile(r"(?:\bno|\bnot|\bdenies|\bwithout|\bnor)\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
+
+
+def _mse_findings(draft: NoteDraft, template: Template) -> Iterable[Finding]:
+    prose = "\n".join(draft.text_for(spec.key, spec.part) for spec in template.sections)
+    if not prose.strip():
+        return
+    unquoted = _QUOTED_RE.sub(" ", prose)
+    for key, label in MSE_FIELDS:
+        value = getattr(draft.mental_status, key)
+        if _normalise(value) != _normalise(MSE_WNL[key]):
+            continue
+        for word in _MSE_CONTRADICTIONS.get(key, ()):
+            for found in _phrase_re(word).finditer(unquoted):
+                if _NEGATION_RE.search(unquoted[max(0, found.start() - 40):found.start()]):
+                    continue
+                yield _finding(
+                    "mental-status.contradicts",
+                    f"Mental status {label.lower()} says '{MSE_WNL[key]}' but the note says '{word}': "
+                    "correct one of them.",
+                    "mental_status",
+                )
+                break
+            else:
+                continue
+            break
+
+
+def _facts_findings(draft: NoteDraft, today: date | None, now: datetime | None) -> Iterable[Finding]:
+    for problem in fact_problems(draft.facts, today=today):
+        yield _finding("facts.invalid", problem, "facts")
+    if now is not None and signed_before_end(draft.facts, now):
+        end = end_time_for(draft.facts.start_time, draft.facts.duration_min)
+        yield _finding(
+            "facts.signed-before-end",
+            f"The session as stated ends at {draft.facts.date} {end}, after now: a note cannot be signed "
+            "before its session ends. Check the date, start and duration.",
+            "facts",
+        )
 
 
 def _judgemental_findings(texts: list[tuple[str, str, str]]) -> Iterable[Finding]:
@@ -270,16 +395,40 @@ def lint_note(
     *,
     private_jottings: list[str],
     other_members: list[str],
+    risk_jottings: Sequence[str] = (),
+    members: Sequence[MemberIdentity] = (),
+    member: MemberIdentity | None = None,
+    today: date | None = None,
+    now: datetime | None = None,
 ) -> list[Finding]:
-    """All findings, errors first, in a stable order."""
+    """All findings, errors first, in a stable order.
+
+    ``risk_jottings``: the session's ``!`` lines (for this member): any of them makes a
+    complete risk statement required. ``members``: every group member, ``member``: the
+    one this note is for. ``today``/``now`` (local): facts in the future, and signing
+    before the session's end, are errors; None skips those checks.
+    """
     texts = note_texts(draft, template)
     findings = [
-        *_risk_findings(draft),
+        *_facts_findings(draft, today, now),
+        *_risk_findings(draft, risk_jottings),
         *_required_findings(draft, template),
         *_private_findings(texts, private_jottings),
         *_member_findings(texts, other_members),
+        *_identity_findings(texts, template, members, member),
         *_judgemental_findings(texts),
+        *_mse_findings(draft, template),
         *_repeat_findings(draft, template),
         *_carry_findings(draft, template),
     ]
+    # The legacy name list and the identities can both catch the same code: say it once.
+    seen: set[tuple[str, str | None]] = set()
+    unique = []
+    for finding in findings:
+        if finding.rule == "group.other-member":
+            if (finding.rule, finding.section) in seen:
+                continue
+            seen.add((finding.rule, finding.section))
+        unique.append(finding)
+    findings = unique
     return sorted(findings, key=lambda f: f.level != "error")  # stable: rule order kept

@@ -24,6 +24,7 @@ __all__ = [
     "MSE_WNL",
     "RISK_LEVELS",
     "RISK_STATUSES",
+    "SAFETY_PLAN_STATES",
     "SETTINGS",
     "GoalProgress",
     "MentalStatus",
@@ -40,6 +41,8 @@ MODALITIES: tuple[str, ...] = ("individual", "couple", "family", "group")
 SETTINGS: tuple[str, ...] = ("in person", "telehealth")
 RISK_STATUSES: tuple[str, ...] = ("denied", "endorsed", "not assessed")
 RISK_LEVELS: tuple[str, ...] = ("", "low", "moderate", "high")
+# "" = not stated. With SI endorsed the note must say which.
+SAFETY_PLAN_STATES: tuple[str, ...] = ("", "reviewed", "made", "not made")
 GOAL_STATUSES: tuple[str, ...] = ("", "improved", "stable", "deteriorated")
 
 # Design: a note signed more than 24 h after the session is a late entry.
@@ -59,6 +62,7 @@ class SessionFacts:
     date: str = ""  # ISO date, "2024-05-01"
     start_time: str = ""  # "HH:MM", 24-hour
     duration_min: int = 0
+    end_time: str = ""  # "HH:MM"; "" in drafts from before it was recorded (start + duration)
     modality: str = "individual"
     setting: str = "in person"
     session_number: int = 0
@@ -165,8 +169,15 @@ class RiskStatement:
     level: str = ""  # "" | low | moderate | high
     protective_factors: str = ""
     safety_plan_reviewed: bool = False
+    safety_plan: str = ""  # SAFETY_PLAN_STATES; kept in step with safety_plan_reviewed
 
     def __post_init__(self) -> None:
+        # Drafts from before ``safety_plan`` carry only the bool; either one sets the other.
+        if not self.safety_plan and self.safety_plan_reviewed:
+            object.__setattr__(self, "safety_plan", "reviewed")
+        if self.safety_plan not in SAFETY_PLAN_STATES:
+            raise ValueError(f"Safety plan must be one of reviewed, made, not made or blank; got {self.safety_plan!r}")
+        object.__setattr__(self, "safety_plan_reviewed", self.safety_plan in ("reviewed", "made"))
         for name in ("si", "hi", "self_harm"):
             value = getattr(self, name)
             if value not in RISK_STATUSES:
@@ -205,15 +216,22 @@ class RiskStatement:
         for name, status, detail in areas:
             if status == "endorsed":
                 parts.append(_sentence(f"Endorses {name}: {detail}" if detail else f"Endorses {name}"))
-        unassessed = [name for name, status, _ in areas if status == "not assessed"]
+        unassessed = [name for name, status, detail in areas if status == "not assessed" and not detail]
         if unassessed:
             names = _join_and(unassessed)
             parts.append(f"{names[0].upper() + names[1:]} not assessed.")
+        for name, status, detail in areas:
+            if status == "not assessed" and detail:  # the reason it was not assessed
+                parts.append(_sentence(f"{name[0].upper() + name[1:]} not assessed: {detail}"))
         parts.append(f"Risk level: {self.level}." if self.level else "Risk level not stated.")
         if self.protective_factors.strip():
             parts.append(_sentence(f"Protective factors: {self.protective_factors.strip()}"))
-        if self.safety_plan_reviewed:
+        if self.safety_plan == "made":
+            parts.append("Safety plan made.")
+        elif self.safety_plan_reviewed:
             parts.append("Safety plan reviewed.")
+        elif self.safety_plan == "not made":
+            parts.append("No safety plan made.")
         elif self.level in ("moderate", "high"):
             parts.append("Safety plan not reviewed.")
         return " ".join(parts)
@@ -291,6 +309,7 @@ class NoteDraft:
     plan: Plan = field(default_factory=Plan)
     group_part: dict[str, str] = field(default_factory=dict)
     previous_scores: dict[str, MeasureScore] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)  # "#word" from the carryable jottings
 
     def __post_init__(self) -> None:
         if not self.template_key:
@@ -317,6 +336,7 @@ class NoteDraft:
             "plan": self.plan.to_dict(),
             "group_part": dict(self.group_part),
             "previous_scores": {k: v.to_dict() for k, v in self.previous_scores.items()},
+            "tags": list(self.tags),
         }
 
     @classmethod
@@ -337,6 +357,7 @@ class NoteDraft:
             previous_scores={
                 str(k): MeasureScore.from_dict(v) for k, v in (data.get("previous_scores") or {}).items()
             },
+            tags=[str(t) for t in (data.get("tags") or [])],
         )
 
 

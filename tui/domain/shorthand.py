@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -248,6 +248,10 @@ class Jotting:
     measure: MeasureJotting | None = None
     goal: GoalJotting | None = None
     problem: str = ""  # why a measure/goal line could not be read; "" when fine
+    # Group attribution as typed after "@" ("AB" for "@AB"), "" when the line names no
+    # member by attribution. Which member it means is resolved against the group's
+    # members (tui.domain.group); the scratchpad keeps the "@" as typed.
+    member: str = ""
 
     @property
     def carryable(self) -> bool:
@@ -397,9 +401,28 @@ def parse_jotting(text: str, rules: ShorthandRules = DEFAULT_RULES) -> Jotting:
         return Jotting(text=safe, category=Category.PLAIN, body=safe.strip())
 
 
+# "@AB " / "@AB:" at the start of a line (or right after its marker) attributes it to a
+# group member by code or initials. Letters, digits, "-", "_" and "." (codes like "C-104").
+_MEMBER_RE = re.compile(r"@([^\W_][\w.\-]*?)[.:]?(?=\s|$)")
+
+
+def _split_member(text: str) -> tuple[str, str]:
+    """("AB", text without the leading "@AB") or ("", text)."""
+    stripped = text.lstrip()
+    found = _MEMBER_RE.match(stripped)
+    if not found:
+        return "", text
+    return found.group(1), stripped[found.end():].lstrip()
+
+
 def _parse(text: str, rules: ShorthandRules) -> Jotting:
     if not isinstance(text, str):
         text = str(text)
+    member, rest = _split_member(text)
+    if member:
+        inner = _parse(rest, rules)
+        # The attribution is not part of the body: the note never carries "@AB".
+        return replace(inner, text=text, member=member, tags=_find_tags(text))
     tags = _find_tags(text)
     m = _match(text, rules)
     if m is None:
@@ -408,8 +431,15 @@ def _parse(text: str, rules: ShorthandRules) -> Jotting:
     marker = text[m.start : m.end]
     body = text[m.body_start :].strip()
     if m.category is Category.MEASURE:
+        member, body = _split_member(body)
         measure, problem = _parse_measure(marker, body)
-        return Jotting(text, Category.MEASURE, marker, body, tags, measure=measure, problem=problem)
+        return Jotting(text, Category.MEASURE, marker, body, tags, measure=measure, problem=problem,
+                       member=member)
+    if m.category not in (Category.MEASURE, Category.GOAL):
+        # "! @AB passive SI": attribution right after the marker reads the same.
+        member, rest = _split_member(body)
+        if member:
+            return Jotting(text, m.category, marker, rest.strip(), tags, member=member)
     if m.category is Category.GOAL:
         prefix_len = next(
             len(p)
@@ -425,10 +455,14 @@ def _parse(text: str, rules: ShorthandRules) -> Jotting:
 def marker_span(text: str, rules: ShorthandRules = DEFAULT_RULES) -> tuple[int, int] | None:
     """Character span of the marker (for tinting), or None for plain text. Never raises."""
     try:
-        m = _match(text, rules)
+        member, rest = _split_member(text)
+        offset = len(text) - len(rest) if member else 0
+        m = _match(rest if member else text, rules)
     except Exception:  # noqa: BLE001 - tinting must never break typing
         return None
-    return (m.start, m.end) if m else None
+    if m is None:
+        return (0, offset) if offset else None
+    return (m.start + offset, m.end + offset)
 
 
 # --- carrying into a note ----------------------------------------------------
@@ -487,11 +521,12 @@ def strip_tags(text: str) -> str:
 def _quote_body(body: str) -> str:
     # Trailing tags typed after the closing quote are indexing, not the client's words.
     words = re.sub(r"(\s+#[^\W\d_][\w-]*)+\s*$", "", " " + body).strip()
-    for closing in ('"', "\u201d"):
-        if words.endswith(closing):
-            words = words[: -len(closing)].rstrip()
-            break
-    return words
+    # The marker is the opening quote; a line typed already quoted (""…"" or "“…”")
+    # must still come out with one pair, so every outer quotation mark goes.
+    return words.strip(_QUOTE_MARKS + " \t")
+
+
+_QUOTE_MARKS = '"\u201c\u201d\u201e\u00ab\u00bb'
 
 
 def carry_into_note(jotting: Jotting, rules: ShorthandRules = DEFAULT_RULES) -> str:
@@ -508,15 +543,16 @@ def carry_into_note(jotting: Jotting, rules: ShorthandRules = DEFAULT_RULES) -> 
             "Private jottings (~) are psychotherapy notes and never go into the clinical record"
         )
     abbreviations = rules.abbreviations
+    typed = _split_member(jotting.text)[1] if jotting.member else jotting.text
     if jotting.category is Category.QUOTE:
         return f'"{_quote_body(jotting.body)}"'
     if jotting.category is Category.MEASURE:
         if jotting.measure is not None:
             return jotting.measure.to_score().describe()
         # Unreadable score: keep the whole line so "phq9 30" does not become "30".
-        return jotting.text.strip()
+        return typed.strip()
     if jotting.category is Category.GOAL and jotting.goal is None:
-        return expand_abbreviations(strip_tags(jotting.text), abbreviations)
+        return expand_abbreviations(strip_tags(typed), abbreviations)
     if jotting.category is Category.GOAL and jotting.goal is not None:
         goal = jotting.goal
         line = f"Goal {goal.ordinal}: {goal.status}"
