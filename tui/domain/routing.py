@@ -24,6 +24,7 @@ __all__ = [
     "PREFILLED",
     "destinations",
     "jottings_for_member",
+    "note_tags",
     "offers",
     "risk_jottings",
     "section_feeds",
@@ -166,3 +167,14 @@ def destinations(jotting: Jotting, template: Template, *, member: MemberIdentity
         parts = {spec.part for spec in template.sections if _visible(jotting, spec.part, member, members)}
         out |= {f"free:{part}" for part in parts}
     return out
+
+
+def note_tags(jottings: Iterable[Jotting]) -> list[str]:
+    """The note's tags: every ``#word`` of the carryable lines, first-typed order.
+    A private line's tags stay in the vault with it."""
+    seen: dict[str, None] = {}
+    for jotting in jottings:
+        if jotting.carryable:
+            for tag in jotting.tags:
+                seen.setdefault(tag, None)
+    return list(seen)

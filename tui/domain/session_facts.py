@@ -28,6 +28,7 @@ __all__ = [
 MAX_DURATION_MIN = 8 * 60  # a longer "session" is a typo (e.g. 500 for 50)
 EARLIEST_YEAR = 1900
 END_SLACK_MIN = 1  # end typed to the minute vs a duration rounded to the minute
+SIGN_SLACK_MIN = 2  # start cut to the minute + duration rounded to it
 
 _DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CLOCK_RE = re.compile(r"(\d{1,2}):(\d{2})")
@@ -123,7 +124,8 @@ def signed_before_end(facts: SessionFacts, signed_at: datetime) -> bool:
         return False
     if signed_at.tzinfo is not None:
         signed_at = signed_at.astimezone().replace(tzinfo=None)
-    return signed_at < end
+    # Facts are to the minute (start cut to it, duration rounded): allow that much.
+    return signed_at < end - timedelta(minutes=SIGN_SLACK_MIN)
 
 
 def display_time(iso: str, *, with_date: bool = True) -> str:

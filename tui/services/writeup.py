@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain.billing import suggest_cpt
 from ..domain.canonical import addendum_hash, canonical_text, content_hash
+from ..domain.group import MemberIdentity
 from ..domain.lint import Finding, lint_note
+from ..domain.routing import jottings_for_member, note_tags, risk_jottings
+from ..domain.session_facts import end_time_for
 from ..domain.measures import MeasureScore
 from ..domain.models import GoalProgress, NoteDraft, Plan, RiskStatement, SessionFacts
 from ..domain.shorthand import Category, Jotting, carry_into_note, parse_jotting
@@ -91,10 +94,22 @@ class Writeup:
     active_goals: list[dict[str, Any]] = field(default_factory=list)
     other_members: list[str] = field(default_factory=list)
     group_session_id: int | None = None
+    members: tuple[MemberIdentity, ...] = ()  # every member of the group (empty when individual)
+    member: MemberIdentity | None = None  # this note's client, in a group
 
     @property
     def client_label(self) -> str:
         return self.client["code"]
+
+    @property
+    def own_jottings(self) -> list[Jotting]:
+        """The lines this note may be prefilled from (in a group: no other member's)."""
+        return jottings_for_member(self.jottings, self.member, self.members)
+
+    @property
+    def risk_lines(self) -> list[Jotting]:
+        """Every ``!`` line the Risk step shows and the risk rule counts."""
+        return risk_jottings(self.jottings, member=self.member, members=self.members)
 
     @property
     def private_jottings(self) -> list[str]:
@@ -229,6 +244,12 @@ class WriteupService:
             raise WriteupError("This session is already being written up. Finish or close that one first.")
         lines = self.workspace.vault.load_jottings(doc_key_for(session))
         jottings = [parse_jotting(visible_controls(line.text), self.workspace.rules) for line in lines]
+        members: tuple[MemberIdentity, ...] = ()
+        if group_id:
+            members = tuple(MemberIdentity(m["code"], m["display_name"] or "")
+                            for m in self.workspace.group_members(group_id))
+        member = next((m for m in members if m.code == client["code"]), None)
+        own = jottings_for_member(jottings, member, members)
         goals = self.record.goals(client["id"])
         previous = {
             r["instrument"]: MeasureScore(r["instrument"], r["total"],
@@ -237,7 +258,9 @@ class WriteupService:
         }
         stored = json.loads(row["draft_json"] or "{}")
         if created or not stored:
-            draft = self._prefill(session, template, jottings, goals)
+            draft = self._prefill(session, template, own, goals)
+            draft.facts = replace(draft.facts, end_time=end_time_for(draft.facts.start_time, draft.facts.duration_min))
+            draft.tags = note_tags(own)
         else:
             draft = NoteDraft.from_dict(stored)
             template = self.template_for(draft.template_key or template.key)
@@ -249,7 +272,8 @@ class WriteupService:
                 if member["client_id"] != client["id"]:
                     other_members += [m for m in (member["code"], member["display_name"]) if m]
         held.add(row["id"])
-        return Writeup(row["id"], session, client, template, draft, jottings, goals, other_members, group_id)
+        return Writeup(row["id"], session, client, template, draft, jottings, goals, other_members, group_id,
+                       members, member)
 
     def _prefill(self, session: dict[str, Any], template: Template, jottings: list[Jotting],
                  goals: list[dict[str, Any]]) -> NoteDraft:
@@ -314,8 +338,10 @@ class WriteupService:
 
     # -- review -----------------------------------------------------------------
     def lint(self, writeup: Writeup) -> list[Finding]:
+        now = datetime.now()  # local wall-clock time, like the facts the clinician typed
         return lint_note(writeup.draft, writeup.template, private_jottings=writeup.private_jottings,
-                         other_members=writeup.other_members)
+                         other_members=writeup.other_members, risk_jottings=[j.text for j in writeup.risk_lines],
+                         members=writeup.members, member=writeup.member, today=now.date(), now=now)
 
     def signed_at_now(self) -> str:
         return datetime.now().astimezone().isoformat(timespec="seconds")

@@ -97,9 +97,11 @@ def complete(w: Writeup, **sections: str) -> Writeup:
             target[spec.key] = sections.get(spec.key, FILLER[len(target) % len(FILLER)] + f" ({spec.title})")
     for key, text in sections.items():
         w.draft.sections[key] = text
+    from dataclasses import replace
     if not w.draft.risk.is_stated:
-        from dataclasses import replace
         w.draft.risk = replace(w.draft.risk, si="denied", hi="denied", self_harm="denied", level="low")
+    if not w.draft.risk.level:  # a jotted risk line makes the level required
+        w.draft.risk = replace(w.draft.risk, level="low")
     return w
 
 

@@ -43,7 +43,7 @@ def test_lint_blocks_signing_with_impossible_facts_and_before_the_end():
     assert rules.count("facts.invalid") == 2
     draft.facts = facts()
     during = [f.rule for f in lint_note(draft, SOAP, private_jottings=[], other_members=[], today=TODAY,
-                                        now=datetime(2026, 3, 10, 10, 40))]
+                                        now=datetime(2026, 3, 10, 10, 47))]
     assert "facts.signed-before-end" in during
     after = [f.rule for f in lint_note(draft, SOAP, private_jottings=[], other_members=[], today=TODAY,
                                        now=datetime(2026, 3, 10, 10, 51))]
@@ -54,7 +54,8 @@ def test_signed_before_end_converts_an_aware_time_to_local():
     end_local = datetime(2026, 3, 10, 10, 50)
     aware = end_local.astimezone()  # the same instant, with the local offset
     assert not signed_before_end(facts(), aware)
-    assert signed_before_end(facts(), aware.replace(minute=49))
+    assert signed_before_end(facts(), aware.replace(minute=47))
+    assert not signed_before_end(facts(), aware.replace(minute=48))  # facts are to the minute
 
 
 def test_display_time_is_local_wall_clock():
