@@ -71,6 +71,8 @@ class RecordsExport(RecordReader):
 
             for session in queries.sessions_of(self.record, client["id"]):
                 lines = self.workspace.vault.load_jottings(doc_key_for(session))
+                if session["group_session_id"]:
+                    lines = self._own_group_lines(lines, session["group_session_id"], client["code"])
                 if lines:
                     private[session["id"]] = [(line.minute, line.text) for line in lines]
         self.record.audit(self.actor, "client record exported", subject=f"client:{client['id']}",
@@ -97,6 +99,18 @@ class RecordsExport(RecordReader):
                                             for sid, lines in private.items()]} if include_private else {}),
             }, ensure_ascii=False, indent=2) + "\n"
         return self._client_markdown(client, plan, notes, measures, risk, private)
+
+    def _own_group_lines(self, lines: list[Any], group_session_id: int, code: str) -> list[Any]:
+        """A group scratchpad holds every member's lines: a client's request gets only the lines
+        attributed to them (``@CODE``/``@initials`` or naming only them), never another member's
+        nor the group's lines about no one."""
+        from ..domain.group import MemberIdentity, member_of
+        from ..domain.shorthand import parse_jotting
+
+        members = [MemberIdentity(m["code"], m["display_name"] or "")
+                   for m in self.workspace.group_members(group_session_id)]
+        return [line for line in lines
+                if member_of(parse_jotting(line.text, self.workspace.rules), members) == code]
 
     def _client_markdown(self, client: dict[str, Any], plan: dict[str, Any], notes: list[dict[str, Any]],
                          measures: list[dict[str, Any]], risk: list[dict[str, Any]],
