@@ -117,7 +117,7 @@ def _bulk_client(workspace: Any, client_id: int, code: str, sessions: int, rng: 
     from tui.domain.measures import MeasureScore
     from tui.domain.models import GoalProgress, MentalStatus, NoteDraft, Plan, RiskStatement, SessionFacts
     from tui.domain.templates import BUILTIN_TEMPLATES
-    from tui.services.writeup import visible_controls
+    from tui.domain.visible import make_visible
 
     template = BUILTIN_TEMPLATES["soap"]
     signer = workspace.config.signer
@@ -153,7 +153,7 @@ def _bulk_client(workspace: Any, client_id: int, code: str, sessions: int, rng: 
                                     "synthetic") for i, g in enumerate(goal_ids)],
                 plan=Plan(next_session=(start + timedelta(days=7)).date().isoformat(), homework="sleep diary"),
             )
-            text = visible_controls(canonical_text(draft, template, client_label=code, signer=signer,
+            text = make_visible(canonical_text(draft, template, client_label=code, signer=signer,
                                                    credentials=CREDENTIALS, signed_at=signed_at, late_entry=late))
             rows.append((start, end, minutes, (draft, text, signed_at, late, level, phq, gad)))
         with record.transaction() as conn:

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from ..domain.canonical import addendum_hash, content_hash
 from ..domain.measures import band_for
+from ..domain.visible import make_visible
 from ..storage import queries
 from .reading import RecordReader, TimelineError, day
 
@@ -79,7 +80,7 @@ class NoteView:
 
     @property
     def text(self) -> str:
-        return self.note["canonical_text"] or ""
+        return make_visible(self.note["canonical_text"] or "")
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class ClientChart(RecordReader):
         sessions = [
             TimelineRow(r["id"], count - i, day(r["started_at"]), (r["template"] or "").upper(),
                         note_status(r["status"], r["late_entry"], r["addenda"]), r["risk"] or "", r["phq9"], r["gad7"],
-                        (r["summary"] or "").splitlines()[0] if r["summary"] else "", r["note_id"])
+                        make_visible(r["summary"].splitlines()[0]) if r["summary"] else "", r["note_id"])
             for i, r in enumerate(queries.chart_sessions(self.record, client_id, limit))
         ]
 
@@ -154,7 +155,7 @@ class ClientChart(RecordReader):
             raise TimelineError("That session no longer exists.")
         lines = self.workspace.vault.load_jottings(doc_key_for(session))
         self.record.audit(self.actor, "private jottings viewed", subject=f"session:{session_id}")
-        return [(line.minute, line.text) for line in lines]
+        return [(line.minute, make_visible(line.text)) for line in lines]
 
     def before_session(self, client_id: int) -> BeforeSession:
         from ..domain.shorthand import Category, parse_jotting
@@ -166,7 +167,7 @@ class ClientChart(RecordReader):
         last = queries.last_session(self.record, client_id)
         questions = []
         if last is not None:
-            questions = [line.text for line in self.workspace.vault.load_jottings(doc_key_for(last))
+            questions = [make_visible(line.text) for line in self.workspace.vault.load_jottings(doc_key_for(last))
                          if parse_jotting(line.text, self.workspace.rules).category is Category.QUESTION]
 
         def latest(instrument: str) -> tuple[int, str] | None:
@@ -176,7 +177,7 @@ class ClientChart(RecordReader):
         risk = queries.latest_risk(self.record, client_id)
         return BeforeSession(
             client=client, last_session=day(last["started_at"]) if last else "",
-            plan={k: str(v) for k, v in plan.items()}, questions=questions,
+            plan={k: make_visible(str(v)) for k, v in plan.items()}, questions=questions,
             phq9=latest("phq9"), gad7=latest("gad7"),
             risk_level=(risk["level"] if risk else "") or "", risk_date=day(risk["assessed_at"]) if risk else "",
             goals=self.record.goals(client_id),

@@ -12,10 +12,11 @@ from ..domain.canonical import escape_markdown, render_markdown
 from ..domain.measures import band_for
 from ..domain.models import NoteDraft
 from ..domain.templates import templates_with
+from ..domain.visible import make_visible
 from ..storage import queries
 from .chart import ClientChart
 from .reading import RecordReader, day
-from .writeup import NoteRecords, visible_controls
+from .writeup import NoteRecords
 
 
 def _now() -> datetime:
@@ -38,7 +39,7 @@ class RecordsExport(RecordReader):
             out += ["", f"ADDENDUM {addendum['created_at']} by {who}", addendum["body"].rstrip(),
                     f"Amends: {addendum['amends_hash'][:16]}  Seal: {addendum['content_hash'][:16]}"]
         out += ["", f"Seal (SHA-256): {note['content_hash']}"]
-        return visible_controls("\n".join(out)) + "\n"
+        return make_visible("\n".join(out)) + "\n"
 
     def markdown(self, note_id: int) -> str:
         note = NoteRecords(self.workspace).signed(note_id)
@@ -55,7 +56,7 @@ class RecordsExport(RecordReader):
         for addendum in self.record.addenda(note_id):
             out += ["", f"## Addendum {escape_markdown(addendum['created_at'])}", "", escape_markdown(addendum["body"])]
         out += ["", f"Seal (SHA-256): `{note['content_hash']}`"]
-        return visible_controls("\n".join(out)) + "\n"
+        return make_visible("\n".join(out)) + "\n"
 
     # -- a client's record ----------------------------------------------------------------
     def client(self, code: str, fmt: str, *, include_private: bool = False) -> str:
@@ -77,8 +78,8 @@ class RecordsExport(RecordReader):
                     private[session["id"]] = [(line.minute, line.text) for line in lines]
         self.record.audit(self.actor, "client record exported", subject=f"client:{client['id']}",
                           detail=f"{fmt}{' with private jottings' if include_private else ''}")
-        if fmt == "json":
-            return json.dumps({
+        if fmt == "json":  # dumps escapes C0 controls itself; bidi and C1 controls it leaves raw
+            return make_visible(json.dumps({
                 "format": "hushpad-client-record", "version": 1, "exported_at": _now().isoformat(timespec="seconds"),
                 "client": {k: client[k] for k in ("code", "display_name", "date_of_birth")},
                 "treatment_plan": {
@@ -97,7 +98,7 @@ class RecordsExport(RecordReader):
                 "risk_assessments": [dict(r) for r in risk],
                 **({"psychotherapy_notes": [{"session_id": sid, "jottings": [{"minute": m, "text": t} for m, t in lines]}
                                             for sid, lines in private.items()]} if include_private else {}),
-            }, ensure_ascii=False, indent=2) + "\n"
+            }, ensure_ascii=False, indent=2), keep="\n") + "\n"
         return self._client_markdown(client, plan, notes, measures, risk, private)
 
     def _own_group_lines(self, lines: list[Any], group_session_id: int, code: str) -> list[Any]:
@@ -146,4 +147,4 @@ class RecordsExport(RecordReader):
                 out.append(f"### Session {session_id}")
                 out += [f"- {m}' {esc(t)}" for m, t in lines]
                 out.append("")
-        return "\n".join(out).rstrip("\n") + "\n"
+        return make_visible("\n".join(out).rstrip("\n")) + "\n"

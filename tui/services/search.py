@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..domain.visible import make_visible
 from ..storage import queries
 from .reading import RecordReader, day
 
@@ -60,7 +61,8 @@ class NoteSearch(RecordReader):
         if client_id is not None:
             total = min(total, SCOPED_COUNT_CAP)
         rows = queries.search_hits(self.record, query, client_id, limit, (SNIPPET_START, SNIPPET_END))
-        hits = [SearchHit(r["note_id"], r["code"], day(r["started_at"]), r["kind"], r["snippet"]) for r in rows]
+        hits = [SearchHit(r["note_id"], r["code"], day(r["started_at"]), r["kind"],
+                          make_visible(r["snippet"], keep=f"\n\t{SNIPPET_START}{SNIPPET_END}")) for r in rows]
         private_hits = self._search_private(text, client_id) if include_private else []
         return SearchResults(text, total, hits, private_hits, more)
 
@@ -80,7 +82,7 @@ class NoteSearch(RecordReader):
             seen.add(key)
             for line in self.workspace.vault.load_jottings(key):
                 if needle in line.text.casefold():
-                    hits.append((session["id"], day(session["started_at"]), line.text))
+                    hits.append((session["id"], day(session["started_at"]), make_visible(line.text)))
         self.record.audit(self.actor, "private jottings searched",
                           subject=f"client:{client_id}" if client_id is not None else "all clients")
         return hits

@@ -23,6 +23,7 @@ from ..domain.measures import MeasureScore
 from ..domain.models import GoalProgress, NoteDraft, Plan, RiskStatement, SessionFacts
 from ..domain.shorthand import Category, Jotting, carry_into_note, parse_jotting
 from ..domain.templates import Template, templates_with
+from ..domain.visible import make_visible
 from ..errors import HushpadError
 from .workspace import ValidationError
 
@@ -56,19 +57,6 @@ class WriteupError(HushpadError):
 # over); this keeps out a second write-up of the same session in this one,
 # which the pid check alone would let through.
 _OPEN_HERE: "weakref.WeakKeyDictionary[Workspace, set[int]]" = weakref.WeakKeyDictionary()
-
-
-# Control characters other than line breaks and tabs (ESC above all) would reach the
-# terminal raw from the picker, the editor, the review and a txt export, and be obeyed
-# there (colours, cursor moves) instead of shown. In the note they become the visible
-# Unicode "control pictures" (ESC -> U+241B), so an ANSI sequence reads literally.
-_CONTROLS = {c: 0x2400 + c for c in range(0x20) if chr(c) not in "\t\n\r\x0b\x0c\x1c\x1d\x1e"}
-_CONTROLS[0x7F] = 0x2421
-_CONTROLS.update({c: 0xFFFD for c in range(0x80, 0xA0) if c != 0x85})
-
-
-def visible_controls(text: str) -> str:
-    return text.translate(_CONTROLS)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -243,7 +231,7 @@ class WriteupService:
         if row["id"] in held:
             raise WriteupError("This session is already being written up. Finish or close that one first.")
         lines = self.workspace.vault.load_jottings(doc_key_for(session))
-        jottings = [parse_jotting(visible_controls(line.text), self.workspace.rules) for line in lines]
+        jottings = [parse_jotting(make_visible(line.text), self.workspace.rules) for line in lines]
         members: tuple[MemberIdentity, ...] = ()
         if group_id:
             members = tuple(MemberIdentity(m["code"], m["display_name"] or "")
@@ -353,7 +341,7 @@ class WriteupService:
     def render(self, writeup: Writeup, signed_at: str = "") -> str:
         """The note as it will be signed (the review step shows exactly this)."""
         signed_at = signed_at or self.signed_at_now()
-        return visible_controls(canonical_text(
+        return make_visible(canonical_text(
             writeup.draft, writeup.template, client_label=writeup.client_label, signer=self.config.signer,
             credentials=self.config.credentials, signed_at=signed_at, late_entry=self.is_late(writeup, signed_at),
         ))
