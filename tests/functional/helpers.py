@@ -6,7 +6,9 @@ in for the OS keyring. The app is then built through ``make_app`` exactly as the
 line builds it.
 
 Waiting is deterministic: workers are awaited and conditions are polled in a bounded
-loop. No test asserts on how long anything took.
+loop. ``settle`` also waits until the screen has nothing left to lay out or paint (a
+DataTable measures its columns only when it goes idle, which under CPU load can come after
+a plain ``pilot.pause()``). No test asserts on how long anything took.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, TextArea
 from textual.worker import WorkerCancelled
 
 from tui.app import HushpadApp, make_app
@@ -106,11 +109,65 @@ def build_profile(root: Path, clients: Iterable[Client] = (), sessions: Iterable
 
 
 # -- waiting -------------------------------------------------------------------
+def pending_paint(app: HushpadApp) -> str | None:
+    """What the current screen still has to do before its picture is final, or None.
+
+    Reads Textual's refresh bookkeeping (private flags of the pinned 8.2.8; if an upgrade
+    renames one, this raises AttributeError rather than waiting on nothing)."""
+    if app._message_queue.qsize():
+        return "app messages"
+    screen = app.screen
+    if (screen._layout_required or screen._scroll_required or screen._repaint_required
+            or screen._recompose_required or screen._dirty_widgets):
+        return f"{type(screen).__name__} layout/repaint"
+    if screen._message_queue.qsize() or screen._callbacks:
+        return f"{type(screen).__name__} messages"
+    for widget in screen.walk_children():
+        if widget._message_queue.qsize():
+            return f"{widget!r} messages"
+        if widget._layout_required or widget._repaint_required or widget._scroll_required \
+                or widget._refresh_styles_required or widget._recompose_required:
+            return f"{widget!r} refresh"
+        if isinstance(widget, DataTable) and (widget._require_update_dimensions or widget._new_rows
+                                              or widget._updated_cells):
+            return f"{widget!r} column widths"
+    if app.animator._animations or app.animator._scheduled:
+        return "animations"
+    return None
+
+
+async def wait_for_paint(pilot: Pilot, timeout: float = WAIT_SECONDS) -> None:
+    """Until the screen is quiet (nothing pending) twice running with the same picture."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+        pending = pending_paint(pilot.app)
+        picture = screen_text(pilot.app) if pending is None else None
+        if pending is None and picture == last:
+            return
+        last = picture
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for the screen to settle: {pending or 'picture changing'}")
+        await pilot.pause(0.02)
+
+
 async def settle(pilot: Pilot, rounds: int = 3) -> None:
-    """Let workers finish and the messages they posted be handled (and their workers too)."""
+    """Let workers finish and the messages they posted be handled (and their workers too),
+    then let the screen finish laying out and painting what they changed."""
     for _ in range(rounds):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+    await wait_for_paint(pilot)
+
+
+async def ready_for_picture(pilot: Pilot) -> None:
+    """For snapshots: no blinking cursor anywhere on the screen, then settled."""
+    for widget in pilot.app.screen.query("*"):
+        if isinstance(widget, (Input, TextArea)):
+            widget.cursor_blink = False
+    await settle(pilot)
 
 
 async def wait_until(pilot: Pilot, condition: Callable[[], object], what: str,

@@ -1,7 +1,8 @@
 """Snapshot tests (pytest-textual-snapshot): each screen as the clinician sees it.
 
-Deterministic by construction: a fixed terminal size, no cursor blink (the JottingEditor
-and Inputs are told not to), workers awaited, and nothing drawn from the wall clock:
+Deterministic by construction: a fixed terminal size, no cursor blink anywhere, workers
+awaited, the screen's layout and paint finished (``ready_for_picture``: a DataTable sizes its
+columns only when idle, which under load can come late), and nothing drawn from the wall clock:
 sessions carry fixed dates, the scratchpad's elapsed minutes are pinned, and the
 recovery code on the setup screen is replaced by a fixed sample before the picture.
 
@@ -15,7 +16,7 @@ import time
 from pathlib import Path
 
 from rich.text import Text
-from textual.widgets import DataTable, Input, Static, TextArea
+from textual.widgets import DataTable, Static, TextArea
 
 from tui.app import make_app
 from tui.screens.client_form import ClientForm
@@ -26,7 +27,7 @@ from tui.screens.setup import SetupScreen
 from tui.screens.unlock import UnlockScreen
 from tui.storage.keyring_access import MemoryKeyring
 
-from .helpers import SIZE, Client, PastSession, build_profile, make_config, settle, wait_for_screen, wait_until
+from .helpers import SIZE, Client, PastSession, build_profile, make_config, ready_for_picture, wait_for_screen, wait_until
 
 SAMPLE_CODE = "ABCD2-EFGH3-IJKL4-MNOP5-QRST6-UVWX7-YZAB2-CDEF3-GHIJ4-KLMN5-OPQR6-STUV7-WXYZ2"
 
@@ -66,7 +67,7 @@ async def _clients_ready(pilot) -> ClientsScreen:
     screen = await wait_for_screen(pilot, ClientsScreen)
     table = screen.query_one(DataTable)
     await wait_until(pilot, lambda: table.row_count == len(CASELOAD), "the caseload")
-    await settle(pilot)
+    await ready_for_picture(pilot)
     return screen
 
 
@@ -86,10 +87,7 @@ def test_client_form(snap_compare, tmp_path: Path) -> None:
         form = await wait_for_screen(pilot, ClientForm)
         goals = form.query_one("#goals", TextArea)
         await wait_until(pilot, lambda: goals.text.startswith("Sleep"), "the goals")
-        for widget in form.query(Input):
-            widget.cursor_blink = False
-        goals.cursor_blink = False
-        await settle(pilot)
+        await ready_for_picture(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -101,6 +99,7 @@ def test_help_screen(snap_compare, tmp_path: Path) -> None:
         await _clients_ready(pilot)
         await pilot.press("f1")
         await wait_for_screen(pilot, HelpScreen)
+        await ready_for_picture(pilot)
 
     assert snap_compare(app, terminal_size=(100, 40), run_before=run_before)
 
@@ -111,7 +110,7 @@ def test_setup_choose_step(snap_compare, tmp_path: Path) -> None:
     async def run_before(pilot) -> None:
         screen = await wait_for_screen(pilot, SetupScreen)
         await wait_until(pilot, lambda: screen._status is not None, "the keyring check")
-        await settle(pilot)
+        await ready_for_picture(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -129,8 +128,7 @@ def test_setup_recovery_code_step(snap_compare, tmp_path: Path) -> None:
         # The settings path names the test's temporary folder; draw a fixed one.
         screen._problem("Your settings file is /home/dana/.config/hushpad/config.toml: put your name and "
                         "credentials there; they go on every signed note.")
-        screen.query_one("#confirm", Input).cursor_blink = False
-        await settle(pilot)
+        await ready_for_picture(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -143,7 +141,7 @@ def test_locked_screen(snap_compare, tmp_path: Path) -> None:
         await pilot.press("ctrl+l")
         unlock = await wait_for_screen(pilot, UnlockScreen)
         await wait_until(pilot, lambda: str(unlock.query_one("#unlock-help").render()).strip(), "the mode")
-        await settle(pilot)
+        await ready_for_picture(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -153,7 +151,7 @@ async def _scratchpad_ready(pilot) -> ScratchpadScreen:
     # Elapsed time comes from the wall clock: pin it at 27 minutes for the picture.
     pad._started_monotonic = time.monotonic() - 27 * 60 - 5
     pad._update_status()
-    await settle(pilot)
+    await ready_for_picture(pilot)
     return pad
 
 
@@ -173,5 +171,6 @@ def test_scratchpad_curtain(snap_compare, tmp_path: Path) -> None:
         pad = await _scratchpad_ready(pilot)
         await pilot.press("ctrl+b")
         await wait_until(pilot, lambda: pad._curtain, "the curtain")
+        await ready_for_picture(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
+from ..widgets.jotting_editor import VisibleTextArea
 from ..widgets.key_footer import KeyFooter
 if TYPE_CHECKING:
     from ..app import HushpadApp
@@ -58,7 +59,8 @@ class ClientForm(ModalScreen[bool]):
             yield Label("Date of birth (optional, YYYY-MM-DD)")
             yield Input("", id="dob", max_length=10, placeholder="YYYY-MM-DD", compact=True)
             yield Label("Treatment-plan goals, one per line")
-            yield TextArea("", id="goals", soft_wrap=True, show_line_numbers=False)
+            # Pasted goals keep every character in order, controls shown as symbols.
+            yield VisibleTextArea("", id="goals", soft_wrap=True, show_line_numbers=False)
             yield Static("", id="form-problem", classes="problem", markup=False)
         yield KeyFooter()
 
@@ -84,7 +86,7 @@ class ClientForm(ModalScreen[bool]):
             "code": self.query_one("#code", Input).value,
             "name": self.query_one("#name", Input).value,
             "dob": self.query_one("#dob", Input).value,
-            "goals": self.query_one("#goals", TextArea).text.splitlines(),
+            "goals": self.query_one("#goals", TextArea).text.split("\n"),  # one goal per line as shown
         }
         self._save(values)
 

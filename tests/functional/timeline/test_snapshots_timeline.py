@@ -12,7 +12,7 @@ from tui.screens.before_session import BeforeSessionScreen
 from tui.screens.notes_due import NotesDueScreen
 from tui.widgets.row_list import RowList
 
-from ..helpers import SIZE, screen_text, settle, wait_for_screen, wait_until
+from ..helpers import SIZE, ready_for_picture, screen_text, wait_for_screen, wait_until
 from .conftest import build_timeline
 from .test_navigation import open_chart, open_clients
 
@@ -23,7 +23,7 @@ def test_chart_snapshot(snap_compare, tmp_path: Path):
     async def run_before(pilot) -> None:
         chart = await open_chart(pilot)
         await wait_until(pilot, lambda: len(chart.query_one(RowList).rows) == 4, "four sessions")
-        await settle(pilot)
+        await ready_for_picture(pilot)
 
     assert snap_compare(made.app(), terminal_size=SIZE, run_before=run_before)
 
@@ -36,7 +36,7 @@ def test_before_session_snapshot(snap_compare, tmp_path: Path):
         await pilot.press("b")
         await wait_for_screen(pilot, BeforeSessionScreen)
         await wait_until(pilot, lambda: "Questions carried over" in screen_text(pilot.app), "the panel")
-        await settle(pilot)
+        await ready_for_picture(pilot)
 
     assert snap_compare(made.app(), terminal_size=SIZE, run_before=run_before)
 
@@ -49,7 +49,7 @@ def test_notes_due_snapshot(snap_compare, tmp_path: Path):
         await pilot.press("n")
         due = await wait_for_screen(pilot, NotesDueScreen)
         await wait_until(pilot, lambda: len(due.query_one(RowList).rows) == 2, "two notes due")
-        await settle(pilot)
+        await ready_for_picture(pilot)
 
     assert snap_compare(made.app(), terminal_size=SIZE, run_before=run_before)
 

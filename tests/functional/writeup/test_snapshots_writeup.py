@@ -7,7 +7,7 @@ import pytest
 
 import tui.screens.writeup as writeup_module
 
-from ..helpers import settle
+from ..helpers import ready_for_picture, settle
 from .conftest import build, open_writeup
 
 SIZE = (120, 40)
@@ -60,6 +60,6 @@ def test_soap_step(snap_compare, root, frozen_clock, index):
         for widget in screen.query("Input, TextArea"):
             widget.cursor_blink = False  # a blinking cursor would make the frame depend on timing
         screen._update_header()
-        await settle(pilot)
+        await ready_for_picture(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
