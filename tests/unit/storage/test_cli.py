@@ -21,9 +21,18 @@ PASSPHRASE = "a quiet room with a kettle"
 
 
 @pytest.fixture(autouse=True)
-def no_system_keyring():
+def no_system_keyring(monkeypatch, tmp_path):
     """Whatever this machine has, the CLI tests see keyring's 'fail' backend: no test can
-    write to a real keyring, and the refusal path is the same everywhere."""
+    write to a real keyring, and the refusal path is the same everywhere.
+
+    Setting the backend object is not enough: on Linux the app goes straight to a
+    reachable Secret Service unless the user chose a backend. So the tests get their own
+    environment too: the backend chosen by name, no session bus to find a Secret Service
+    on, and empty config/data folders (no keyringrc of the machine's)."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
     previous = keyring.get_keyring()
     keyring.set_keyring(keyring.backends.fail.Keyring())
     yield
