@@ -13,14 +13,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ..domain.billing import suggest_cpt
 from ..domain.canonical import addendum_hash, canonical_text, content_hash
 from ..domain.group import MemberIdentity
 from ..domain.lint import Finding, lint_note
-from ..domain.routing import jottings_for_member, note_tags, risk_jottings
-from ..domain.session_facts import end_time_for
+from ..domain.prefill import prefill_draft, session_facts_from
+from ..domain.routing import jottings_for_member, risk_jottings
 from ..domain.measures import MeasureScore
-from ..domain.models import GoalProgress, NoteDraft, Plan, RiskStatement, SessionFacts
+from ..domain.models import NoteDraft
 from ..domain.shorthand import Category, Jotting, carry_into_note, parse_jotting
 from ..domain.templates import Template, templates_with
 from ..domain.visible import make_visible
@@ -121,77 +120,6 @@ class SignedNote:
     late_entry: bool
 
 
-def _risk_from(jottings: list[Jotting]) -> RiskStatement:
-    """Read `!` jottings: "denies SI/HI" → denied; "SI passive no plan" → endorsed with detail."""
-    risk = RiskStatement()
-    areas = {"si": ("si", "suicid"), "hi": ("hi", "homicid"), "self_harm": ("sh", "self-harm", "self harm", "cutting")}
-    changes: dict[str, Any] = {}
-    for jotting in jottings:
-        if jotting.category is not Category.RISK:
-            continue
-        text = jotting.body.lower()
-        words = set(text.replace("/", " ").replace(",", " ").split())
-        denies = any(w in text for w in ("denies", "denied", "denial of", "no si", "no hi"))
-        for area, needles in areas.items():
-            if not any((n in words) if len(n) <= 2 else (n in text) for n in needles):
-                continue
-            if denies:
-                changes.setdefault(area, "denied")
-            else:
-                changes[area] = "endorsed"
-                changes[f"{area}_detail"] = jotting.body
-        for level in ("high", "moderate", "low"):
-            if f"{level} risk" in text or f"risk {level}" in text:
-                changes["level"] = level
-    return replace(risk, **changes) if changes else risk
-
-
-def _interventions_from(jottings: list[Jotting], workspace: "Workspace") -> list[str]:
-    out: list[str] = []
-    for jotting in jottings:
-        if jotting.category is Category.INTERVENTION and jotting.body:
-            text = carry_into_note(jotting, workspace.rules)
-            if text and text not in out:
-                out.append(text[0].upper() + text[1:])
-    return out
-
-
-def _measures_from(jottings: list[Jotting]) -> list[MeasureScore]:
-    latest: dict[str, MeasureScore] = {}
-    for jotting in jottings:
-        if jotting.category is Category.MEASURE and jotting.measure is not None:
-            try:
-                latest[jotting.measure.instrument] = jotting.measure.to_score()
-            except ValueError:
-                continue  # a mistyped score stays in the jottings; the clinician enters it in the step
-    return list(latest.values())
-
-
-def _goals_from(jottings: list[Jotting], goals: list[dict[str, Any]]) -> list[GoalProgress]:
-    marks = {}
-    for jotting in jottings:
-        if jotting.category is Category.GOAL and jotting.goal is not None:
-            marks[jotting.goal.ordinal] = jotting.goal
-    out = []
-    for goal in goals:
-        mark = marks.get(goal["ordinal"])
-        out.append(GoalProgress(
-            goal_id=str(goal["id"]), label=f"Goal {goal['ordinal']}: {goal['description']}",
-            status=mark.status if mark else "", evidence=mark.evidence if mark else "",
-        ))
-    return out
-
-
-def _plan_from(jottings: list[Jotting], workspace: "Workspace", session_start: datetime) -> Plan:
-    homework = [carry_into_note(j, workspace.rules) for j in jottings if j.category is Category.HOMEWORK and j.body]
-    questions = [carry_into_note(j, workspace.rules) for j in jottings if j.category is Category.QUESTION and j.body]
-    return Plan(
-        next_session=(session_start + timedelta(days=7)).date().isoformat(),
-        homework="; ".join(homework),
-        next_focus="; ".join(questions),
-    )
-
-
 class WriteupService:
     def __init__(self, workspace: "Workspace") -> None:
         self.workspace = workspace
@@ -246,9 +174,8 @@ class WriteupService:
         }
         stored = json.loads(row["draft_json"] or "{}")
         if created or not stored:
-            draft = self._prefill(session, template, own, goals)
-            draft.facts = replace(draft.facts, end_time=end_time_for(draft.facts.start_time, draft.facts.duration_min))
-            draft.tags = note_tags(own)
+            facts = session_facts_from(session, self.record.session_number(session), template.key)
+            draft = prefill_draft(facts, own, goals, self.workspace.rules, datetime.fromisoformat(session["started_at"]))
         else:
             draft = NoteDraft.from_dict(stored)
             template = self.template_for(draft.template_key or template.key)
@@ -262,23 +189,6 @@ class WriteupService:
         held.add(row["id"])
         return Writeup(row["id"], session, client, template, draft, jottings, goals, other_members, group_id,
                        members, member)
-
-    def _prefill(self, session: dict[str, Any], template: Template, jottings: list[Jotting],
-                 goals: list[dict[str, Any]]) -> NoteDraft:
-        started = datetime.fromisoformat(session["started_at"])
-        modality = session["modality"] or "individual"
-        duration = int(session["duration_min"] or 0)
-        facts = SessionFacts(
-            date=started.date().isoformat(), start_time=started.strftime("%H:%M"), duration_min=duration,
-            modality=modality, setting=session["setting"] or "in person",
-            session_number=self.record.session_number(session),
-            cpt_code=suggest_cpt(duration, modality).code or "", template_key=template.key,
-        )
-        return NoteDraft(
-            facts=facts, template_key=template.key, interventions=_interventions_from(jottings, self.workspace),
-            measures=_measures_from(jottings), risk=_risk_from(jottings), goals=_goals_from(jottings, goals),
-            plan=_plan_from(jottings, self.workspace, started),
-        )
 
     def next_unsigned_member(self, writeup: Writeup) -> int | None:
         """In a group, the next member whose note is not yet signed."""

@@ -9,7 +9,6 @@ this module only says what a jotting looks like.
 from __future__ import annotations
 
 import time
-import unicodedata
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -21,35 +20,19 @@ from textual.strip import Strip
 from textual.widgets.text_area import TextAreaTheme
 
 from ..domain.shorthand import DEFAULT_RULES, Category, ShorthandRules, marker_span, parse_jotting
+from ..domain.visible import make_visible  # the one sanitiser; re-exported for the screens
 from ._textual_compat import LineTrackingDocument, TrackingTextArea
 
 __all__ = ["GUTTER_WIDTH", "JottingEditor", "LineTrackingDocument", "VisibleTextArea", "make_visible",
            "minute_clock"]
 
 GUTTER_WIDTH = 5  # "123'" plus a space: minutes up to 999
-_CONTROL_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)} | {0x7F: "\u2421"}
-
-
-def make_visible(text: str) -> str:
-    """Control characters (ANSI escapes included) become visible symbols, so pasted
-    text can never style or move the terminal. Newlines and tabs stay."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if ch in "\n\t":
-            out.append(ch)
-        elif code in _CONTROL_PICTURES:
-            out.append(_CONTROL_PICTURES[code])
-        elif 0x80 <= code <= 0x9F or unicodedata.category(ch) == "Cs":
-            out.append("\ufffd")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 # Line breaks a paste may carry: each becomes one "\n", so a pasted line stays one line
 # (Textual's Document would also split at \v, \f, \x1c-\x1e, \x85, U+2028 and U+2029).
 _PASTED_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n"})
+_ONE_LINE = str.maketrans({"\n": " ", "\u2028": " ", "\u2029": " "})  # a saved jotting stays one line
 
 
 def clean_pasted(text: str) -> str:
@@ -123,7 +106,7 @@ class JottingEditor(VisibleTextArea):
         self._minute_now = minute_now
         self._rules = rules
         self.paste_limit = paste_limit
-        text = "\n".join(make_visible(t).replace("\n", " ") for _, t in lines)
+        text = "\n".join(make_visible(t).translate(_ONE_LINE) for _, t in lines)
         super().__init__(text, soft_wrap=True, show_line_numbers=False, tab_behavior="indent",
                          highlight_cursor_line=False, id=id)
         self.cursor_blink = False  # calm, and deterministic for snapshots
