@@ -6,6 +6,7 @@ names ("PHQ-9", "GAD-7") are what the clinician reads.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -18,6 +19,7 @@ __all__ = [
     "change_since",
     "display_name",
     "normalise_instrument",
+    "parse_score",
     "score_from_items",
     "score_from_total",
 ]
@@ -194,3 +196,39 @@ def change_since(previous: MeasureScore | None, current: MeasureScore) -> str:
     # U+2212 minus: reads as a sign, not a hyphen.
     sign = "+" if delta > 0 else "\u2212"
     return f"{sign}{abs(delta)} since last"
+
+
+_NUMBER_RE = re.compile(r"[+-]?\d+")
+_SEPARATORS = re.compile(r"[\s,;/]+")
+_MAX_DIGITS = 6  # nobody types a million on a PHQ-9; and no huge ints from a paste
+
+
+def parse_score(instrument: str, text: str, *, comment_allowed: bool = False) -> MeasureScore | None:
+    """A score as typed: a total ("11") or the item scores ("1 2 1 0 3 1 0 2 1", commas too).
+
+    In the measures step (the default) the field holds only numbers, and blank is no score.
+    In a jotting (``comment_allowed``) the leading numbers are the score and the rest is the
+    clinician's comment; a jotting with no number is a problem. Raises MeasureError.
+    """
+    inst = INSTRUMENTS[normalise_instrument(instrument)]
+    numbers: list[int] = []
+    for token in _SEPARATORS.split(text.strip()):
+        if not token:
+            continue
+        if not _NUMBER_RE.fullmatch(token):
+            if comment_allowed:
+                break
+            raise MeasureError(f"Type a total or the item scores as whole numbers (got {text.strip()!r}).")
+        if len(token.lstrip("+-")) > _MAX_DIGITS:
+            shown = token if len(token) <= 12 else token[:12] + "…"
+            raise MeasureError(f"{inst.name} score {shown} is not a plausible number (a total is 0–{inst.total_max})")
+        numbers.append(int(token))
+    if not numbers:
+        if comment_allowed:
+            raise MeasureError(f"{inst.name} needs a total or {inst.item_count} item scores")
+        return None
+    if len(numbers) == 1:
+        return score_from_total(inst.key, numbers[0])
+    if comment_allowed and len(numbers) != inst.item_count:
+        raise MeasureError(f"{inst.name} needs a total or {inst.item_count} item scores, got {len(numbers)} numbers")
+    return score_from_items(inst.key, numbers)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 
-from .measures import INSTRUMENTS, MeasureError, MeasureScore, score_from_items, score_from_total
+from .measures import INSTRUMENTS, MeasureError, MeasureScore, parse_score
 
 __all__ = [
     "Category",
@@ -263,7 +263,6 @@ class Jotting:
 
 # A tag starts with a letter so "#3" or "item#2" are not tags.
 _TAG_RE = re.compile(r"(?<![\w#])#([^\W\d_][\w-]*)")
-_NUMBER_RE = re.compile(r"[+-]?\d+")
 _GOAL_RE = re.compile(r"(\d{1,3})[ \t]*:?[ \t]*([+=\-\u2212])(?=\s|$)")
 
 
@@ -354,32 +353,13 @@ def _find_tags(text: str) -> tuple[str, ...]:
 
 def _parse_measure(marker: str, body: str) -> tuple[MeasureJotting | None, str]:
     key = "".join(ch for ch in marker.lower() if ch.isalnum())
-    inst = INSTRUMENTS.get(key)
-    if inst is None:
+    if key not in INSTRUMENTS:
         return None, f"Unknown measure {marker!r}"
-    # Leading run of numbers; anything after is the clinician's comment.
-    numbers: list[int] = []
-    for token in re.split(r"[\s,;/]+", body):
-        if not token:
-            continue
-        if not _NUMBER_RE.fullmatch(token):
-            break
-        if len(token) > 6:  # nobody types a million on a PHQ-9; avoid huge ints
-            return None, f"{inst.name} score {token[:12]}… is not a plausible number"
-        numbers.append(int(token))
-    if not numbers:
-        return None, f"{inst.name} needs a total or {inst.item_count} item scores"
     try:
-        if len(numbers) == 1:
-            score = score_from_total(key, numbers[0])
-        elif len(numbers) == inst.item_count:
-            score = score_from_items(key, numbers)
-        else:
-            return None, (
-                f"{inst.name} needs a total or {inst.item_count} item scores, got {len(numbers)} numbers"
-            )
+        score = parse_score(key, body, comment_allowed=True)
     except MeasureError as exc:
         return None, str(exc)
+    assert score is not None  # with comment_allowed, no number is a MeasureError
     return MeasureJotting(score.instrument, score.total, score.items), ""
 
 

@@ -17,7 +17,7 @@ from textual.widgets.selection_list import Selection
 
 from ..domain.billing import suggest_cpt
 from ..domain.lint import Finding
-from ..domain.measures import MeasureError, MeasureScore, change_since, score_from_items, score_from_total
+from ..domain.measures import MeasureError, MeasureScore, change_since, parse_score
 from ..domain.models import (
     GOAL_STATUSES, MODALITIES, MSE_FIELDS, MSE_WNL, RISK_LEVELS, RISK_STATUSES, SETTINGS,
     GoalProgress, MentalStatus, NoteDraft, Plan, RiskStatement, SessionFacts,
@@ -253,20 +253,6 @@ class InterventionsPane(StepPane):
 
 
 # -- 5. measures -----------------------------------------------------------------------
-def parse_measure(instrument: str, text: str) -> MeasureScore | None:
-    """"" → None; "11" → a total; "1 2 1 0 3 1 0 2 1" → items. Raises MeasureError."""
-    numbers = text.replace(",", " ").split()
-    if not numbers:
-        return None
-    try:
-        values = [int(n) for n in numbers]
-    except ValueError:
-        raise MeasureError(f"Type a total or the item scores as whole numbers (got {text.strip()!r}).") from None
-    if len(values) == 1:
-        return score_from_total(instrument, values[0])
-    return score_from_items(instrument, values)
-
-
 class MeasuresPane(StepPane):
     step_id = "measures"
     title = "Measures"
@@ -298,7 +284,7 @@ class MeasuresPane(StepPane):
         self.problems = {}
         for instrument in ("phq9", "gad7"):
             try:
-                score = parse_measure(instrument, self.query_one(f"#measure-{instrument}", Input).value)
+                score = parse_score(instrument, self.query_one(f"#measure-{instrument}", Input).value)
             except MeasureError as exc:
                 self.problems[instrument] = str(exc)
                 continue
