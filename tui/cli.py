@@ -66,12 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.add_argument("--passphrase", action="store_true", help="set or change the passphrase too")
     recover = keys_sub.add_parser("recover", help="restore access from the recovery code alone")
     recover.add_argument("--passphrase", action="store_true", help="use a passphrase instead of this machine's keyring")
+    show = keys_sub.add_parser("show", help="show your signing key's fingerprint (and --pem: the public keys to share)")
+    show.add_argument("--pem", action="store_true", help="print the public keys as PEM (give this to an associate)")
 
     export = sub.add_parser("export", help="export a signed note, or a client's record")
     export_sub = export.add_subparsers(dest="export_command", metavar="WHAT", required=True)
     note = export_sub.add_parser("note", help="a signed progress note with its addenda")
     note.add_argument("note_id", metavar="ID", type=int)
-    note.add_argument("--format", choices=("txt", "md"), default="txt")
+    note.add_argument("--format", choices=("txt", "md", "json"), default="txt",
+                      help="json carries the signed payload and signature, for `hushpad verify` and openssl")
     note.add_argument("--output", "-o", metavar="FILE", help="write here (mode 0600) instead of standard output")
 
     client_export = export_sub.add_parser("client", help="a client's clinical record, for a records request")
@@ -80,6 +83,33 @@ def build_parser() -> argparse.ArgumentParser:
     client_export.add_argument("--include-private", action="store_true",
                                help="also include the private psychotherapy notes (normally withheld)")
     client_export.add_argument("--output", "-o", metavar="FILE", help="write here (mode 0600) instead of standard output")
+
+    review_export = export_sub.add_parser("review", help="a signed note, encrypted to a supervisor, for co-signature")
+    review_export.add_argument("note_id", metavar="NOTE", type=int)
+    review_export.add_argument("--to", required=True, metavar="SUPERVISOR", help="a supervisor registered with "
+                               "`hushpad supervisor add`")
+    review_export.add_argument("--output", "-o", required=True, metavar="FILE", help="the review file to send")
+
+    verify = sub.add_parser("verify", help="check an exported note or records request offline against its signatures")
+    verify.add_argument("file", metavar="FILE", help="a JSON export (`export note ID --format json`, "
+                        "`export client CODE --format json`)")
+    verify.add_argument("--key", metavar="PEM", help="the clinician's public key; any other signer fails")
+    verify.add_argument("--extract", metavar="DIR", help="also write each payload, raw signature and the public key "
+                        "there, for `openssl pkeyutl -verify` (see README)")
+
+    supervisor = sub.add_parser("supervisor", help="register the supervisor who co-signs your notes")
+    supervisor_sub = supervisor.add_subparsers(dest="supervisor_command", metavar="ACTION", required=True)
+    sup_add = supervisor_sub.add_parser("add", help="register a supervisor's public key")
+    sup_add.add_argument("name", metavar="NAME")
+    sup_add.add_argument("--key", required=True, metavar="FILE.pem", help="their `hushpad keys show --pem` output")
+    supervisor_sub.add_parser("list", help="registered supervisors and notes awaiting co-signature")
+
+    review = sub.add_parser("review", help="co-sign a note sent for review (`review FILE`), or take in the answer "
+                            "(`review import FILE`)")
+    review.add_argument("words", nargs="+", metavar="[import] FILE")
+    review.add_argument("--cosign", action="store_true", help="countersign without asking")
+    review.add_argument("--return", dest="return_comment", metavar="COMMENT", help="return it with this comment")
+    review.add_argument("--output", "-o", metavar="FILE", help="where to write the response file")
 
     jot = sub.add_parser("jot", help="open the scratchpad for a client's session")
     jot.add_argument("code", metavar="CODE")
@@ -231,6 +261,21 @@ def cmd_keys(config: Config, args: argparse.Namespace) -> int:
         profile.close()
         print("Access restored. This machine can open the profile again.")
         return 0
+    if args.keys_command == "show":
+        from .services.signing import Signatures
+        from .storage.keys import signing_kinds
+
+        with _workspace(config) as ws:
+            signatures = Signatures(ws)
+            if args.pem:
+                sys.stdout.write(signatures.pem_bundle())
+                return 0
+            print(f"Signing key (Ed25519) fingerprint: {signatures.fingerprint()}")
+            print(f"Public key: {signatures.pem_bundle().splitlines()[1]}")
+            print(f"Wrapped for: {', '.join(sorted(signing_kinds(ws.profile.keyfile))) or 'none'}")
+            print("Read the fingerprint aloud or print it for anyone who checks your notes; "
+                  "`hushpad keys show --pem` gives the public keys to share.")
+        return 0
     with _workspace(config) as ws:
         profile = ws.profile
         if "device" in profile.keyfile.kinds():
@@ -260,14 +305,149 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
     from .services.records_export import RecordsExport
 
     with _workspace(config) as ws:
+        if args.export_command == "review":
+            from .services.signing import Reviews
+
+            data = Reviews(ws).export_review(args.note_id, args.to)
+            _write_output(data.decode("utf-8"), args.output)
+            print(f"Send {args.output} to {args.to}; it opens only in their Hushpad.", file=sys.stderr)
+            return 0
+        exporter = RecordsExport(ws)
         if args.export_command == "note":
-            text = RecordsExport(ws).note(args.note_id, args.format)
+            text = exporter.note(args.note_id, args.format)
         else:
             if args.include_private:
                 print("hushpad: warning: including private psychotherapy notes. They are legally separate from "
                       "the clinical record and are normally not released.", file=sys.stderr)
-            text = RecordsExport(ws).client(args.code, args.format, include_private=args.include_private)
+            text = exporter.client(args.code, args.format, include_private=args.include_private)
     _write_output(text, args.output)
+    if exporter.failures:
+        for failure in exporter.failures:
+            print(f"hushpad: SIGNATURE INVALID: {failure}", file=sys.stderr)
+        print("hushpad: the export was written with a SIGNATURE INVALID banner; the record may have been altered.",
+              file=sys.stderr)
+        return EXIT_FAILURE
+    return 0
+
+
+def cmd_verify(config: Config | None, args: argparse.Namespace) -> int:
+    """Offline: needs no profile, no keyring, no network."""
+    import json
+
+    from .domain import signature as sig
+    from .services.signing import load_public_keys, verify_document
+
+    path = Path(args.file).expanduser()
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise CliError(f"Cannot read {path}: {exc.strerror}.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise CliError(f"{path} is not a JSON export. `hushpad verify` checks `--format json` exports.") from None
+    trusted = None
+    if args.key:
+        try:
+            ed, _ = load_public_keys(Path(args.key).expanduser().read_bytes())
+        except OSError as exc:
+            raise CliError(f"Cannot read {args.key}: {exc.strerror}.") from None
+        trusted = {sig.fingerprint(ed)}
+    ok, lines = verify_document(doc, trusted)
+    for line in lines:
+        print(line)
+    if args.extract:
+        _extract_signatures(doc, Path(args.extract).expanduser())
+    if not ok:
+        print("hushpad: SIGNATURE INVALID: this export does not match what was signed.", file=sys.stderr)
+        return EXIT_FAILURE
+    return 0
+
+
+def _extract_signatures(doc: object, target: Path) -> None:
+    """Payload bytes, raw 64-byte signatures and the PEM public key, one set per note."""
+    from .domain import signature as sig
+    from .storage.files import atomic_write, ensure_profile_dir
+
+    notes = [doc] if isinstance(doc, dict) and doc.get("format") == "hushpad-note" else [
+        e.get("signed") for e in (doc.get("progress_notes") or []) if isinstance(e, dict)] if isinstance(doc, dict) else []
+    ensure_profile_dir(target)
+    for note in notes:
+        block = ((note or {}).get("signatures") or {}).get("note") or {}
+        if block.get("algorithm") != sig.ALGORITHM:
+            continue
+        signed = sig.Signed.from_json(block)
+        stem = target / f"note-{note.get('note_id')}"
+        atomic_write(stem.with_suffix(".payload"), signed.payload)
+        atomic_write(stem.with_suffix(".sig"), signed.signature)
+        atomic_write(stem.with_suffix(".pem"), sig.public_pem(signed.public).encode("ascii"))
+        print(f"wrote {stem}.payload, .sig, .pem", file=sys.stderr)
+
+
+def cmd_supervisor(config: Config, args: argparse.Namespace) -> int:
+    from .services.signing import Reviews
+
+    with _workspace(config) as ws:
+        reviews = Reviews(ws)
+        if args.supervisor_command == "add":
+            try:
+                pem = Path(args.key).expanduser().read_bytes()
+            except OSError as exc:
+                raise CliError(f"Cannot read {args.key}: {exc.strerror}.") from None
+            fp = reviews.add_supervisor(args.name, pem)
+            print(f"Registered {args.name.strip()} (key {fp}). Check this fingerprint with them, by voice or in person.")
+            return 0
+        for fp, row in reviews.signatures.supervisor_keys().items():
+            print(f"{row['name']}  key {fp}  added {row['added_at'][:10]}")
+        for row in reviews.awaiting():
+            print(f"awaiting co-signature: note {row['note_id']} ({row['client_code']}, {row['started_at'][:10]}) "
+                  f"sent to {row['supervisor']} on {row['sent_at'][:10]}")
+    return 0
+
+
+def cmd_review(config: Config, args: argparse.Namespace) -> int:
+    from .services.signing import Reviews
+
+    words = list(args.words)
+    importing = len(words) == 2 and words[0] == "import"
+    if len(words) != 1 and not importing:
+        raise CliError("Use `hushpad review FILE` or `hushpad review import FILE`.")
+    path = Path(words[-1]).expanduser()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"Cannot read {path}: {exc.strerror}.") from None
+    with _workspace(config) as ws:
+        reviews = Reviews(ws)
+        if importing:
+            print(f"Note {reviews.import_response(data)}.")
+            return 0
+        review = reviews.open_review(data)
+        associate = review["associate"]
+        print(review["payload"].get("text", "").rstrip("\n"))
+        print()
+        if review["problems"]:
+            print("SIGNATURE INVALID: " + "; ".join(review["problems"]))
+            return EXIT_FAILURE
+        print(f"Signature verified: signed by {associate.get('name', '?')} with key "
+              f"{review['header'].get('from')} on {review['payload'].get('signed_at')}.")
+        if args.cosign:
+            decision, comment = "cosigned", ""
+        elif args.return_comment is not None:
+            decision, comment = "returned", args.return_comment
+        else:
+            if not sys.stdin.isatty():
+                raise CliError("Say --cosign or --return COMMENT when not at a terminal.")
+            answer = input("Countersign it [c], return it with a comment [r], or leave it [q]? ").strip().lower()
+            if answer.startswith("c"):
+                decision, comment = "cosigned", ""
+            elif answer.startswith("r"):
+                decision, comment = "returned", input("Comment for the associate: ")
+            else:
+                print("Nothing was signed.")
+                return 0
+        response = reviews.respond(review, decision, comment)
+    output = args.output or str(path.with_name(path.stem + "-response.json"))
+    _write_output(response.decode("utf-8"), output)
+    print(f"{'Countersigned' if decision == 'cosigned' else 'Returned'}. Send {output} back to the associate.")
     return 0
 
 
@@ -314,6 +494,9 @@ COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
     "keys": cmd_keys,
     "jot": cmd_jot,
     "export": cmd_export,
+    "verify": cmd_verify,
+    "supervisor": cmd_supervisor,
+    "review": cmd_review,
 }
 
 

@@ -21,8 +21,11 @@ __all__ = [
     "canonical_text",
     "content_hash",
     "escape_markdown",
+    "layout",
+    "markdown_from_blocks",
     "normalise_text",
     "render_markdown",
+    "text_from_blocks",
 ]
 
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
@@ -121,6 +124,7 @@ def _blocks(
     credentials: str,
     signed_at: str,
     late_entry: bool,
+    key_fingerprint: str = "",
 ) -> list[_Block]:
     f = draft.facts
     b: list[_Block] = [("title", f"Progress note ({template.name})")]
@@ -184,6 +188,9 @@ def _blocks(
         ("field", "Signed electronically by", who),
         ("field", "Signed at", signed_at),
     ]
+    if key_fingerprint:
+        # In the signed text itself, so every copy (screen, export, paste into an EHR) names the key.
+        b.append(("field", "Signer key (Ed25519)", key_fingerprint))  # signature.KEY_LINE
     if late_entry:
         b += [("blank",), ("text", "LATE ENTRY: signed more than 24 hours after the session.")]
     return b
@@ -198,12 +205,23 @@ def canonical_text(
     credentials: str,
     signed_at: str,
     late_entry: bool,
+    key_fingerprint: str = "",
 ) -> str:
     """Plain text of the whole note, ending with a single newline."""
-    blocks = _blocks(
+    return text_from_blocks(layout(
         draft, template, client_label=client_label, signer=signer,
-        credentials=credentials, signed_at=signed_at, late_entry=late_entry,
-    )
+        credentials=credentials, signed_at=signed_at, late_entry=late_entry, key_fingerprint=key_fingerprint,
+    ))
+
+
+def layout(draft: NoteDraft, template: Template, **fields: object) -> list[list[object]]:
+    """The note's layout blocks, as lists: this is what a signed payload carries, so every
+    later rendering (text, Markdown, PDF) is drawn from what was signed."""
+    return [list(block) for block in _blocks(draft, template, **fields)]  # type: ignore[arg-type]
+
+
+def text_from_blocks(blocks: list) -> str:
+    """The canonical plain text drawn from layout blocks."""
     out: list[str] = []
     for block in blocks:
         kind = block[0]
@@ -269,10 +287,14 @@ def render_markdown(
     late_entry: bool,
 ) -> str:
     """The note as Markdown for export; user text is escaped to show literally."""
-    blocks = _blocks(
+    return markdown_from_blocks(layout(
         draft, template, client_label=client_label, signer=signer,
         credentials=credentials, signed_at=signed_at, late_entry=late_entry,
-    )
+    ))
+
+
+def markdown_from_blocks(blocks: list) -> str:
+    """Markdown drawn from layout blocks (a signed payload's, for exports)."""
     out: list[str] = []
     for block in blocks:
         kind = block[0]

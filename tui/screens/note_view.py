@@ -1,4 +1,4 @@
-"""One signed note, its addenda, and its seal checked against the stored hash."""
+"""One signed note, its addenda, and its signature checked (the one verify, via ClientChart.open_note)."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ class NoteViewScreen(Screen[None]):
             return
         try:
             view = ClientChart(workspace).open_note(self.note_id)
-            plain = RecordsExport(workspace).plain_text(self.note_id)
+            plain = RecordsExport(workspace).plain_text(self.note_id, banner=False)  # the bar shows the verdict
         except HushpadError as exc:
             self.post_message(self.Failed(str(exc)))
             return
@@ -77,13 +77,21 @@ class NoteViewScreen(Screen[None]):
     def on_note_view_screen_loaded(self, message: Loaded) -> None:
         view, self.plain = message.view, message.plain
         seal = self.query_one("#seal", Static)
+        verdict = view.verdict
         if view.seal_ok and view.chain_ok:
-            seal.update(Text(f"Seal verified: SHA-256 {view.note['content_hash'][:16]}…  "
-                             f"signed {view.note['signed_at']} by {view.note['signer']}", style="dim"))
+            how = "sealed (hash only)" if verdict is not None and verdict.status == "sealed (hash only)" else (
+                f"signature verified, key {verdict.fingerprint}" if verdict is not None and verdict.fingerprint
+                else f"SHA-256 {view.note['content_hash'][:16]}…")
+            cosign = "".join(f"\n{c[0].upper()}{c[1:]}" for c in (verdict.cosign if verdict is not None else []))
+            if verdict is not None and verdict.awaiting_cosign:
+                cosign += "\nAwaiting supervisor co-signature."
+            seal.update(Text(f"Seal verified: {how}  signed {view.note['signed_at']} by {view.note['signer']}"
+                             + cosign, style="dim"))
             seal.remove_class("seal-broken")
         else:
-            what = "the note text" if not view.seal_ok else "an addendum"
-            seal.update(Text(f"SEAL BROKEN: {what} no longer matches the hash stored when it was signed. "
+            what = "; ".join(verdict.problems) if verdict is not None else (
+                "the note text" if not view.seal_ok else "an addendum")
+            seal.update(Text(f"SEAL BROKEN. SIGNATURE INVALID: {what}. "
                              "The record may have been altered outside Hushpad. Keep this copy and investigate.",
                              style="bold"))
             seal.add_class("seal-broken")

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from ..domain.canonical import addendum_hash, content_hash
 from ..domain.measures import band_for
 from ..domain.visible import make_visible
 from ..storage import queries
@@ -77,6 +76,7 @@ class NoteView:
     addenda: list[dict[str, Any]]
     seal_ok: bool
     chain_ok: bool
+    verdict: Any = None  # the signature Verdict: what the note view shows
 
     @property
     def text(self) -> str:
@@ -136,15 +136,10 @@ class ClientChart(RecordReader):
         session = self.record.session(note["session_id"])
         client = self.record.client(session["client_id"]) if session else None
         addenda = self.record.addenda(note_id)
-        seal_ok = note["status"] != "signed" or content_hash(note["canonical_text"] or "") == note["content_hash"]
-        chain_ok = True
-        previous = note["content_hash"]
-        for addendum in addenda:
-            expected = addendum_hash(addendum["amends_hash"], addendum["body"], addendum["created_at"], addendum["signer"])
-            if addendum["amends_hash"] != previous or addendum["content_hash"] != expected:
-                chain_ok = False
-            previous = addendum["content_hash"]
-        return NoteView(note, client["code"] if client else "", addenda, seal_ok, chain_ok)
+        from .signing import Signatures  # the one verify: signature, owned rows, addenda, countersignature
+
+        verdict = Signatures(self.workspace).verify_row(note)
+        return NoteView(note, client["code"] if client else "", addenda, verdict.note_ok, verdict.addenda_ok, verdict)
 
     def private_jottings(self, session_id: int) -> list[tuple[int, str]]:
         """The session's private psychotherapy notes. Every opening is audited."""

@@ -6,57 +6,130 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..domain.canonical import escape_markdown, render_markdown
+from ..domain import signature as sig
+from ..domain.canonical import escape_markdown, markdown_from_blocks
 from ..domain.measures import band_for
-from ..domain.models import NoteDraft
-from ..domain.templates import templates_with
 from ..domain.visible import make_visible
 from ..storage import queries
 from .chart import ClientChart
 from .reading import RecordReader, day
+from .signing import Signatures
 from .writeup import NoteRecords
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 
 def _now() -> datetime:
     return datetime.now().astimezone()
 
 
+def _banner(verdict: sig.Verdict) -> list[str]:
+    if verdict.ok:
+        return []
+    return ["!" * 72, "SIGNATURE INVALID: this note does not match what was signed. Do not rely on it.",
+            *("  - " + p for p in verdict.problems), "!" * 72, ""]
+
+
+def _signature_lines(verdict: sig.Verdict) -> list[str]:
+    """The signature block printed on every export: status, key fingerprint, how to check."""
+    if verdict.status == sig.HASH_ONLY:
+        lines = ["Signature: sealed (hash only); signed before Ed25519 signatures"]
+    elif verdict.status == sig.VERIFIED:
+        lines = []  # the signed text names the key; the JSON export carries the signature
+    else:
+        lines = [f"Signature: {sig.INVALID}" + (f" (signer key {verdict.fingerprint})" if verdict.fingerprint else "")]
+    lines += [c[0].upper() + c[1:] for c in verdict.cosign]
+    if verdict.awaiting_cosign:
+        lines.append("Awaiting supervisor co-signature.")
+    return lines
+
+
 class RecordsExport(RecordReader):
+    """Every export checks each note's signature first (the one verify). A note that fails
+    is still exported, as stored, under a SIGNATURE INVALID banner, and is listed in
+    ``failures`` so the command line can exit non-zero."""
+
+    def __init__(self, workspace: "Workspace") -> None:
+        super().__init__(workspace)
+        self.failures: list[str] = []
+        self._signatures = Signatures(workspace)
+
+    def verdict(self, note: dict[str, Any]) -> sig.Verdict:
+        verdict = self._signatures.verify_row(note)
+        failure = f"note {note['id']}: {'; '.join(verdict.problems)}"
+        if not verdict.ok and failure not in self.failures:
+            self.failures.append(failure)
+        return verdict
+
     # -- one note ---------------------------------------------------------------------
     def note(self, note_id: int, fmt: str) -> str:
-        text = self.plain_text(note_id) if fmt == "txt" else self.markdown(note_id)
+        if fmt == "json":
+            text = make_visible(json.dumps(self.note_document(note_id), ensure_ascii=False, indent=2), keep="\n") + "\n"
+        else:
+            text = self.plain_text(note_id) if fmt == "txt" else self.markdown(note_id)
         self.record.audit(self.actor, "note exported", subject=f"note:{note_id}", detail=fmt)
         return text
 
-    def plain_text(self, note_id: int) -> str:
-        """Plain text laid out for pasting into an EHR: the signed text, then any addenda."""
+    def plain_text(self, note_id: int, *, banner: bool = True) -> str:
+        """Plain text laid out for pasting into an EHR: the signed text, then any addenda.
+        ``banner=False`` is for the note view, which shows the verdict in its own bar: the
+        SIGNATURE INVALID banner then comes only at the end (a copy still carries it)."""
         note = NoteRecords(self.workspace).signed(note_id)
-        out = [note["canonical_text"].rstrip("\n")]
+        verdict = self.verdict(note)
+        out = (_banner(verdict) if banner else []) + [note["canonical_text"].rstrip("\n")]
         for addendum in self.record.addenda(note_id):
             who = addendum["signer"] + (f", {addendum['credentials']}" if addendum["credentials"] else "")
             out += ["", f"ADDENDUM {addendum['created_at']} by {who}", addendum["body"].rstrip(),
                     f"Amends: {addendum['amends_hash'][:16]}  Seal: {addendum['content_hash'][:16]}"]
-        out += ["", f"Seal (SHA-256): {note['content_hash']}"]
-        return make_visible("\n".join(out)) + "\n"
+        out += ["", *_signature_lines(verdict), f"Seal (SHA-256): {note['content_hash']}", "", *_banner(verdict)]
+        return make_visible("\n".join(out).rstrip("\n")) + "\n"
 
     def markdown(self, note_id: int) -> str:
+        """Markdown drawn from the signed payload's layout, never from the draft or today's
+        templates. A note sealed before signatures shows its sealed text verbatim."""
         note = NoteRecords(self.workspace).signed(note_id)
-        session = self.record.session(note["session_id"])
-        client = self.record.client(session["client_id"]) if session else None
-        draft = NoteDraft.from_dict(json.loads(note["draft_json"]))
-        templates = templates_with(self.workspace.config.templates or None)
-        template = templates.get(note["template"]) or templates["soap"]
-        text = render_markdown(
-            draft, template, client_label=client["code"] if client else "", signer=note["signer"],
-            credentials=note["credentials"] or "", signed_at=note["signed_at"], late_entry=bool(note["late_entry"]),
-        ).rstrip("\n")
-        out = [text]
+        verdict = self.verdict(note)
+        signed = sig.stored_signed(note)
+        payload = None
+        if signed is not None and verdict.ok:
+            payload = json.loads(signed.payload)
+        if payload is not None:
+            text = markdown_from_blocks(payload["blocks"]).rstrip("\n")
+        else:
+            text = "```text\n" + (note["canonical_text"] or "").replace("```", "`\u200b``").rstrip("\n") + "\n```"
+        out = [f"**{line}**" if line else "" for line in _banner(verdict)] + [text]
         for addendum in self.record.addenda(note_id):
             out += ["", f"## Addendum {escape_markdown(addendum['created_at'])}", "", escape_markdown(addendum["body"])]
-        out += ["", f"Seal (SHA-256): `{note['content_hash']}`"]
-        return make_visible("\n".join(out)) + "\n"
+        out += [""] + [f"- {escape_markdown(line)}" for line in _signature_lines(verdict)]
+        out += ["", f"Seal (SHA-256): `{note['content_hash']}`", ""]
+        out += [f"**{escape_markdown(line)}**" if line else "" for line in _banner(verdict)]
+        return make_visible("\n".join(out).rstrip("\n")) + "\n"
+
+    def note_document(self, note_id: int) -> dict[str, Any]:
+        """One note as data, with every payload and signature, for ``hushpad verify``."""
+        note = NoteRecords(self.workspace).signed(note_id)
+        verdict = self.verdict(note)
+        session = self.record.session(note["session_id"]) or {}
+        sid = note["session_id"]
+        return {
+            "format": "hushpad-note", "version": 1, "note_id": note["id"],
+            "verification": {"status": verdict.status, "problems": verdict.problems,
+                             "key_fingerprint": verdict.fingerprint, "cosign": verdict.cosign,
+                             "awaiting_cosign": verdict.awaiting_cosign},
+            "text": note["canonical_text"], "signer": note["signer"], "credentials": note["credentials"],
+            "signed_at": note["signed_at"], "content_hash": note["content_hash"],
+            "session": sig.session_fact(session),
+            "measures": [sig.measure_fact(m) for m in self.record.query(
+                "SELECT * FROM measure_scores WHERE session_id = ? ORDER BY id", (sid,))],
+            "risk": [sig.risk_fact(r) for r in self.record.query(
+                "SELECT * FROM risk_assessments WHERE session_id = ? ORDER BY id", (sid,))],
+            "addenda": [{k: a[k] for k in ("body", "signer", "credentials", "created_at", "amends_hash", "content_hash")}
+                        for a in self.record.addenda(note_id)],
+            "signatures": self._signatures.export_block(note),
+        }
 
     # -- a client's record ----------------------------------------------------------------
     def client(self, code: str, fmt: str, *, include_private: bool = False) -> str:
@@ -91,7 +164,9 @@ class RecordsExport(RecordReader):
                               for g in plan["goals"]],
                 },
                 "progress_notes": [{"note_id": n["id"], "date": day(n["started_at"]),
-                                    "text": self.plain_text(n["id"])} for n in notes],
+                                    "text": self.plain_text(n["id"]), "signed": self.note_document(n["id"])}
+                                   for n in notes],
+                "verification": self._record_verification(notes),
                 "measures": [{"date": day(m["administered_at"]), "instrument": m["instrument"], "total": m["total"],
                               "band": band_for(m["instrument"], m["total"]),
                               "items": json.loads(m["items_json"]) if m["items_json"] else None} for m in measures],
@@ -112,6 +187,19 @@ class RecordsExport(RecordReader):
                    for m in self.workspace.group_members(group_session_id)]
         return [line for line in lines
                 if member_of(parse_jotting(line.text, self.workspace.rules), members) == code]
+
+    def _record_verification(self, notes: list[dict[str, Any]]) -> dict[str, Any]:
+        """The whole request: every note verified, and the notes' chain has no gap."""
+        entries = []
+        for row in notes:
+            note = self.record.note(row["id"]) or {}
+            self.verdict(note)
+            signed = sig.stored_signed(note)
+            previous = json.loads(signed.payload).get("previous_note_hash") if signed else None
+            entries.append((note.get("content_hash"), previous))
+        self.failures += [p for p in sig.check_note_chain(entries) if p not in self.failures]
+        return {"status": sig.INVALID if self.failures else sig.VERIFIED, "problems": list(self.failures),
+                "notes": len(notes)}
 
     def _client_markdown(self, client: dict[str, Any], plan: dict[str, Any], notes: list[dict[str, Any]],
                          measures: list[dict[str, Any]], risk: list[dict[str, Any]],
@@ -138,6 +226,10 @@ class RecordsExport(RecordReader):
                 f"HI {r['homicidal_ideation']}, self-harm {r['self_harm']}"
                 + (f"; {esc(r['detail'])}" if r["detail"] else "") for r in risk]
         out += ["", "## Progress notes", ""]
+        verification = self._record_verification(notes) if notes else {"problems": []}
+        if verification["problems"]:
+            out += ["**SIGNATURE INVALID: this record does not match what was signed.**", ""]
+            out += [f"- {escape_markdown(p)}" for p in verification["problems"]] + [""]
         for note in notes:
             out += [f"### {day(note['started_at'])} (note {note['id']})", "", "```text",
                     self.plain_text(note["id"]).replace("```", "`\u200b``").rstrip("\n"), "```", ""]

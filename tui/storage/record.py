@@ -192,6 +192,82 @@ RECORD_V3 = [
 ]
 
 
+# v4: Ed25519 signatures (issue 10). Notes and addenda carry their signed payload, the
+# signature and the signer's public key. Every row a signed note owns refuses UPDATE
+# and DELETE; an addendum must extend its note's chain; the audit log is a hash chain
+# whose head is signed (audit_heads); a supervisor's countersignature is a row of its own.
+_SIGNED_SESSION = "EXISTS (SELECT 1 FROM progress_notes WHERE session_id = {col} AND status = 'signed')"
+RECORD_V4 = [
+    "ALTER TABLE progress_notes ADD COLUMN signed_payload TEXT",
+    "ALTER TABLE progress_notes ADD COLUMN signature TEXT",
+    "ALTER TABLE progress_notes ADD COLUMN signer_key TEXT",
+    "ALTER TABLE addenda ADD COLUMN signed_payload TEXT",
+    "ALTER TABLE addenda ADD COLUMN signature TEXT",
+    "ALTER TABLE addenda ADD COLUMN signer_key TEXT",
+    "ALTER TABLE audit_log ADD COLUMN prev_hash TEXT",
+    "ALTER TABLE audit_log ADD COLUMN row_hash TEXT",
+    """CREATE TABLE audit_heads (
+        id INTEGER PRIMARY KEY,
+        audit_id INTEGER NOT NULL,
+        row_hash TEXT NOT NULL,
+        signed_payload TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        signer_key TEXT NOT NULL
+    )""",
+    """CREATE TABLE supervisors (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        ed25519 TEXT NOT NULL,
+        x25519 TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        registration TEXT NOT NULL,
+        registration_signature TEXT NOT NULL
+    )""",
+    """CREATE TABLE cosignatures (
+        id INTEGER PRIMARY KEY,
+        note_id INTEGER NOT NULL REFERENCES progress_notes(id),
+        supervisor TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('awaiting', 'cosigned', 'returned')),
+        at TEXT NOT NULL,
+        signed_payload TEXT,
+        signature TEXT,
+        signer_key TEXT
+    )""",
+    "CREATE INDEX cosignatures_by_note ON cosignatures (note_id)",
+    "CREATE TRIGGER audit_heads_no_update BEFORE UPDATE ON audit_heads BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+    "CREATE TRIGGER audit_heads_no_delete BEFORE DELETE ON audit_heads BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+    "CREATE TRIGGER cosignatures_no_update BEFORE UPDATE ON cosignatures BEGIN SELECT RAISE(ABORT, 'a countersignature is permanent'); END",
+    "CREATE TRIGGER cosignatures_no_delete BEFORE DELETE ON cosignatures BEGIN SELECT RAISE(ABORT, 'a countersignature is permanent'); END",
+    # Once chained, every new audit row must name the current head as its predecessor.
+    """CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log
+       WHEN (SELECT row_hash FROM audit_log ORDER BY id DESC LIMIT 1) IS NOT NULL
+        AND (NEW.row_hash IS NULL OR NEW.prev_hash IS NOT (SELECT row_hash FROM audit_log ORDER BY id DESC LIMIT 1))
+       BEGIN SELECT RAISE(ABORT, 'the audit log is a hash chain; this row does not follow its head'); END""",
+    # An addendum amends the latest signed version of its note, and a signed note's addenda are signed.
+    """CREATE TRIGGER addenda_chain BEFORE INSERT ON addenda
+       WHEN NEW.amends_hash IS NOT coalesce(
+              (SELECT content_hash FROM addenda WHERE note_id = NEW.note_id ORDER BY id DESC LIMIT 1),
+              (SELECT content_hash FROM progress_notes WHERE id = NEW.note_id AND status = 'signed'))
+       BEGIN SELECT RAISE(ABORT, 'an addendum must amend the latest signed version of its note'); END""",
+    """CREATE TRIGGER addenda_signed BEFORE INSERT ON addenda
+       WHEN (SELECT signed_payload FROM progress_notes WHERE id = NEW.note_id) IS NOT NULL
+        AND (NEW.signed_payload IS NULL OR NEW.signature IS NULL OR NEW.signer_key IS NULL)
+       BEGIN SELECT RAISE(ABORT, 'an addendum to a signed note must itself be signed'); END""",
+    *[
+        f"""CREATE TRIGGER {name} BEFORE {op} ON {table}
+            WHEN {_SIGNED_SESSION.format(col=col)}
+            BEGIN SELECT RAISE(ABORT, '{LOCKED_NOTE}'); END"""
+        for table, key in (("sessions", "id"), ("measure_scores", "session_id"), ("risk_assessments", "session_id"))
+        for op, name, col in (
+            ("UPDATE", f"signed_{table}_no_update", f"OLD.{key}"),
+            ("DELETE", f"signed_{table}_no_delete", f"OLD.{key}"),
+            *([("INSERT", f"signed_{table}_no_insert", f"NEW.{key}")] if table != "sessions" else []),
+        )
+    ],
+]
+
+
 class NoteLockedError(Exception):
     """A signed note was asked to change."""
 
@@ -206,7 +282,7 @@ def now_iso() -> str:
 
 class RecordStore(EncryptedStore):
     name = "record"
-    migrations = (RECORD_V1, RECORD_V2, RECORD_V3)
+    migrations = (RECORD_V1, RECORD_V2, RECORD_V3, RECORD_V4)
 
     # -- audit -------------------------------------------------------------
     def audit(self, actor: str, action: str, subject: str = "", detail: str = "") -> None:
@@ -216,9 +292,23 @@ class RecordStore(EncryptedStore):
 
     @staticmethod
     def audit_in(conn: Any, actor: str, action: str, subject: str = "", detail: str = "") -> None:
+        """Append one row to the hash chain: it carries its predecessor's hash and its own."""
+        from .signing import audit_row_hash, legacy_audit_digest
+
+        last = conn.execute("SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        if last is None:
+            prev = "genesis"
+        elif last[1] is None:  # rows written before the chain began are folded into one digest
+            prev = legacy_audit_digest(conn.execute(
+                "SELECT id, at, actor, action, subject, detail FROM audit_log ORDER BY id").fetchall())
+        else:
+            prev = last[1]
+        row_id = (last[0] if last else 0) + 1
+        at = now_iso()
         conn.execute(
-            "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-            (now_iso(), actor, action, subject, detail),
+            "INSERT INTO audit_log (id, at, actor, action, subject, detail, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (row_id, at, actor, action, subject, detail, prev,
+             audit_row_hash(row_id, at, actor, action, subject, detail, prev)),
         )
 
     def audit_entries(self, limit: int = 200) -> list[dict[str, Any]]:
@@ -372,11 +462,13 @@ class RecordStore(EncryptedStore):
                   canonical_text: str, content_hash: str, signer: str, credentials: str, signed_at: str,
                   late_entry: bool, summary: str, measures: list[tuple[str, int, str | None]],
                   risk: dict[str, Any] | None, client_id: int, session_id: int, actor: str,
-                  before_commit: Any = None) -> None:
+                  before_commit: Any = None, signed: tuple[str, str, str] | None = None,
+                  signing_seed: bytes | None = None) -> None:
         """Freeze the note, its sections, scores and risk in ONE transaction.
 
         A crash at any point leaves either a fully signed note or the untouched draft.
         ``before_commit`` is a test seam to fail between the writes and the commit.
+        ``signed`` is (payload, signature, public key); ``signing_seed`` signs the audit head.
         """
         with self.transaction() as conn:
             status = conn.execute("SELECT status FROM progress_notes WHERE id = ?", (note_id,)).fetchone()
@@ -406,6 +498,9 @@ class RecordStore(EncryptedStore):
                                :safety_plan_reviewed, :assessed_at)""",
                     {**risk, "client_id": client_id, "session_id": session_id, "assessed_at": signed_at},
                 )
+            if signed is not None:  # in the same statement: once signed, the row never changes
+                conn.execute("UPDATE progress_notes SET signed_payload = ?, signature = ?, signer_key = ? WHERE id = ?",
+                             (*signed, note_id))
             conn.execute(
                 """UPDATE progress_notes SET status = 'signed', draft_json = ?, canonical_text = ?, content_hash = ?,
                        signer = ?, credentials = ?, signed_at = ?, late_entry = ?, summary = ?, editing_pid = NULL,
@@ -416,6 +511,10 @@ class RecordStore(EncryptedStore):
             )
             self.audit_in(conn, actor, "note signed", subject=f"note:{note_id}",
                           detail="late entry" if late_entry else "")
+            if signing_seed is not None:
+                from .signing import sign_audit_head_in
+
+                sign_audit_head_in(conn, signing_seed)
             if before_commit is not None:
                 before_commit()
 
@@ -423,14 +522,28 @@ class RecordStore(EncryptedStore):
         return self.query("SELECT * FROM addenda WHERE note_id = ? ORDER BY id", (note_id,))
 
     def add_addendum(self, note_id: int, body: str, signer: str, credentials: str, created_at: str,
-                     amends_hash: str, content_hash: str, actor: str) -> int:
+                     amends_hash: str, content_hash: str, actor: str, signed: tuple[str, str, str] | None = None,
+                     signing_seed: bytes | None = None) -> int:
+        """Append a signed addendum; the addenda_chain trigger refuses one that does not
+        amend the latest signed version (checked here too, for a clear message)."""
         with self.transaction() as conn:
+            head = conn.execute(
+                """SELECT coalesce((SELECT content_hash FROM addenda WHERE note_id = ? ORDER BY id DESC LIMIT 1),
+                                   (SELECT content_hash FROM progress_notes WHERE id = ? AND status = 'signed'))""",
+                (note_id, note_id)).fetchone()[0]
+            if head != amends_hash:
+                raise NoteLockedError("The note changed since this addendum was written; open it again.")
             cur = conn.execute(
-                """INSERT INTO addenda (note_id, body, signer, credentials, created_at, amends_hash, content_hash)
-                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                (note_id, body, signer, credentials, created_at, amends_hash, content_hash),
+                """INSERT INTO addenda (note_id, body, signer, credentials, created_at, amends_hash, content_hash,
+                                        signed_payload, signature, signer_key)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (note_id, body, signer, credentials, created_at, amends_hash, content_hash, *(signed or (None,) * 3)),
             )
             self.audit_in(conn, actor, "addendum signed", subject=f"note:{note_id}")
+            if signing_seed is not None:
+                from .signing import sign_audit_head_in
+
+                sign_audit_head_in(conn, signing_seed)
             return int(cur.lastrowid)
 
     # -- treatment plan edits ------------------------------------------------

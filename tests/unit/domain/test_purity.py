@@ -10,6 +10,9 @@ DOMAIN = pathlib.Path(tui.domain.__file__).parent
 ALLOWED = {
     "__future__", "collections", "dataclasses", "datetime", "difflib", "enum",
     "hashlib", "re", "types", "typing", "unicodedata",
+    # Pure computation too: signed payloads are canonical JSON, signatures travel as
+    # base64, and Ed25519 (cryptography's primitives do no I/O) is what verify checks.
+    "base64", "json", "cryptography",
 }
 
 
