@@ -7,13 +7,16 @@ This ties keys to stores: create a profile, unlock it, and close it again
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import keys as keymod
-from .errors import KeyFileError, NotInitialisedError, StorageError, StoreOpenError
-from .files import FILE_MODE, ProfileLock, ensure_profile_dir
+from .errors import KeyFileError, NotInitialisedError, ProfileInUseError, StorageError, StoreOpenError
+from .files import LOCK_NAME, ProfileLock, atomic_write, ensure_profile_dir
 from .keyring_access import KeyStore
 from .paths import ProfilePaths
 from .record import RecordStore
@@ -33,6 +36,12 @@ class OpenProfile:
     warnings: list[str] = field(default_factory=list)
     # Loose modes found (and tightened) on the way in: for the caller to show the user.
     permission_warnings: list[str] = field(default_factory=list)
+    reserve: Reserve | None = field(default=None, repr=False)
+
+    @property
+    def low_on_space(self) -> bool:
+        """The disk filled during this run and the reserve was used: tell the clinician."""
+        return self.reserve is not None and self.reserve.released
 
     @property
     def profile_id(self) -> str:
@@ -73,10 +82,10 @@ class OpenProfile:
             store.backup_to(dest, self._deks[store.name])
             written.append(dest)
         dest_keys = target_dir / "keys.json"
-        shutil.copyfile(self.paths.keys, dest_keys)
-        dest_keys.chmod(FILE_MODE)
+        atomic_write(dest_keys, self.paths.keys.read_bytes())  # 0600, O_EXCL temp: never through a link
         written.append(dest_keys)
-        self.record.audit(actor, "backup written", detail=str(target_dir))
+        # What happened, not where: a path names the clinician's folders (and may name a client).
+        self.record.audit(actor, "backup written")
         return written
 
 
@@ -84,6 +93,45 @@ def _lock(paths: ProfilePaths) -> ProfileLock:
     lock = ProfileLock(paths.root)
     lock.acquire()
     return lock
+
+
+@contextlib.contextmanager
+def inspection_lock(paths: ProfilePaths) -> Iterator[None]:
+    """A shared lock for reading a profile without writing anything, not even the lock
+    file's pid: refused (clearly) while a Hushpad has the profile open."""
+    lock_file = paths.root / LOCK_NAME
+    if sys.platform == "win32" or not lock_file.exists():
+        yield
+        return
+    import fcntl
+
+    fd = os.open(lock_file, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            raise ProfileInUseError(
+                "Hushpad is open on this profile. Close it first, then run this again; "
+                "nothing was checked or changed."
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def open_read_only(paths: ProfilePaths, deks: dict[str, bytes]) -> list[RecordStore | VaultStore]:
+    """Both stores, read-only (for `doctor`): no byte of any file changes. Damage is
+    reported by their checks, not raised; a wrong key or a missing file is raised."""
+    record = RecordStore(paths.record, deks["record"], read_only=True)
+    try:
+        vault = VaultStore(paths.vault, deks["vault"], read_only=True)
+    except BaseException:
+        record.close()
+        raise
+    return [record, vault]
 
 
 def open_with_deks(paths: ProfilePaths, keyfile: keymod.KeyFile, deks: dict[str, bytes], *,
@@ -105,6 +153,10 @@ def open_with_deks(paths: ProfilePaths, keyfile: keymod.KeyFile, deks: dict[str,
     except Exception:
         profile.close()
         raise
+    # Room for the last minutes of typing when the disk fills (released by the stores).
+    profile.reserve = Reserve(paths.root)
+    profile.reserve.ensure()
+    record.reserve = vault.reserve = profile.reserve
     return profile
 
 

@@ -6,7 +6,6 @@ except by the clinician carrying a jotting into a note section.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +20,23 @@ VAULT_V1 = [
         revision INTEGER NOT NULL DEFAULT 0,
         updated_at TEXT NOT NULL
     )""",
+]
+
+# v2: one row per line, so a save writes only the lines that changed (a whole-document
+# rewrite put the document's size into the WAL on every keystroke's save).
+VAULT_V2 = [
+    """CREATE TABLE jotting_lines (
+        document_id INTEGER NOT NULL REFERENCES jotting_documents(id),
+        idx INTEGER NOT NULL,
+        minute INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        PRIMARY KEY (document_id, idx)
+    ) WITHOUT ROWID""",
+    """INSERT INTO jotting_lines (document_id, idx, minute, text)
+       SELECT d.id, CAST(j.key AS INTEGER), CAST(json_extract(j.value, '$[0]') AS INTEGER),
+              CAST(json_extract(j.value, '$[1]') AS TEXT)
+         FROM jotting_documents d, json_each(d.lines_json) j""",
+    "UPDATE jotting_documents SET lines_json = '[]'",
 ]
 
 
@@ -41,25 +57,42 @@ def doc_key_for(session: dict[str, Any]) -> str:
 
 class VaultStore(EncryptedStore):
     name = "vault"
-    migrations = (VAULT_V1,)
+    migrations = (VAULT_V1, VAULT_V2)
 
     def load_jottings(self, doc_key: str) -> list[JottingLine]:
-        row = self.query_one("SELECT lines_json FROM jotting_documents WHERE doc_key = ?", (doc_key,))
-        if row is None:
-            return []
-        return [JottingLine(int(m), str(t)) for m, t in json.loads(row["lines_json"])]
+        rows = self.query(
+            """SELECT l.minute, l.text FROM jotting_lines l JOIN jotting_documents d ON d.id = l.document_id
+               WHERE d.doc_key = ? ORDER BY l.idx""",
+            (doc_key,),
+        )
+        return [JottingLine(int(r["minute"]), str(r["text"])) for r in rows]
 
     def save_jottings(self, doc_key: str, lines: list[JottingLine]) -> int:
-        """Replace the document in one transaction; returns the new revision."""
-        payload = json.dumps([[line.minute, line.text] for line in lines], ensure_ascii=False)
-        with self.transaction() as conn:
-            conn.execute(
-                """INSERT INTO jotting_documents (doc_key, lines_json, revision, updated_at)
-                   VALUES (?, ?, 1, ?)
-                   ON CONFLICT (doc_key) DO UPDATE SET
-                     lines_json = excluded.lines_json,
-                     revision = jotting_documents.revision + 1,
-                     updated_at = excluded.updated_at""",
-                (doc_key, payload, now_iso()),
-            )
-            return int(conn.execute("SELECT revision FROM jotting_documents WHERE doc_key = ?", (doc_key,)).fetchone()[0])
+        """Make the stored document equal ``lines`` in one transaction, writing only the
+        lines that changed (keyed by position); returns the new revision."""
+        wanted = [(int(line.minute), str(line.text)) for line in lines]
+        return self.write(lambda conn: _save_lines(conn, doc_key, wanted))
+
+
+def _save_lines(conn: Any, doc_key: str, wanted: list[tuple[int, str]]) -> int:
+    conn.execute(
+        """INSERT INTO jotting_documents (doc_key, revision, updated_at) VALUES (?, 1, ?)
+           ON CONFLICT (doc_key) DO UPDATE SET
+             revision = jotting_documents.revision + 1, updated_at = excluded.updated_at""",
+        (doc_key, now_iso()),
+    )
+    doc_id, revision = conn.execute(
+        "SELECT id, revision FROM jotting_documents WHERE doc_key = ?", (doc_key,)).fetchone()
+    stored = {int(i): (int(m), str(t)) for i, m, t in conn.execute(
+        "SELECT idx, minute, text FROM jotting_lines WHERE document_id = ?", (doc_id,))}
+    for idx, row in enumerate(wanted):
+        old = stored.get(idx)
+        if old is None:
+            conn.execute("INSERT INTO jotting_lines (document_id, idx, minute, text) VALUES (?, ?, ?, ?)",
+                         (doc_id, idx, *row))
+        elif old != row:
+            conn.execute("UPDATE jotting_lines SET minute = ?, text = ? WHERE document_id = ? AND idx = ?",
+                         (*row, doc_id, idx))
+    if len(stored) > len(wanted):
+        conn.execute("DELETE FROM jotting_lines WHERE document_id = ? AND idx >= ?", (doc_id, len(wanted)))
+    return int(revision)

@@ -255,7 +255,11 @@ def test_bytes_flipped_mid_vault_give_a_clear_storage_error_never_a_raw_one(made
         data[middle + i] ^= 0xFF
     path.write_bytes(bytes(data))
     before = snapshot_hashes(made.root)
-    store = VaultStore(path, key)  # page 1 is intact, so the store opens
+    # Opened for writing, the damage is found before anything is written.
+    with pytest.raises(StoreOpenError) as refused:
+        VaultStore(path, key)
+    assert "vault.db" in assert_clear_message(refused.value) and "damaged" in str(refused.value)
+    store = VaultStore(path, key, read_only=True)  # page 1 is intact, so it opens to be read
     try:
         with pytest.raises(StorageError) as info:
             for i in range(40):
@@ -483,7 +487,8 @@ def test_saving_jottings_on_a_full_disk_is_a_clear_error_and_loses_nothing(small
         profile.vault.save_jottings("session:1", JOTTING)
         saved = snapshot_hashes(made.root)
         filler = fill(small_fs)
-        big = jot([(4, secrets.token_hex(200_000))])  # incompressible, far more than is free
+        # Incompressible, far more than is free even once the reserve is released.
+        big = jot([(4, secrets.token_hex(600_000))])
         with pytest.raises(DiskFullError) as info:
             profile.vault.save_jottings("session:1", big)
         message = assert_clear_message(info.value)
@@ -492,7 +497,8 @@ def test_saving_jottings_on_a_full_disk_is_a_clear_error_and_loses_nothing(small
         assert profile.vault.load_jottings("session:1") == JOTTING
         # Every file is as it was, except the live -wal/-shm of the store being written:
         # SQLite may leave uncommitted frames past the last commit, which it ignores.
-        live = ("vault.db-wal", "vault.db-shm")
+        # The reserve is released (deleted) by design when the disk fills.
+        live = ("vault.db-wal", "vault.db-shm", "reserve.bin")
         now = snapshot_hashes(made.root)
         assert {k: v for k, v in now.items() if k not in live} == {k: v for k, v in saved.items() if k not in live}
         # What a crash at this instant would leave behind still opens to the saved document.
