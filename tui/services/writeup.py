@@ -51,6 +51,11 @@ class WriteupError(HushpadError):
     pass
 
 
+# A group's session facts are the same for every member: kept with the shared part.
+SHARED_FACTS_KEY = "_facts"
+SHARED_FACTS = ("date", "start_time", "duration_min", "end_time", "setting", "modality", "cpt_code")
+
+
 # Notes open for writing in this process, per unlocked workspace. The record's
 # editing_pid claim keeps out other processes (a dead one's claim is taken
 # over); this keeps out a second write-up of the same session in this one,
@@ -83,6 +88,9 @@ class Writeup:
     group_session_id: int | None = None
     members: tuple[MemberIdentity, ...] = ()  # every member of the group (empty when individual)
     member: MemberIdentity | None = None  # this note's client, in a group
+    # True once another member's note is signed: the shared part (facts, group sections) is
+    # then what that note says, and is not offered for editing again.
+    shared_locked: bool = False
 
     @property
     def client_label(self) -> str:
@@ -182,13 +190,22 @@ class WriteupService:
         draft.previous_scores = previous
         other_members: list[str] = []
         if group_id:
-            draft.group_part = {**json.loads(self.record.group_part(group_id) or "{}"), **draft.group_part}
+            # The stored shared part wins over this member's copy: it holds the latest edits,
+            # from whichever member's write-up they were made in.
+            draft.group_part = {**draft.group_part, **json.loads(self.record.group_part(group_id) or "{}")}
+            shared = draft.group_part.get(SHARED_FACTS_KEY)
+            if shared:
+                values = {k: v for k, v in json.loads(shared).items() if k in SHARED_FACTS}
+                draft.facts = replace(draft.facts, **values)
             for member in self.workspace.group_members(group_id):
                 if member["client_id"] != client["id"]:
                     other_members += [m for m in (member["code"], member["display_name"]) if m]
         held.add(row["id"])
+        shared_locked = bool(group_id) and any(
+            (note := self.record.note_for_session(m["session_id"])) is not None and note["status"] == "signed"
+            for m in self.workspace.group_members(group_id) if m["session_id"] != session_id)
         return Writeup(row["id"], session, client, template, draft, jottings, goals, other_members, group_id,
-                       members, member)
+                       members, member, shared_locked)
 
     def next_unsigned_member(self, writeup: Writeup) -> int | None:
         """In a group, the next member whose note is not yet signed."""
@@ -212,6 +229,10 @@ class WriteupService:
     # -- save -----------------------------------------------------------------
     def snapshot(self, writeup: Writeup) -> DraftSnapshot:
         """The draft as text, taken where it is edited (the UI thread) and written elsewhere."""
+        if writeup.group_session_id and not writeup.shared_locked:
+            facts = writeup.draft.facts
+            writeup.draft.group_part[SHARED_FACTS_KEY] = json.dumps(
+                {k: getattr(facts, k) for k in SHARED_FACTS}, sort_keys=True)
         payload = writeup.draft.to_dict()
         payload.pop("previous_scores", None)  # comes fresh from the record on open
         return DraftSnapshot(writeup.note_id, writeup.template.key, json.dumps(payload, ensure_ascii=False),

@@ -1,4 +1,5 @@
-"""A one-line choice that cycles with ←/→ or space: quicker by keyboard than a drop-down."""
+"""A one-line choice that cycles with ←/→, space or Enter, or jumps by first letter:
+quicker by keyboard than a drop-down. Focused, it is drawn in reverse with its keys named."""
 
 from __future__ import annotations
 
@@ -19,12 +20,12 @@ class ChoiceField(Widget, can_focus=True):
         width: 1fr;
         padding: 0 1;
         color: $text-muted;
-        &:focus { color: $foreground; background: $panel; }
+        &:focus { color: $foreground; background: $accent 35%; text-style: bold; }
     }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("right,space", "next", "Next choice", show=False),
+        Binding("right,space,enter", "next", "Next choice", show=False),
         Binding("left", "previous", "Previous choice", show=False),
     ]
 
@@ -50,7 +51,31 @@ class ChoiceField(Widget, can_focus=True):
 
     def render(self) -> Text:
         shown = self._labels.get(self.value, self.value) or "—"
-        return Text.assemble((f"{self.label}: ", "dim"), "◂ ", shown, " ▸")
+        if self.has_focus:
+            return Text.assemble(f"▶ {self.label}: ", "◂ ", (shown, "reverse"), " ▸",
+                                 ("   ←/→, space or a letter changes it", "dim"))
+        return Text.assemble((f"  {self.label}: ", "dim"), "◂ ", shown, " ▸")
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def on_key(self, event) -> None:  # noqa: ANN001
+        """A letter picks the next option starting with it ("e" endorsed, "d" denied)."""
+        char = event.character or ""
+        if len(char) != 1 or not char.isalnum():
+            return
+        labels = [(self._labels.get(o, o) or "").casefold() for o in self.options]
+        start = self.options.index(self.value) if self.value in self.options else -1
+        for offset in range(1, len(self.options) + 1):
+            index = (start + offset) % len(self.options)
+            if labels[index].startswith(char.casefold()):
+                event.stop()
+                event.prevent_default()
+                self.value = self.options[index]
+                return
 
     def _step(self, delta: int) -> None:
         index = self.options.index(self.value) if self.value in self.options else 0

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, OptionList, SelectionList, Static, TextArea
 from textual.widgets.option_list import Option
@@ -19,9 +19,11 @@ from ..domain.billing import suggest_cpt
 from ..domain.lint import Finding
 from ..domain.measures import MeasureError, MeasureScore, change_since, parse_score
 from ..domain.models import (
-    GOAL_STATUSES, MODALITIES, MSE_FIELDS, MSE_WNL, RISK_LEVELS, RISK_STATUSES, SETTINGS,
+    GOAL_STATUSES, MODALITIES, MSE_FIELDS, MSE_WNL, RISK_LEVELS, RISK_STATUSES, SAFETY_PLAN_STATES, SETTINGS,
     GoalProgress, MentalStatus, NoteDraft, Plan, RiskStatement, SessionFacts,
 )
+from ..domain.session_facts import end_time_for, parse_clock
+from ..domain.session_facts import problems as fact_problems
 from ..domain.shorthand import Jotting
 from ..domain.templates import OfferedJotting, SectionSpec
 from .choice import ChoiceField
@@ -55,6 +57,56 @@ def _row(label: str, widget) -> Horizontal:  # noqa: ANN001
     return Horizontal(Label(label, classes="field-label"), widget, classes="field-row")
 
 
+def _input(value: str = "", **kwargs) -> Input:  # noqa: ANN003
+    """A write-up field. Focusing it never selects its text, so the next key typed adds to
+    the value instead of replacing it (a tab into a filled detail wiped it; a burst of keys
+    typed while the write-up opened replaced the date with "5"). The cursor goes to the end."""
+    field = Input(value, select_on_focus=False, compact=True, **kwargs)
+    return field
+
+
+class CombinedStep(StepPane):
+    """One step showing several parts (a template section and the structured parts that
+    belong beside it). Each part posts its own ``Edited`` and applies its own values."""
+
+    DEFAULT_CSS = """
+    CombinedStep > StepPane { height: auto; overflow-y: hidden; margin-bottom: 1; }
+    CombinedStep > SectionPane .section-body { height: 12; min-height: 8; }
+    CombinedStep > .part-heading { text-style: bold; margin-top: 1; }
+    """
+
+    def __init__(self, step_id: str, title: str, parts: list[StepPane]) -> None:
+        super().__init__(id=f"combined-{step_id}")  # its parts keep their own "step-…" ids
+        self.step_id = step_id
+        self.title = title
+        self.parts = parts
+
+    def compose(self) -> ComposeResult:
+        yield from self.parts
+
+    def apply(self, draft: NoteDraft) -> None:
+        for part in self.parts:
+            part.apply(draft)
+
+    def part(self, kind: type) -> "StepPane | None":
+        """The part of this kind holding the focus, else the first of that kind."""
+        focused = self.screen.focused if self.is_mounted else None
+        matching = [p for p in self.parts if isinstance(p, kind)]
+        for candidate in matching:
+            if focused is not None and (focused is candidate or candidate in focused.ancestors):
+                return candidate
+        return matching[0] if matching else None
+
+
+def step_part(pane: "StepPane | None", kind: type) -> "StepPane | None":
+    """The pane itself when it is of ``kind``, or its part of that kind."""
+    if isinstance(pane, kind):
+        return pane
+    if isinstance(pane, CombinedStep):
+        return pane.part(kind)
+    return None
+
+
 # -- 1. session facts ----------------------------------------------------------------
 class FactsPane(StepPane):
     step_id = "facts"
@@ -68,18 +120,49 @@ class FactsPane(StepPane):
     def compose(self) -> ComposeResult:
         f = self.facts
         yield Static("Check the facts; they come from the session timer.", classes="step-prompt")
-        yield _row("Date", Input(f.date, id="fact-date", placeholder="YYYY-MM-DD", compact=True))
-        yield _row("Start", Input(f.start_time, id="fact-start", placeholder="HH:MM", compact=True))
-        yield _row("Duration (min)", Input(str(f.duration_min), id="fact-duration", type="integer", compact=True))
+        yield _row("Date", _input(f.date, id="fact-date", placeholder="YYYY-MM-DD"))
+        yield _row("Start", _input(f.start_time, id="fact-start", placeholder="HH:MM"))
+        yield _row("Duration (min)", _input(str(f.duration_min), id="fact-duration", type="integer"))
+        yield _row("End", _input(f.end_time or end_time_for(f.start_time, f.duration_min), id="fact-end",
+                                 placeholder="HH:MM"))
         yield ChoiceField("Modality", MODALITIES, f.modality, id="fact-modality")
         yield ChoiceField("Setting", SETTINGS, f.setting, id="fact-setting")
         yield ChoiceField("Template", list(self.template_keys), f.template_key, labels=self.template_keys,
                           id="fact-template")
-        yield _row("CPT code", Input(f.cpt_code, id="fact-cpt", max_length=8, compact=True))
+        yield _row("CPT code", _input(f.cpt_code, id="fact-cpt", max_length=8))
+        yield Static("", id="fact-problems", classes="review-errors")
         yield Static("", id="fact-hint", classes="step-hint")
 
     def on_mount(self) -> None:
         self._suggest(follow=False)
+        self._check()
+
+    def _check(self) -> None:
+        """Impossible facts are said here at once, not only at Review."""
+        facts = replace(self.facts, date=self.query_one("#fact-date", Input).value.strip(),
+                        start_time=self.query_one("#fact-start", Input).value.strip(),
+                        duration_min=self._duration(), end_time=self.query_one("#fact-end", Input).value.strip())
+        found = fact_problems(facts)
+        self.query_one("#fact-problems", Static).update(Text("\n".join(f"✗ {p}" for p in found)))
+
+    def _follow_end(self, changed: str) -> None:
+        """End follows start + duration; typing an end sets the duration."""
+        start = self.query_one("#fact-start", Input).value.strip()
+        end = self.query_one("#fact-end", Input)
+        if changed == "fact-end":
+            a, b = parse_clock(start), parse_clock(end.value)
+            if a and b:
+                minutes = (b[0] * 60 + b[1] - a[0] * 60 - a[1]) % (24 * 60)
+                duration = self.query_one("#fact-duration", Input)
+                if minutes and str(minutes) != duration.value:
+                    with duration.prevent(Input.Changed):
+                        duration.value = str(minutes)
+                    self._suggest()
+        else:
+            derived = end_time_for(start, self._duration())
+            if derived and derived != end.value:
+                with end.prevent(Input.Changed):
+                    end.value = derived
 
     def _duration(self) -> int:
         try:
@@ -106,6 +189,10 @@ class FactsPane(StepPane):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "fact-duration" and self.is_mounted:
             self._suggest()
+        if event.input.id in ("fact-start", "fact-duration", "fact-end") and self.is_mounted:
+            self._follow_end(event.input.id or "")
+        if self.is_mounted:
+            self._check()
         self._edited(event)
 
     def apply(self, draft: NoteDraft) -> None:
@@ -114,6 +201,7 @@ class FactsPane(StepPane):
             date=self.query_one("#fact-date", Input).value.strip(),
             start_time=self.query_one("#fact-start", Input).value.strip(),
             duration_min=self._duration(),
+            end_time=self.query_one("#fact-end", Input).value.strip(),
             modality=self.query_one("#fact-modality", ChoiceField).value,
             setting=self.query_one("#fact-setting", ChoiceField).value,
             cpt_code=self.query_one("#fact-cpt", Input).value.strip(),
@@ -136,8 +224,7 @@ class SectionPane(StepPane):
         super().__init__(id=f"step-{spec.part}-{spec.key}")
         self.spec = spec
         self.step_id = f"{spec.part}:{spec.key}"
-        prefix = {"group": "Group: ", "member": ""}.get(spec.part, "")
-        self.title = prefix + spec.title
+        self.title = spec.title
         self.offered = offered
         self.text = text
         self.carry = carry
@@ -201,8 +288,8 @@ class MentalStatusPane(StepPane):
         yield Static("Mental status. f2 fills the focused line with 'within normal limits'; "
                      "f3 fills every blank line.", classes="step-prompt")
         for key, label in MSE_FIELDS:
-            yield _row(label, Input(getattr(self.status, key), id=f"mse-{key}", compact=True,
-                                    placeholder=MSE_WNL[key]))
+            # The placeholder must not read like a finding: blank means not documented.
+            yield _row(label, _input(getattr(self.status, key), id=f"mse-{key}", placeholder="— (f2: WNL)"))
 
     def quick_fill(self) -> None:
         focused = self.screen.focused
@@ -232,7 +319,7 @@ class InterventionsPane(StepPane):
     def compose(self) -> ComposeResult:
         yield Static("Space ticks an intervention; type another below and press Enter to add it.", classes="step-prompt")
         yield SelectionList[str](*[Selection(Text(p), p, p in self.chosen) for p in self.pick_list], id="interventions")
-        yield Input(id="intervention-other", placeholder="Other intervention", compact=True)
+        yield _input(id="intervention-other", placeholder="Other intervention")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -269,7 +356,7 @@ class MeasuresPane(StepPane):
         for instrument, label in (("phq9", "PHQ-9"), ("gad7", "GAD-7")):
             score = self.initial.get(instrument)
             value = " ".join(map(str, score.items)) if score and score.items else (str(score.total) if score else "")
-            yield _row(label, Input(value, id=f"measure-{instrument}", compact=True))
+            yield _row(label, _input(value, id=f"measure-{instrument}"))
             yield Static("", id=f"measure-{instrument}-result", classes="step-hint")
 
     def on_mount(self) -> None:
@@ -316,22 +403,28 @@ class RiskPane(StepPane):
     step_id = "risk"
     title = "Risk"
 
-    def __init__(self, risk: RiskStatement) -> None:
+    def __init__(self, risk: RiskStatement, risk_lines: list[str] | None = None) -> None:
         super().__init__(id="step-risk")
         self.risk = risk
+        self.risk_lines = list(risk_lines or [])
 
     def compose(self) -> ComposeResult:
         r = self.risk
         yield Static("An explicit risk statement, even when negative. f2: denies SI, HI and self-harm, risk low.",
                      classes="step-prompt")
+        if self.risk_lines:
+            # Every ! line of the session, so nothing said about risk is missed here.
+            yield Static(Text("Jotted about risk:\n" + "\n".join(f"  {line}" for line in self.risk_lines)),
+                         id="risk-jottings", classes="risk-jottings")
         for key, label, short in (("si", "Suicidal ideation", "SI"), ("hi", "Homicidal ideation", "HI"),
                                   ("self_harm", "Self-harm", "Self-harm")):
             yield ChoiceField(label, RISK_STATUSES, getattr(r, key), id=f"risk-{key}")
-            yield _row(f"{short} detail", Input(getattr(r, f"{key}_detail"), id=f"risk-{key}-detail", compact=True))
+            yield _row(f"{short} detail", _input(getattr(r, f"{key}_detail"), id=f"risk-{key}-detail",
+                                                 placeholder="detail, or why not assessed"))
         yield ChoiceField("Risk level", RISK_LEVELS, r.level, labels={"": "not stated"}, id="risk-level")
-        yield _row("Protective factors", Input(r.protective_factors, id="risk-protective", compact=True))
+        yield _row("Protective factors", _input(r.protective_factors, id="risk-protective"))
         # A choice, not a checkbox: Textual's checkbox shows an X even when unticked.
-        yield ChoiceField("Safety plan reviewed", ("no", "yes"), "yes" if r.safety_plan_reviewed else "no",
+        yield ChoiceField("Safety plan", SAFETY_PLAN_STATES, r.safety_plan, labels={"": "not stated"},
                           id="risk-safety-plan")
         yield Static("", id="risk-hint", classes="step-hint")
 
@@ -351,7 +444,7 @@ class RiskPane(StepPane):
         draft.risk = RiskStatement(
             **values, **details, level=self.query_one("#risk-level", ChoiceField).value,
             protective_factors=self.query_one("#risk-protective", Input).value.strip(),
-            safety_plan_reviewed=self.query_one("#risk-safety-plan", ChoiceField).value == "yes",
+            safety_plan=self.query_one("#risk-safety-plan", ChoiceField).value,
         )
 
 
@@ -372,7 +465,7 @@ class GoalsPane(StepPane):
         for index, goal in enumerate(self.goals):
             yield Static(Text(goal.label), classes="goal-label")
             yield ChoiceField("Progress", GOAL_STATUSES, goal.status, labels={"": "not rated"}, id=f"goal-{index}")
-            yield _row("Evidence", Input(goal.evidence, id=f"goal-{index}-evidence", compact=True))
+            yield _row("Evidence", _input(goal.evidence, id=f"goal-{index}-evidence"))
 
     def apply(self, draft: NoteDraft) -> None:
         draft.goals = [
@@ -394,11 +487,11 @@ class PlanPane(StepPane):
     def compose(self) -> ComposeResult:
         p = self.plan
         yield Static("Next session, homework (from hw), focus for next time (from ?), coordination.", classes="step-prompt")
-        yield _row("Next session", Input(p.next_session, id="plan-next", compact=True))
-        yield _row("Homework", Input(p.homework, id="plan-homework", compact=True))
-        yield _row("Next focus", Input(p.next_focus, id="plan-focus", compact=True))
-        yield _row("Coordination", Input(p.coordination, id="plan-coordination", compact=True,
-                                         placeholder="other providers, releases, referrals"))
+        yield _row("Next session", _input(p.next_session, id="plan-next"))
+        yield _row("Homework", _input(p.homework, id="plan-homework"))
+        yield _row("Next focus", _input(p.next_focus, id="plan-focus"))
+        yield _row("Coordination", _input(p.coordination, id="plan-coordination",
+                                          placeholder="other providers, releases, referrals"))
 
     def apply(self, draft: NoteDraft) -> None:
         draft.plan = Plan(
@@ -417,9 +510,15 @@ class ReviewPane(StepPane):
     def __init__(self) -> None:
         super().__init__(id="step-review")
 
+    DEFAULT_CSS = """
+    ReviewPane > #review-top { dock: top; height: auto; max-height: 50%; background: $background; }
+    """
+
     def compose(self) -> ComposeResult:
-        yield Static("", id="review-status", classes="step-prompt")
-        yield Static("", id="review-errors", classes="review-errors")
+        # Status and errors are docked: they stay in view however far the note is scrolled.
+        with Vertical(id="review-top"):
+            yield Static("", id="review-status", classes="step-prompt")
+            yield Static("", id="review-errors", classes="review-errors")
         yield SelectionList[str](id="review-warnings")
         yield Static("", id="review-text", classes="review-text")
 
@@ -429,7 +528,8 @@ class ReviewPane(StepPane):
         warnings = [f for f in findings if f.level == "warning"]
         status = self.query_one("#review-status", Static)
         if signed:
-            status.update(Text("Signed and locked. ctrl+o copies it for the EHR; Esc returns."))
+            status.update(Text("Signed and locked. ctrl+o copies it for the EHR; Esc returns."
+                               + (" ctrl+n: the next member's note." if next_member else "")))
         elif errors:
             status.update(Text(f"{len(errors)} error(s) to fix before signing."))
         elif warnings and not all(finding_id(w) in acknowledged for w in warnings):
@@ -462,3 +562,50 @@ class ReviewPane(StepPane):
 
     def apply(self, draft: NoteDraft) -> None:
         """The review changes nothing in the draft; acknowledgements are the screen's."""
+
+
+# -- the steps ---------------------------------------------------------------------------
+def build_steps(template, draft: NoteDraft, jottings: list[Jotting], *,  # noqa: ANN001
+                carry: Callable[[Jotting], str], template_names: dict[str, str], picks: list[str],
+                members=(), member=None, risk_lines: list[str] | None = None,  # noqa: ANN001
+                shared: bool = True) -> list[StepPane]:
+    """The write-up's steps (see ``tui.domain.steps``), each pane built from the draft."""
+    from ..domain.routing import offers
+    from ..domain.steps import plan_steps
+
+    sections = {spec.key: spec for spec in template.sections}
+
+    def part(name: str) -> StepPane:
+        if name.startswith("section:"):
+            spec = sections[name.split(":", 1)[1]]
+            offered = offers(jottings, spec, member=member, members=members, template=template)
+            return SectionPane(spec, offered, draft.text_for(spec.key, "group" if spec.part == "group" else "note"),
+                               carry)
+        if name == "facts":
+            return FactsPane(draft.facts, template_names)
+        if name == "measures":
+            return MeasuresPane(list(draft.measures), draft.previous_scores)
+        if name == "mse":
+            return MentalStatusPane(draft.mental_status)
+        if name == "interventions":
+            return InterventionsPane(list(draft.interventions), picks)
+        if name == "goals":
+            return GoalsPane(list(draft.goals))
+        if name == "plan":
+            return PlanPane(draft.plan)
+        if name == "risk":
+            return RiskPane(draft.risk, risk_lines)
+        if name == "review":
+            return ReviewPane()
+        raise ValueError(f"unknown write-up part {name!r}")
+
+    panes: list[StepPane] = []
+    for step in plan_steps(template, shared=shared):
+        parts = [part(name) for name in step.parts]
+        if len(parts) == 1:
+            pane = parts[0]
+            pane.title = step.title
+        else:
+            pane = CombinedStep(step.key, step.title, parts)
+        panes.append(pane)
+    return panes

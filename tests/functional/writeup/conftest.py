@@ -147,8 +147,9 @@ async def drive_to_review(keys: Keys, screen: WriteupScreen, *, fill: dict[str, 
                 await keys.type(fill[pane.spec.key])
         elif isinstance(pane, MentalStatusPane):
             await keys("f3")
-        elif isinstance(pane, RiskPane) and not screen.writeup.draft.risk.is_stated:
-            await keys("f2")
+        elif isinstance(pane, RiskPane) and not (screen.writeup.draft.risk.is_stated
+                                                 and screen.writeup.draft.risk.level):
+            await keys("f2")  # a jotted risk line makes the level required too
         await keys("ctrl+n")
     await settle(keys.pilot)
 
@@ -158,10 +159,10 @@ async def acknowledge_and_sign(keys: Keys, screen: WriteupScreen) -> None:
     warnings = review.query_one("#review-warnings", SelectionList)
     if warnings.display and warnings.option_count:
         warnings.focus()
-        for index in range(warnings.option_count):
+        # Space acknowledges the highlighted warning and the review highlights the next
+        # one still open, so one space per warning.
+        for _ in range(warnings.option_count):
             await keys("space")
-            if index + 1 < warnings.option_count:
-                await keys("down")
     await keys("ctrl+s")
     await wait_until(keys.pilot, lambda: screen.signed is not None or "(Esc to go back)" in header(screen),
                      "the note signed")

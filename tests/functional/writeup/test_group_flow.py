@@ -50,8 +50,8 @@ async def test_group_flow(root):
         screen = await wait_ready(pilot)
         assert screen.writeup.template.key == "group"
         first = screen.writeup.client_label
-        assert [p.title for p in screen.panes[1:4]] == ["Group: Group topic", "Group: Group interventions",
-                                                        "Group: Group dynamics"]
+        # Issue 11: step names no longer read "Group: Group topic".
+        assert [p.title for p in screen.panes[1:4]] == ["Group topic", "Group interventions", "Group dynamics"]
         await keys("ctrl+n")
         await drive_to_review(keys, screen, fill={"dynamics": DYNAMICS})
         await acknowledge_and_sign(keys, screen)
