@@ -6,6 +6,7 @@ signs only what they have reviewed. Pure functions over parsed jottings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -23,32 +24,106 @@ __all__ = ["goals_from", "interventions_from", "measures_from", "plan_from", "pr
 
 NEXT_SESSION_AFTER = timedelta(days=7)
 
-_RISK_AREAS = {"si": ("si", "suicid"), "hi": ("hi", "homicid"),
-               "self_harm": ("sh", "self-harm", "self harm", "cutting")}
-_DENIALS = ("denies", "denied", "denial of", "no si", "no hi")
+_RISK_AREAS = {"si": ("si", "suicid", "death wish", "wish to die", "better off dead", "kill myself",
+                      "not waking up", "end it"),
+               "hi": ("hi", "homicid", "harm others", "hurt someone"),
+               "self_harm": ("sh", "nssi", "self-harm", "self harm", "selfharm", "cutting", "burning")}
+_DENIALS = ("denies", "denied", "denial of", "negative for", "no si", "no hi", "no sh", "no nssi",
+            "no self-harm", "no self harm", "none")
+# A clause about the past only ("hx SH as a teen") is history: kept in the detail, never
+# read as a current endorsement or a denial.
+_HISTORY_RE = re.compile(r"\b(hx|history|historical|past|as a teen|ago|age \d+|years? old)\b")
+_CURRENT_RE = re.compile(r"\b(urges?|current(ly)?|today|this week|now|plan|intent|active|passive|recent)\b")
+_ENDORSE_RE = re.compile(r"\b(endorses|reports|passive|active|plan|intent|urges?|thoughts|ideation|acts?)\b")
+_PROTECTIVE_RE = re.compile(r"\b(protective(?: factors?)?|pf)\s*[:=-]?\s*", re.IGNORECASE)
+_LEVEL_RE = re.compile(r"\b(low|moderate|high)(?:\s+|-)risk\b|\brisk(?:\s+level)?\s*[:=]?\s*(low|moderate|high)\b")
+_SAFETY_MADE_RE = re.compile(r"safety plan\w*\s+(made|created|completed|developed|written|drawn up)|"
+                             r"(made|created|completed|developed|wrote|drew up)\s+(a\s+)?safety plan")
+_SAFETY_RE = re.compile(r"safety plan")
+
+
+def _mentions(text: str, words: set[str], needles: tuple[str, ...]) -> bool:
+    return any((n in words) if len(n) <= 4 and " " not in n else (n in text) for n in needles)
+
+
+def _add(detail: str, piece: str) -> str:
+    return piece if not detail else (detail if piece in detail else f"{detail}; {piece}")
 
 
 def risk_from(jottings: Sequence[Jotting]) -> RiskStatement:
-    """Read `!` jottings: "denies SI/HI" → denied; "SI passive no plan" → endorsed with detail."""
-    risk = RiskStatement()
-    changes: dict[str, Any] = {}
+    """Read every `!` line (and a `> safety plan` intervention).
+
+    "denies SI/HI" → denied; "SI passive no plan" → endorsed, the line as its detail; "no SH
+    since March" → denied, kept as detail; "hx SH age 16" → kept as self-harm detail (history,
+    status left to the clinician); "protective: kids, faith" → protective factors; "moderate
+    risk" → the level; "> safety plan reviewed" → safety plan reviewed ("… made" → made).
+    """
+    status: dict[str, str] = {}
+    detail: dict[str, str] = {}
+    protective: list[str] = []
+    level = ""
+    safety = ""
     for jotting in jottings:
-        if jotting.category is not Category.RISK:
+        body = jotting.body.strip()
+        lower = body.lower()
+        if jotting.category is Category.INTERVENTION or jotting.category is Category.RISK:
+            if _SAFETY_MADE_RE.search(lower):
+                safety = "made"
+            elif _SAFETY_RE.search(lower) and not safety and "no safety plan" not in lower:
+                safety = "reviewed"
+        if jotting.category is not Category.RISK or not body:
             continue
-        text = jotting.body.lower()
-        words = set(text.replace("/", " ").replace(",", " ").split())
-        denies = any(w in text for w in _DENIALS)
-        for area, needles in _RISK_AREAS.items():
-            if not any((n in words) if len(n) <= 2 else (n in text) for n in needles):
+        found = _PROTECTIVE_RE.search(body)
+        if found:
+            rest = body[found.end():].strip(" .;")
+            if rest:
+                protective.append(rest)
+            body = body[:found.start()].strip(" ,;.")
+            lower = body.lower()
+            if not body:
                 continue
-            if denies:
-                changes.setdefault(area, "denied")
-            else:
-                changes[area] = "endorsed"
-                changes[f"{area}_detail"] = jotting.body
-        for level in ("high", "moderate", "low"):
-            if f"{level} risk" in text or f"risk {level}" in text:
-                changes["level"] = level
+        match = _LEVEL_RE.search(lower)
+        if match:
+            level = match.group(1) or match.group(2)
+        clauses = [c.strip() for c in re.split(r"[,;.]", lower) if c.strip()]
+        current: list[str] = []  # the areas the last clause named: a clause naming none continues it
+        denying = False  # "denies SI, HI and self-harm": the list after a denial is denied too
+        for clause in clauses:
+            words = set(re.split(r"[\s/():=]+", clause))
+            named = [a for a, needles in _RISK_AREAS.items() if _mentions(clause, words, needles)]
+            if named:
+                current = named
+            denial = any(d in clause for d in _DENIALS) or (denying and not _ENDORSE_RE.search(clause))
+            denying = denial
+            history = bool(_HISTORY_RE.search(clause)) and not _CURRENT_RE.search(clause)
+            for area in named or []:
+                if denial:
+                    if status.get(area) != "endorsed":
+                        status[area] = "denied"
+                    leftover = set(words) - {"denies", "denied", "no", "and", "or", "any", "of", "currently",
+                                            "current", "negative", "for", "si", "hi", "sh", "self-harm", "self",
+                                            "harm", "nssi", "", "ideation", "thoughts", "-"}
+                    if leftover:
+                        detail[area] = _add(detail.get(area, ""), body)
+                elif history:
+                    detail[area] = _add(detail.get(area, ""), body)
+                else:
+                    status[area] = "endorsed"
+                    detail[area] = _add(detail.get(area, ""), body)
+            if not named and current and not denial and not history:
+                # "…, no plan, lives with sister": detail of the area just named (the line is kept whole)
+                for area in current:
+                    if status.get(area) == "endorsed":
+                        detail[area] = _add(detail.get(area, ""), body)
+    risk = RiskStatement()
+    changes: dict[str, Any] = {k: v for k, v in status.items()}
+    changes.update({f"{k}_detail": v for k, v in detail.items()})
+    if level:
+        changes["level"] = level
+    if protective:
+        changes["protective_factors"] = "; ".join(protective)
+    if safety:
+        changes["safety_plan"] = safety
     return replace(risk, **changes) if changes else risk
 
 
