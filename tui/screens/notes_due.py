@@ -53,6 +53,10 @@ class NotesDueScreen(Screen[None]):
         yield Static(Text(f"{'Session ended':<18}{'Client':<12}{'Status':<9}", style="dim"), id="due-columns")
         yield RowList(due_row, empty="No notes due. Every ended session has a signed note.", id="due-list")
         yield Static("", id="due-summary", classes="status-line", markup=False)
+        # Signed notes sent to a supervisor and not answered yet (hidden when there are none).
+        cosign = Static("", id="due-cosign", markup=False)
+        cosign.display = False
+        yield cosign
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -63,9 +67,24 @@ class NotesDueScreen(Screen[None]):
     def load(self) -> None:
         from ..services.notes_due import NotesDue
 
+        from ..services.signing import Reviews
+
         workspace = self.app.workspace
         if workspace is not None:
             self.post_message(self.Loaded(NotesDue(workspace).rows()))
+            self.post_message(self.AwaitingCosign(Reviews(workspace).awaiting()))
+
+    class AwaitingCosign(Message):
+        def __init__(self, rows: list[dict[str, Any]]) -> None:
+            super().__init__()
+            self.rows = rows
+
+    def on_notes_due_screen_awaiting_cosign(self, message: AwaitingCosign) -> None:
+        box = self.query_one("#due-cosign", Static)
+        box.update(Text("\n".join(
+            f"Awaiting co-signature: note {r['note_id']} ({r['client_code']}, {r['started_at'][:10]}), "
+            f"sent to {r['supervisor']} on {r['sent_at'][:10]}" for r in message.rows)))
+        box.display = bool(message.rows)
 
     def on_notes_due_screen_loaded(self, message: Loaded) -> None:
         self.query_one(RowList).set_rows(message.rows, keep_cursor=True)
