@@ -20,6 +20,7 @@ from .files import LOCK_NAME, ProfileLock, atomic_write, ensure_profile_dir
 from .keyring_access import KeyStore
 from .paths import ProfilePaths
 from .record import RecordStore
+from .reserve import Reserve
 from .vault import VaultStore
 
 
