@@ -44,16 +44,25 @@ def before_session_text(panel: "BeforeSession") -> Text:
     if panel.gad7:
         scores.append(f"GAD-7 {panel.gad7[0]} ({panel.gad7[1]})")
     block("Latest scores", "   ".join(scores))
-    block("Current risk level",
-          f"{panel.risk_level} (assessed {panel.risk_date})" if panel.risk_level else "not assessed yet")
+    if panel.risk_summary:  # what the latest signed note says, in its words
+        level = f"{panel.risk_level} risk" if panel.risk_level else "level not stated"
+        block(f"Last risk statement ({level}, {panel.risk_date})" if panel.risk_date else "Last risk statement",
+              panel.risk_summary)
+    else:
+        block("Last risk statement", "not assessed yet")
+    if panel.missing_notes:
+        block("Notes still to write", [f"{day}: {what}" for day, what in panel.missing_notes])
     block("Active goals", [f"{g['ordinal']}. {g['description']}" for g in panel.goals])
     return text
 
 
-class BeforeSessionScreen(Screen[None]):
+class BeforeSessionScreen(Screen["str | None"]):
+    """Dismisses with "start" when the clinician starts the session from here."""
+
     app: "HushpadApp"
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "start", "Start the session", id="before.start"),
         Binding("escape", "back", "Back", id="before.back"),
     ]
 
@@ -96,3 +105,6 @@ class BeforeSessionScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+    def action_start(self) -> None:
+        self.dismiss("start")

@@ -189,7 +189,16 @@ class ClientsScreen(Screen[None]):
     def action_before_session(self) -> None:
         from .before_session import BeforeSessionScreen
 
-        self._open_for_current(lambda c: BeforeSessionScreen(c.id))
+        client = self._current()
+        if client is None:
+            return
+
+        def closed(result: "str | None") -> None:
+            self.post_message(self.Refresh())
+            if result == "start":  # Enter on Before session starts this client's session
+                self._start_session(client.id)
+
+        self.app.push_screen(BeforeSessionScreen(client.id), closed)
 
     def action_export(self) -> None:
         from .export import ExportForm

@@ -94,6 +94,10 @@ class BeforeSession:
     risk_level: str
     risk_date: str
     goals: list[dict[str, Any]]
+    # What the latest signed note's risk statement says, in its own words (issue 11).
+    risk_summary: str = ""
+    # Ended sessions with no signed note yet: (date, "no note" | "draft").
+    missing_notes: tuple[tuple[str, str], ...] = ()
 
 
 class ClientChart(RecordReader):
@@ -170,7 +174,26 @@ class ClientChart(RecordReader):
             return (row["total"], band_for(instrument, row["total"])) if row else None
 
         risk = queries.latest_risk(self.record, client_id)
+        risk_summary = ""
+        signed = queries.signed_notes(self.record, client_id)
+        if signed:
+            latest_note = self.record.note(signed[-1]["id"]) or {}
+            try:
+                from ..domain.models import RiskStatement
+
+                stated = json.loads(latest_note.get("draft_json") or "{}").get("risk")
+                risk_summary = make_visible(RiskStatement.from_dict(stated).summary()) if stated else ""
+            except (ValueError, TypeError):
+                risk_summary = ""
+        missing = []
+        for session in queries.sessions_of(self.record, client_id):
+            if session["ended_at"] is None:
+                continue
+            note = self.record.note_for_session(session["id"])
+            if note is None or note["status"] != "signed":
+                missing.append((day(session["started_at"]), "no note" if note is None else "draft"))
         return BeforeSession(
+            risk_summary=risk_summary, missing_notes=tuple(missing),
             client=client, last_session=day(last["started_at"]) if last else "",
             plan={k: make_visible(str(v)) for k, v in plan.items()}, questions=questions,
             phq9=latest("phq9"), gad7=latest("gad7"),
