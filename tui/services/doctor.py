@@ -32,7 +32,7 @@ class DoctorReport:
 def run_doctor(config: "Config", keystore: "KeyStore", passphrase_reader: Callable[[], str]) -> DoctorReport:
     from ..storage import keys as keymod
     from ..storage.files import ensure_profile_dir, file_modes
-    from ..storage.profile import load_keyfile, open_with_deks
+    from ..storage.profile import inspection_lock, load_keyfile, open_read_only
     from .access import keyring_status
 
     report = DoctorReport()
@@ -88,19 +88,23 @@ def run_doctor(config: "Config", keystore: "KeyStore", passphrase_reader: Callab
     if deks is None:
         return report
 
+    # Read-only from here: no audit row, no checkpoint, no -wal or -shm created or
+    # rewritten. A shared lock keeps a running Hushpad from writing while we read.
     try:
-        profile = open_with_deks(paths, keyfile, deks, actor=config.signer)
+        with inspection_lock(paths):
+            stores = open_read_only(paths, deks)
+            try:
+                for store in stores:
+                    result = store.integrity_check()
+                    cipher = store.cipher_check()
+                    if result == "ok" and cipher == "ok":
+                        report.good(f"{store.path.name}",
+                                    f"integrity_check ok, cipher pages ok, schema v{store.schema_version}")
+                    else:
+                        report.bad(f"{store.path.name}", f"integrity_check: {result}; cipher: {cipher}")
+            finally:
+                for store in stores:
+                    store.close()
     except HushpadError as exc:
         report.bad("stores", str(exc))
-        return report
-    try:
-        for store in (profile.record, profile.vault):
-            result = store.integrity_check()
-            cipher = store.cipher_check()
-            if result == "ok" and cipher == "ok":
-                report.good(f"{store.path.name}", f"integrity_check ok, cipher pages ok, schema v{store.schema_version}")
-            else:
-                report.bad(f"{store.path.name}", f"integrity_check: {result}; cipher: {cipher}")
-    finally:
-        profile.close()
     return report

@@ -9,22 +9,37 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
+import shutil
+import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+import urllib.parse
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlcipher3
 import sqlite_utils
 
 from .errors import DiskFullError, StorageError, StoreOpenError
-from .files import FILE_MODE
+from .files import FILE_MODE, _fsync_dir as fsync_dir, translate_os_error
+
+if TYPE_CHECKING:
+    from .reserve import Reserve
 
 PAGE_SIZE = 4096
 BUSY_TIMEOUT_MS = 5000
 PLAINTEXT_HEADER = b"SQLite format 3\x00"
+# Every save commits a few pages to the WAL. SQLite's default only checkpoints at 1,000
+# pages and never shrinks the file, so a 4 MB WAL stood beside a few KB of jottings.
+# After a commit that leaves the WAL past this size, checkpoint it into the store and
+# truncate it; SQLite's own limits are the backstop.
+WAL_CHECKPOINT_BYTES = 64 * 1024
+WAL_AUTOCHECKPOINT_PAGES = 64
+JOURNAL_SIZE_LIMIT_BYTES = 256 * 1024
 
 Migration = Sequence[str]
+T = TypeVar("T")
 
 
 def _describe_damage(path: Path) -> str:
@@ -74,17 +89,98 @@ def _translatable(exc: BaseException) -> bool:
     return isinstance(exc, sqlcipher3.DatabaseError) and (is_disk_full(exc) or is_damage(exc))
 
 
+def damage_message(path: Path, detail: str = "") -> str:
+    why = f" ({detail})" if detail else ""
+    return (
+        f"{path.name} is damaged: a page does not authenticate{why}. Nothing was changed. "
+        "Run `hushpad doctor`, and restore it from a backup (see README: Restoring)."
+    )
+
+
+def _keyed_connect(target: str, key: bytes, *, uri: bool = False) -> sqlcipher3.Connection:
+    conn = sqlcipher3.connect(target, uri=uri, check_same_thread=False, isolation_level=None)
+    try:
+        # SQLCipher logs decryption failures to stderr, which would scribble over the
+        # TUI and break the CLI's one-line errors; the exceptions carry what matters.
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        conn.execute(f"PRAGMA cipher_page_size = {PAGE_SIZE}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+class ReadOnlyFile:
+    """A connection that cannot change a byte of the store or its -wal/-shm.
+
+    SQLite's plain ``mode=ro`` still creates (and leaves) an empty -wal and a -shm, and
+    rewrites the -shm's index. So: with no -wal, open ``immutable``; with -wal and -shm,
+    open them with a read-only -shm; and after a crash that left a -wal but no -shm, read
+    a private copy of the two files (ciphertext only) in a 0700 temp folder.
+    """
+
+    def __init__(self, path: Path, key: bytes) -> None:
+        self.path = path
+        self._tmpdir: str | None = None
+        wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+        target = path
+        if not wal.exists():
+            query = "mode=ro&immutable=1"
+        elif shm.exists():
+            query = "mode=ro&readonly_shm=1"
+        else:
+            self._tmpdir = tempfile.mkdtemp(prefix="hushpad-check-")
+            target = Path(self._tmpdir) / path.name
+            shutil.copyfile(path, target)
+            shutil.copyfile(wal, Path(f"{target}-wal"))
+            query = "mode=ro"
+        try:
+            self.conn = _keyed_connect(f"file:{urllib.parse.quote(str(target))}?{query}", key, uri=True)
+        except BaseException:
+            self._cleanup()
+            raise
+
+    def _cleanup(self) -> None:
+        if self._tmpdir is not None:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlcipher3.Error):
+            self.conn.close()
+        self._cleanup()
+
+
+def _cipher_pages_ok(conn: sqlcipher3.Connection) -> str:
+    rows = conn.execute("PRAGMA cipher_integrity_check").fetchall()
+    return "; ".join(str(r[0]) for r in rows) or "ok"
+
+
 class EncryptedStore:
     """One SQLCipher file and its connection."""
 
     name = "store"
     migrations: Sequence[Migration] = ()
 
-    def __init__(self, path: Path, key: bytes, *, create: bool = False) -> None:
+    def __init__(self, path: Path, key: bytes, *, create: bool = False, read_only: bool = False) -> None:
+        """Open (or with create, make) the store.
+
+        An existing store is first opened read-only and every page's HMAC checked
+        (``cipher_integrity_check``): a damaged file is refused before anything could
+        write to it. ``read_only`` stops there and keeps that connection, for `doctor`:
+        no byte of the store, its -wal or its -shm changes.
+        """
         if len(key) != 32:
             raise ValueError("a store key is 32 bytes")
         self.path = path
         self.lock = threading.RLock()
+        self.read_only = read_only
+        self.damaged = False  # set when a page fails to authenticate: no more writes, no checkpoint
+        self.reserve: Reserve | None = None
+        self._freed = False  # the last disk-full error freed the reserve: worth one more try
+        self._readonly: ReadOnlyFile | None = None
+        self.pages_check = "not run"  # cipher_integrity_check at open: "ok" or the first failures
         if not path.exists() and not create:
             raise StoreOpenError(f"{path.name} is missing. Restore it from a backup (see README: Restoring).")
         if create and not path.exists():
@@ -95,13 +191,19 @@ class EncryptedStore:
             # truncated store would silently come back empty. A store is whole pages, so a
             # ragged size is damage too, found now rather than at the last page's first read.
             raise StoreOpenError(_describe_damage(path))
-        conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
+        if path.stat().st_size:
+            self._check_before_writing(key)
+        if read_only:
+            assert self._readonly is not None
+            self.conn = self._readonly.conn
+            self.conn.execute("PRAGMA query_only = ON")
+            self.db = sqlite_utils.Database(self.conn)
+            return
         try:
-            # SQLCipher logs decryption failures to stderr, which would scribble over the
-            # TUI and break the CLI's one-line errors; the exceptions carry what matters.
-            conn.execute("PRAGMA cipher_log_level = NONE")
-            conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-            conn.execute(f"PRAGMA cipher_page_size = {PAGE_SIZE}")
+            conn = _keyed_connect(str(path), key)
+        except sqlcipher3.DatabaseError:
+            raise StoreOpenError(_describe_damage(path)) from None
+        try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlcipher3.DatabaseError:
             conn.close()
@@ -112,6 +214,8 @@ class EncryptedStore:
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA temp_store = MEMORY")
             conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
+            conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT_BYTES}")
             self.conn = conn
             self.db = sqlite_utils.Database(conn)
             self._migrate()
@@ -127,24 +231,56 @@ class EncryptedStore:
             if sidecar.exists():
                 sidecar.chmod(FILE_MODE)
 
+    def _check_before_writing(self, key: bytes) -> None:
+        """Read-only: the key opens the file, every page authenticates, the schema is ours."""
+        try:
+            ro = ReadOnlyFile(self.path, key)
+        except (sqlcipher3.Error, OSError):
+            raise StoreOpenError(_describe_damage(self.path)) from None
+        try:
+            ro.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            pages = _cipher_pages_ok(ro.conn)
+            self.pages_check = pages
+            if pages != "ok" and not self.read_only:  # read-only (doctor) goes on to say what is wrong
+                raise StoreOpenError(damage_message(self.path, pages.split(";")[0]))
+            version = int(ro.conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > len(self.migrations):
+                raise StoreOpenError(
+                    f"{self.path.name} was written by a newer Hushpad (schema {version}); update Hushpad to open it."
+                )
+        except sqlcipher3.DatabaseError:
+            ro.close()
+            raise StoreOpenError(_describe_damage(self.path)) from None
+        except BaseException:
+            ro.close()
+            raise
+        if self.read_only:
+            self._readonly = ro
+        else:
+            ro.close()
+
     # -- transactions ------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlcipher3.Connection]:
         """One write transaction. Disk-full and damage errors come out as StorageErrors."""
         what = f"writing to {self.path.name}"
         with self.lock:
+            if self.read_only:
+                raise StorageError(f"{self.path.name} is open read-only here; nothing was changed.")
+            if self.damaged:
+                raise StoreOpenError(damage_message(self.path))
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlcipher3.DatabaseError as exc:
                 if _translatable(exc):
-                    raise translate_db_error(exc, what) from exc
+                    raise self._failed(exc, what) from exc
                 raise
             try:
                 yield self.conn
             except BaseException as exc:
                 self._rollback()
                 if _translatable(exc):
-                    raise translate_db_error(exc, what) from exc
+                    raise self._failed(exc, what) from exc
                 raise
             else:
                 try:
@@ -152,8 +288,43 @@ class EncryptedStore:
                 except sqlcipher3.DatabaseError as exc:
                     self._rollback()
                     if _translatable(exc):
-                        raise translate_db_error(exc, what) from exc
+                        raise self._failed(exc, what) from exc
                     raise
+                self._checkpoint_if_big()
+
+    def write(self, work: Callable[[sqlcipher3.Connection], T]) -> T:
+        """``work`` in one transaction; on a full disk, free the reserve and try once more."""
+        self._freed = False
+        try:
+            with self.transaction() as conn:
+                result = work(conn)
+        except DiskFullError:
+            if not self._freed:
+                raise
+            self._freed = False
+            with self.transaction() as conn:
+                result = work(conn)
+        if self.reserve is not None:
+            self.reserve.maybe_recreate()
+        return result
+
+    def _failed(self, exc: BaseException, what: str) -> StorageError:
+        if is_damage(exc):
+            self.damaged = True
+        elif is_disk_full(exc) and self.reserve is not None:
+            self._freed = self.reserve.release()
+        return translate_db_error(exc, what)
+
+    def _checkpoint_if_big(self) -> None:
+        """Fold a grown WAL back into the store and truncate it. The commit is already
+        durable in the WAL, so a checkpoint that fails (a full disk) loses nothing."""
+        try:
+            size = os.stat(f"{self.path}-wal").st_size
+        except OSError:
+            return
+        if size > WAL_CHECKPOINT_BYTES and not self.damaged:
+            with contextlib.suppress(sqlcipher3.Error):
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _rollback(self) -> None:
         # SQLite may already have rolled back (SQLITE_FULL does); a second ROLLBACK
@@ -168,7 +339,7 @@ class EncryptedStore:
                 return list(self.db.query(sql, params))
             except sqlcipher3.DatabaseError as exc:
                 if _translatable(exc):
-                    raise translate_db_error(exc, f"reading {self.path.name}") from exc
+                    raise self._failed(exc, f"reading {self.path.name}") from exc
                 raise
 
     def query_one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> dict[str, Any] | None:
@@ -211,22 +382,47 @@ class EncryptedStore:
         return "; ".join(str(r[0]) for r in rows) or "ok"
 
     def backup_to(self, target: Path, key: bytes) -> None:
-        """A consistent, still-encrypted copy via SQLite's online backup."""
-        if target.exists():
-            target.unlink()
-        target.touch(mode=FILE_MODE)
-        dest = sqlcipher3.connect(str(target))
+        """A consistent, still-encrypted copy via SQLite's online backup.
+
+        Written to a new temp file beside the target, fsynced, then renamed over it (which
+        replaces a link itself, never what it points to): a failure at any point leaves an
+        earlier backup whole and no half-written file under the real name."""
+        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+        what = f"writing the backup of {self.path.name}"
         try:
-            dest.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-            dest.execute(f"PRAGMA cipher_page_size = {PAGE_SIZE}")
-            with self.lock:
-                self.conn.backup(dest)
-            dest.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            dest.close()
+            tmp.touch(mode=FILE_MODE)
+            dest = sqlcipher3.connect(str(tmp))
+            try:
+                dest.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+                dest.execute(f"PRAGMA cipher_page_size = {PAGE_SIZE}")
+                with self.lock:
+                    self.conn.backup(dest)
+                dest.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dest.close()
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, target)
+            fsync_dir(target.parent)
+        except BaseException as exc:
+            for leftover in (tmp, Path(f"{tmp}-journal")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+            if isinstance(exc, sqlcipher3.Error):
+                raise translate_db_error(exc, what) from exc
+            if isinstance(exc, OSError):
+                raise translate_os_error(exc, what) from exc
+            raise
 
     def close(self) -> None:
         with self.lock:
-            with contextlib.suppress(sqlcipher3.Error):
-                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if self._readonly is not None:
+                self._readonly.close()
+                return
+            if not self.damaged:  # a checkpoint would rewrite pages of a damaged file
+                with contextlib.suppress(sqlcipher3.Error):
+                    self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self.conn.close()
