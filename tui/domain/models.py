@@ -13,12 +13,12 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from .clock import is_late
 from .measures import MeasureScore
 
 __all__ = [
     "DRAFT_SCHEMA",
     "GOAL_STATUSES",
-    "LATE_AFTER",
     "MODALITIES",
     "MSE_FIELDS",
     "MSE_WNL",
@@ -44,10 +44,6 @@ RISK_LEVELS: tuple[str, ...] = ("", "low", "moderate", "high")
 # "" = not stated. With SI endorsed the note must say which.
 SAFETY_PLAN_STATES: tuple[str, ...] = ("", "reviewed", "made", "not made")
 GOAL_STATUSES: tuple[str, ...] = ("", "improved", "stable", "deteriorated")
-
-# Design: a note signed more than 24 h after the session is a late entry.
-LATE_AFTER = timedelta(hours=24)
-
 
 def _pick(cls: type, data: dict[str, Any] | None) -> dict[str, Any]:
     """Keep only the keys ``cls`` knows, so newer/older drafts load."""
@@ -361,13 +357,15 @@ class NoteDraft:
         )
 
 
-def is_late_entry(facts: SessionFacts, signed_at: datetime) -> bool:
-    """True when signing more than 24 h after the session ended.
+def is_late_entry(facts: SessionFacts, signed_at: datetime, *, recorded_end: datetime | None = None) -> bool:
+    """Whether a note signed at ``signed_at`` is a late entry (the rule is ``clock.is_late``).
 
-    ``signed_at`` must be naive local time, like the session's date and
-    start; an aware datetime is refused rather than silently mis-compared.
+    The session ended at the end its facts state (date, start, duration), or at the end
+    the app recorded when that is earlier: moving the typed date later cannot hide a late
+    note. ``signed_at`` and ``recorded_end`` are naive wall-clock time, like the facts; an
+    aware datetime is refused rather than silently mis-compared.
     """
-    if signed_at.tzinfo is not None:
+    if signed_at.tzinfo is not None or (recorded_end is not None and recorded_end.tzinfo is not None):
         raise ValueError("signed_at must be naive local time, like the session date and start time")
     try:
         start = datetime.fromisoformat(f"{facts.date}T{facts.start_time or '00:00'}")
@@ -376,4 +374,6 @@ def is_late_entry(facts: SessionFacts, signed_at: datetime) -> bool:
             f"Session date/time {facts.date!r} {facts.start_time!r} is not a valid date and HH:MM"
         ) from exc
     ended = start + timedelta(minutes=max(facts.duration_min, 0))
-    return signed_at - ended > LATE_AFTER
+    if recorded_end is not None:
+        ended = min(ended, recorded_end)
+    return is_late(ended, signed_at)

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from ..domain import clock
 from ..domain.measures import band_for
 from ..storage import queries
 from .reading import RecordReader, day
-
-OVERDUE_AFTER = timedelta(hours=24)
-
-
-def _now() -> datetime:
-    return datetime.now().astimezone()
-
 
 @dataclass(frozen=True)
 class ClientRow:
@@ -40,7 +34,7 @@ class ClientRow:
 
 class Caseload(RecordReader):
     def client_rows(self, now: datetime | None = None) -> list[ClientRow]:
-        cutoff = ((now or _now()) - OVERDUE_AFTER).isoformat()
+        cutoff = ((now or clock.now()) - clock.OVERDUE_AFTER).isoformat()
         return [ClientRow(r["id"], r["code"], r["display_name"], day(r["last_session"]), r["notes_due"],
                           r["overdue"], r["risk_level"] or "", r["phq9"], r["gad7"], r["open_sessions"])
                 for r in queries.caseload(self.record, cutoff)]

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
+
+from ..domain import clock
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -56,7 +58,7 @@ def seed_demo(workspace: "Workspace", months: int = 5, seed: int = 7) -> None:
     rng = random.Random(seed)
     record = workspace.record
     service = WriteupService(workspace)
-    today = datetime.now().astimezone().replace(hour=10, minute=0, second=0, microsecond=0)
+    today = clock.now().replace(hour=10, minute=0, second=0)
     for index, (code, name, born, goals) in enumerate(DEMO_CLIENTS):
         client_id = workspace.add_client(code, name, born, goals)
         weeks = months * 4 - index * 2

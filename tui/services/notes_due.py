@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from ..storage import queries
-from .caseload import OVERDUE_AFTER, _now
+from ..domain import clock
 from .reading import RecordReader
 
 
 class NotesDue(RecordReader):
     def rows(self, now: datetime | None = None) -> list[dict[str, Any]]:
-        cutoff = ((now or _now()) - OVERDUE_AFTER).isoformat()
+        cutoff = ((now or clock.now()) - clock.OVERDUE_AFTER).isoformat()
         return queries.notes_due(self.record, cutoff)

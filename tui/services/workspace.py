@@ -13,6 +13,7 @@ from functools import cached_property
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..domain import clock
 from ..errors import HushpadError
 
 if TYPE_CHECKING:
@@ -70,17 +71,13 @@ def check_date_of_birth(value: str) -> str | None:
         born = date.fromisoformat(value)
     except ValueError:
         raise ValidationError(f"Date of birth must be YYYY-MM-DD, e.g. 1984-03-07 (got {value!r}).") from None
-    if born > date.today() or born.year < 1900:
+    if born > clock.today() or born.year < 1900:
         raise ValidationError("Date of birth must be a real past date.")
     return born.isoformat()
 
 
 def _parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
-
-
-def _now() -> datetime:
-    return datetime.now().astimezone().replace(microsecond=0)
 
 
 @dataclass(frozen=True)
@@ -156,7 +153,7 @@ class Workspace:
         return SessionInfo(
             client_name=name,
             id=row["id"], client_id=row["client_id"], client_code=code,
-            started_at=_parse_time(row["started_at"]) or _now(), ended_at=_parse_time(row["ended_at"]),
+            started_at=_parse_time(row["started_at"]) or clock.now(), ended_at=_parse_time(row["ended_at"]),
             doc_key=doc_key_for(row), group_session_id=row["group_session_id"], resumed=resumed,
         )
 
@@ -174,7 +171,7 @@ class Workspace:
         with self.record.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO sessions (client_id, started_at, modality) VALUES (?, ?, 'individual')",
-                (client_id, _now().isoformat()),
+                (client_id, clock.now().isoformat()),
             )
             session_id = int(cur.lastrowid)
         row = self.record.session(session_id)
@@ -186,7 +183,7 @@ class Workspace:
         if len(client_ids) < 2:
             raise ValidationError("A group session needs at least two clients.")
         codes = []
-        started = _now().isoformat()
+        started = clock.now().isoformat()
         with self.record.transaction() as conn:
             group_id = int(conn.execute("INSERT INTO group_sessions (started_at) VALUES (?)", (started,)).lastrowid)
             first_session = 0
@@ -220,7 +217,7 @@ class Workspace:
 
     def end_session(self, session: SessionInfo) -> int:
         """Stamp the end time and duration (for every member of a group). Returns minutes."""
-        ended = _now()
+        ended = clock.now()
         minutes = max(1, round((ended - session.started_at).total_seconds() / 60))
         with self.record.transaction() as conn:
             if session.group_session_id:
