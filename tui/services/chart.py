@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
+from ..domain import clock
 from ..domain.measures import band_for
 from ..domain.visible import make_visible
 from ..storage import queries
@@ -21,7 +22,7 @@ def age_on(born: str | None, today: date | None = None) -> int | None:
     if not born:
         return None
     birth = date.fromisoformat(born)
-    today = today or date.today()
+    today = today or clock.today()
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 

@@ -5,11 +5,11 @@ export is audited. Every rendering comes from what was signed, never from the dr
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..domain import signature as sig
 from ..domain.canonical import escape_markdown, markdown_from_blocks
+from ..domain import clock
 from ..domain.measures import band_for
 from ..domain.visible import make_visible
 from ..storage import queries
@@ -20,10 +20,6 @@ from .writeup import NoteRecords
 
 if TYPE_CHECKING:
     from .workspace import Workspace
-
-
-def _now() -> datetime:
-    return datetime.now().astimezone()
 
 
 def _banner(verdict: sig.Verdict) -> list[str]:
@@ -153,7 +149,7 @@ class RecordsExport(RecordReader):
                           detail=f"{fmt}{' with private jottings' if include_private else ''}")
         if fmt == "json":  # dumps escapes C0 controls itself; bidi and C1 controls it leaves raw
             return make_visible(json.dumps({
-                "format": "hushpad-client-record", "version": 1, "exported_at": _now().isoformat(timespec="seconds"),
+                "format": "hushpad-client-record", "version": 1, "exported_at": clock.now_iso(),
                 "client": {k: client[k] for k in ("code", "display_name", "date_of_birth")},
                 "treatment_plan": {
                     "problems": [{"description": p["description"], "status": p["status"]} for p in plan["problems"]],

@@ -10,7 +10,7 @@ import json
 import os
 import weakref
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..domain.canonical import addendum_hash, canonical_text, content_hash
@@ -19,7 +19,8 @@ from ..domain.lint import Finding, lint_note
 from ..domain.prefill import prefill_draft, session_facts_from
 from ..domain.routing import jottings_for_member, risk_jottings
 from ..domain.measures import MeasureScore
-from ..domain.models import NoteDraft
+from ..domain import clock
+from ..domain.models import NoteDraft, is_late_entry
 from ..domain.shorthand import Category, Jotting, carry_into_note, parse_jotting
 from ..domain.templates import Template, templates_with
 from ..domain.visible import make_visible
@@ -257,17 +258,28 @@ class WriteupService:
 
     # -- review -----------------------------------------------------------------
     def lint(self, writeup: Writeup) -> list[Finding]:
-        now = datetime.now()  # local wall-clock time, like the facts the clinician typed
+        now = clock.now().replace(tzinfo=None)  # local wall-clock time, like the facts the clinician typed
         return lint_note(writeup.draft, writeup.template, private_jottings=writeup.private_jottings,
                          other_members=writeup.other_members, risk_jottings=[j.text for j in writeup.risk_lines],
                          members=writeup.members, member=writeup.member, today=now.date(), now=now)
 
     def signed_at_now(self) -> str:
-        return datetime.now().astimezone().isoformat(timespec="seconds")
+        return clock.now_iso()
 
     def is_late(self, writeup: Writeup, signed_at: str) -> bool:
-        ended = writeup.session["ended_at"] or writeup.session["started_at"]
-        return datetime.fromisoformat(signed_at) - datetime.fromisoformat(ended) > timedelta(hours=24)
+        """The one late-entry rule (models.is_late_entry), read in the session's own wall clock."""
+        started = datetime.fromisoformat(writeup.session["started_at"])
+        zone = started.tzinfo
+
+        def wall(iso: str) -> datetime:
+            moment = datetime.fromisoformat(iso)
+            return moment.astimezone(zone).replace(tzinfo=None) if zone and moment.tzinfo else moment
+
+        recorded_end = wall(writeup.session["ended_at"] or writeup.session["started_at"])
+        try:
+            return is_late_entry(writeup.draft.facts, wall(signed_at), recorded_end=recorded_end)
+        except ValueError:  # facts not yet a real date (lint refuses to sign them): the recorded end alone
+            return clock.is_late(recorded_end, wall(signed_at))
 
     def render(self, writeup: Writeup, signed_at: str = "") -> str:
         """The note as it will be signed (the review step shows exactly this)."""
@@ -355,7 +367,7 @@ class NoteRecords:
         addenda = self.record.addenda(note_id)
         amends = addenda[-1]["content_hash"] if addenda else note["content_hash"]
         config = self.workspace.config
-        created = datetime.now().astimezone().isoformat(timespec="seconds")
+        created = clock.now_iso()
         digest = addendum_hash(amends, body, created, config.signer)
         return self.record.add_addendum(note_id, body, config.signer, config.credentials, created, amends, digest,
                                         actor=config.signer)
