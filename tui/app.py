@@ -187,11 +187,16 @@ class HushpadApp(App[int]):
         from .screens.clients import ClientsScreen
         from .screens.unlock import UnlockScreen
 
+        removals = []
         while len(self.screen_stack) > 2:
-            self.pop_screen()
+            removals.append(self.pop_screen())
         if isinstance(self.screen, ClientsScreen):
             self.screen.post_message(ClientsScreen.Refresh())
         self.push_screen(UnlockScreen(problem="", locked=True))
+        from .lock_hygiene import scrub_after_lock
+
+        # Once the session's screens are gone: drop what Textual still holds of them (issue 9).
+        self.call_later(scrub_after_lock, self, removals)
 
     def on_event(self, event: events.Event) -> Any:
         if isinstance(event, events.InputEvent) and not event.is_forwarded:

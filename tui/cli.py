@@ -53,11 +53,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     client = sub.add_parser("client", help="manage clients")
     client_sub = client.add_subparsers(dest="client_command", metavar="ACTION", required=True)
-    add = client_sub.add_parser("add", help="add a client")
-    add.add_argument("code", metavar="CODE")
-    add.add_argument("--name", default="", help="display name (shown only where you choose)")
-    add.add_argument("--dob", default="", metavar="YYYY-MM-DD", help="date of birth")
-    add.add_argument("--goal", action="append", default=[], help="a treatment-plan goal (repeatable)")
+    add = client_sub.add_parser(
+        "add", help="add a client",
+        description="Add a client. Without --name, --dob or --goal, Hushpad asks for them on the terminal, "
+                    "or reads them from standard input (the name on the first line, the date of birth on the "
+                    "second, then one goal per line), so they never reach the process list or your shell history.",
+        epilog="The flags are for scripts, and they expose what you give them: while the command runs, every "
+               "user of this computer can read its command line (ps, /proc/PID/cmdline), and your shell keeps it "
+               "in its history file. The client CODE is always on the command line: use a code, never a name.")
+    add.add_argument("code", metavar="CODE", help="the client's code (visible in the process list)")
+    add.add_argument("--name", default=None, metavar="NAME",
+                     help="display name; '-' reads it from standard input. Visible to other users, kept in history")
+    add.add_argument("--dob", default=None, metavar="YYYY-MM-DD",
+                     help="date of birth; '-' reads it from standard input. Visible to other users, kept in history")
+    add.add_argument("--goal", action="append", default=[], metavar="GOAL",
+                     help="a treatment-plan goal (repeatable); '-' reads goals, one per line, from standard input. "
+                          "Visible to other users, kept in history")
 
     keys = sub.add_parser("keys", help="rotate or recover keys")
     keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
@@ -238,9 +249,41 @@ def cmd_backup(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _stdin_line() -> str | None:
+    line = sys.stdin.readline()
+    return None if not line else line.rstrip("\r\n")
+
+
+def _client_details(args: argparse.Namespace) -> tuple[str, str, list[str]]:
+    """Name, date of birth and goals: asked or read from stdin, so they stay out of argv.
+
+    Flags still work (scripts), and '-' in one of them reads just that from stdin.
+    """
+    if args.name is None and args.dob is None and not args.goal:
+        if sys.stdin.isatty():
+            name = input("Name (shown only where you choose; Enter for none): ")
+            dob = input("Date of birth (YYYY-MM-DD; Enter for none): ")
+            goals = []
+            while goal := input(f"Goal {len(goals) + 1} (Enter when done): "):
+                goals.append(goal)
+            return name, dob, goals
+        lines = [line.rstrip("\r\n") for line in sys.stdin]
+        return (lines[0] if lines else ""), (lines[1] if len(lines) > 1 else ""), lines[2:]
+    name = (_stdin_line() or "") if args.name == "-" else (args.name or "")
+    dob = (_stdin_line() or "") if args.dob == "-" else (args.dob or "")
+    goals: list[str] = []
+    for goal in args.goal:
+        if goal == "-":
+            goals.extend(line.rstrip("\r\n") for line in sys.stdin)
+        else:
+            goals.append(goal)
+    return name, dob, goals
+
+
 def cmd_client(config: Config, args: argparse.Namespace) -> int:
     with _workspace(config) as ws:
-        ws.add_client(args.code, args.name, args.dob, args.goal)
+        name, dob, goals = _client_details(args)
+        ws.add_client(args.code, name, dob, goals)
     print(f"Added client {args.code.strip()}.")
     return 0
 

@@ -27,6 +27,10 @@ PR_SET_DUMPABLE = 4
 PR_GET_DUMPABLE = 3
 SEM_FAILCRITICALERRORS = 0x0001
 SEM_NOGPFAULTERRORBOX = 0x0002
+# Set by tui/launch.py when it restarts Python with an allocator that overwrites freed memory.
+MARK = "HUSHPAD_HEAP_SCRUB"
+PERTURB_BYTE = "165"  # 0xA5: freed memory reads as 0xA5 bytes, fresh malloc memory as 0x5A
+TCACHE_OFF = "glibc.malloc.tcache_count=0"
 
 
 @dataclass
@@ -47,6 +51,7 @@ def harden_process() -> Hardening:
         return _state
     state = Hardening()
     _no_core_files(state)
+    _freed_memory(state)
     if sys.platform.startswith("linux"):
         _not_dumpable(state)
     elif sys.platform == "win32":  # pragma: no cover - exercised on Windows only
@@ -73,6 +78,20 @@ def _no_core_files(state: Hardening) -> None:
         state.missing.append(f"core dumps could not be switched off ({exc})")
         return
     state.done.append("core dumps off (RLIMIT_CORE 0)")
+
+
+def heap_scrubbed() -> bool:
+    """True when this process runs with the settings above (checked by `hushpad doctor`)."""
+    return (os.environ.get(MARK) == "1" and os.environ.get("PYTHONMALLOC") == "malloc"
+            and TCACHE_OFF in os.environ.get("GLIBC_TUNABLES", "").split(":"))
+
+
+def _freed_memory(state: Hardening) -> None:
+    if heap_scrubbed():
+        state.done.append("freed memory is overwritten (system allocator, glibc MALLOC_PERTURB_, no thread cache)")
+    else:
+        state.missing.append("freed memory is not overwritten: text freed at a lock can linger until reused "
+                             "(needs Linux with glibc and the `hushpad` command)")
 
 
 def _libc():  # noqa: ANN202 - a ctypes CDLL

@@ -65,17 +65,22 @@ def canonical_bytes(payload: dict[str, Any]) -> bytes:
                       allow_nan=False).encode("utf-8")
 
 
+def _no_float(value: str) -> Any:
+    raise PayloadError("floats are not allowed in a signed payload")
+
+
 def parse_payload(data: bytes) -> dict[str, Any]:
     """Read payload bytes; refuses anything that is not exactly canonical."""
     try:
-        payload = json.loads(data.decode("utf-8"))
+        payload = json.loads(data.decode("utf-8"), parse_float=_no_float, parse_constant=_no_float)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise PayloadError("the signed payload is not UTF-8 JSON") from None
     if not isinstance(payload, dict) or payload.get("format") != PAYLOAD_FORMAT:
         raise PayloadError("not a Hushpad signed payload")
     if payload.get("version") != PAYLOAD_VERSION:
         raise PayloadError(f"signed payload version {payload.get('version')!r} is not one this Hushpad reads")
-    if canonical_bytes(payload) != data:
+    # No float can be in it (refused while parsing), so the plain dump is the canonical form.
+    if json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8") != data:
         raise PayloadError("the signed payload is not in canonical form")
     return payload
 
@@ -128,8 +133,12 @@ def unb64(text: Any) -> bytes:
 def note_payload(*, note_id: int, client_code: str, text: str, blocks: list[Any], template: dict[str, str],
                  facts: dict[str, Any], measures: list[dict[str, Any]], risk: dict[str, Any] | None,
                  signer: str, credentials: str, signed_at: str, late_entry: bool, key_fingerprint: str,
-                 previous_note_hash: str | None, audit_head: dict[str, Any] | None) -> dict[str, Any]:
+                 previous_note_hash: str | None, audit_head: dict[str, Any] | None,
+                 sections: list[list[str]] | None = None) -> dict[str, Any]:
+    """``sections`` are the note_sections rows as [key, title, body]: signed, so a per-section
+    reader (a PDF or FHIR export) can take them from note_sections once verify has passed."""
     return {
+        "sections": [list(s) for s in sections or []],
         "format": PAYLOAD_FORMAT, "version": PAYLOAD_VERSION, "kind": "note",
         "note_id": note_id, "client_code": client_code, "text": text, "blocks": _jsonable(blocks),
         "template": template, "facts": facts, "measures": measures, "risk": risk,
@@ -286,7 +295,7 @@ def _same(a: Any, b: Any) -> bool:
 def verify_note(note: dict[str, Any], addenda: list[dict[str, Any]], *, trusted: set[str] | None,
                 measures: list[dict[str, Any]] | None = None, risk: list[dict[str, Any]] | None = None,
                 session: dict[str, Any] | None = None, cosignatures: list[dict[str, Any]] | None = None,
-                supervisors: set[str] | None = None) -> Verdict:
+                supervisors: set[str] | None = None, sections: list[dict[str, Any]] | None = None) -> Verdict:
     """Check a note, everything it owns, its addenda and countersignatures.
 
     ``note`` and ``addenda`` are rows as stored (or as carried in an export). ``trusted``
@@ -331,6 +340,9 @@ def verify_note(note: dict[str, Any], addenda: list[dict[str, Any]], *, trusted:
                     _fail(problems, "the risk assessment differs from what was signed")
             if session is not None and not _same((payload.get("facts") or {}).get("session"), session_fact(session)):
                 _fail(problems, "the session's date, times or setting differ from what was signed")
+            if sections is not None and "sections" in payload and not _same(
+                    payload["sections"], [[r["key"], r["title"], r["body"]] for r in sections]):
+                _fail(problems, "the note's sections differ from what was signed")
     previous = note.get("content_hash") or ""
     previous_signed = head or None
     for index, addendum in enumerate(addenda, start=1):

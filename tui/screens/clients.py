@@ -95,6 +95,8 @@ class ClientsScreen(Screen[None]):
         if self.app.workspace is None:
             self._set_status("Locked.")
             self.query_one(DataTable).clear()
+            self._all, self._clients = [], []  # the rows hold client names: not past a lock
+            self._marked.clear()
             return
         self._load()
 

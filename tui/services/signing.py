@@ -80,7 +80,7 @@ class Signatures:
     def note_payload(self, *, note_id: int, client: dict[str, Any], session: dict[str, Any], blocks: list[Any],
                      text: str, template: Any, facts: dict[str, Any], measures: list[dict[str, Any]],
                      risk: dict[str, Any] | None, signer: str, credentials: str, signed_at: str,
-                     late_entry: bool) -> dict[str, Any]:
+                     late_entry: bool, sections: list[tuple[str, str, str]] | None = None) -> dict[str, Any]:
         from ..storage.signing import audit_head
 
         previous = self.record.query_one(
@@ -95,7 +95,7 @@ class Signatures:
             facts={**facts, "session": sig.session_fact(session)}, measures=measures, risk=risk,
             signer=signer, credentials=credentials, signed_at=signed_at, late_entry=late_entry,
             key_fingerprint=self.fingerprint(), previous_note_hash=previous["content_hash"] if previous else None,
-            audit_head=head)
+            audit_head=head, sections=[list(s) for s in sections or []])
 
     def sign(self, payload: dict[str, Any]) -> sig.Signed:
         return sig.sign_payload(self.seed(), payload)
@@ -193,7 +193,9 @@ def verify_stored(record: Any, note: dict[str, Any], trusted: set[str], supervis
         note, record.addenda(note["id"]), trusted=trusted,
         measures=record.query("SELECT * FROM measure_scores WHERE session_id = ? ORDER BY id", (sid,)),
         risk=record.query("SELECT * FROM risk_assessments WHERE session_id = ? ORDER BY id", (sid,)),
-        session=record.session(sid) or {}, cosignatures=cosign_rows_of(record, note["id"]), supervisors=supervisors)
+        session=record.session(sid) or {}, cosignatures=cosign_rows_of(record, note["id"]), supervisors=supervisors,
+        sections=record.query("SELECT key, title, body FROM note_sections WHERE note_id = ? ORDER BY ordinal",
+                              (note["id"],)))
 
 
 def check_record(record: Any, keyfile: Any, private: dict[str, bytes]) -> list[tuple[str, str, str]]:

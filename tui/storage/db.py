@@ -22,7 +22,8 @@ import sqlcipher3
 import sqlite_utils
 
 from .errors import DiskFullError, StorageError, StoreOpenError
-from .files import FILE_MODE, _fsync_dir as fsync_dir, translate_os_error
+from .files import FILE_MODE, _fsync_dir as fsync_dir, create_private_file, translate_os_error
+from .secure_memory import hex_literal, wipe
 
 if TYPE_CHECKING:
     from .reserve import Reserve
@@ -103,12 +104,29 @@ def _keyed_connect(target: str, key: bytes, *, uri: bool = False) -> sqlcipher3.
         # SQLCipher logs decryption failures to stderr, which would scribble over the
         # TUI and break the CLI's one-line errors; the exceptions carry what matters.
         conn.execute("PRAGMA cipher_log_level = NONE")
-        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        apply_key(conn, key)
         conn.execute(f"PRAGMA cipher_page_size = {PAGE_SIZE}")
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def apply_key(conn: sqlcipher3.Connection, key: bytes | bytearray) -> None:
+    """Key a connection with the raw key, without ever making a Python str of it.
+
+    ``PRAGMA key = "x'…'"`` would put the key's hex in an immutable str (and the statement
+    cache); instead the raw-key literal is built in a bytearray, handed to sqlite3_key() by
+    buffer (sqlcipher3's ``set_key``), and zeroed. Memory security first (process-wide, and
+    it cannot be switched off again): SQLCipher then zeroes every allocation it frees, so
+    its copies of the key and the decrypted pages do not outlive the connection.
+    """
+    conn.execute("PRAGMA cipher_memory_security = ON")
+    literal = hex_literal(key)
+    try:
+        conn.set_key(literal)
+    finally:
+        wipe(literal)
 
 
 class ReadOnlyFile:
@@ -184,8 +202,9 @@ class EncryptedStore:
         if not path.exists() and not create:
             raise StoreOpenError(f"{path.name} is missing. Restore it from a backup (see README: Restoring).")
         if create and not path.exists():
-            # Create 0600 before SQLCipher touches it, so it is never world-readable.
-            path.touch(mode=FILE_MODE)
+            # Create 0600 before SQLCipher touches it, so it is never world-readable; O_EXCL,
+            # so a dangling symlink planted here is refused rather than followed.
+            create_private_file(path)
         elif not create and (path.stat().st_size == 0 or path.stat().st_size % PAGE_SIZE):
             # SQLCipher would take an empty file for a new database and migrate it: a
             # truncated store would silently come back empty. A store is whole pages, so a
@@ -390,10 +409,10 @@ class EncryptedStore:
         tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
         what = f"writing the backup of {self.path.name}"
         try:
-            tmp.touch(mode=FILE_MODE)
+            create_private_file(tmp)
             dest = sqlcipher3.connect(str(tmp))
             try:
-                dest.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+                apply_key(dest, key)
                 dest.execute(f"PRAGMA cipher_page_size = {PAGE_SIZE}")
                 with self.lock:
                     self.conn.backup(dest)

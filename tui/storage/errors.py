@@ -49,5 +49,9 @@ class RecoveryCodeError(HushpadError):
     pass
 
 
+class UnsafePathError(StorageError):
+    """A profile folder or file that is a symbolic link, or belongs to another user."""
+
+
 class LockedError(HushpadError):
     """The stores are locked: keys have been dropped from memory."""

@@ -13,11 +13,53 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import DiskFullError, ProfileInUseError, StorageError
+from .errors import DiskFullError, ProfileInUseError, StorageError, UnsafePathError
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 LOCK_NAME = ".hushpad.lock"
+# Every file Hushpad creates is opened with these: a new file only (O_EXCL: never through a
+# planted symlink or into someone else's file), never following a final symlink, 0600.
+O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_NOFOLLOW | O_CLOEXEC | getattr(os, "O_BINARY", 0)
+# The files of a profile; each must be a regular file of ours, not a link.
+PROFILE_FILES = ("keys.json", "record.db", "vault.db", "record.db-wal", "record.db-shm",
+                 "vault.db-wal", "vault.db-shm", LOCK_NAME)
+
+
+def create_private(path: Path) -> int:
+    """Create ``path`` as a new 0600 file and return a write descriptor.
+
+    Fails (FileExistsError) if anything is already there, a symlink included, so nothing
+    is ever written through a link someone planted or into a file someone else owns.
+    """
+    return os.open(path, CREATE_FLAGS, FILE_MODE)
+
+
+def create_private_file(path: Path) -> None:
+    """An empty new 0600 file (for SQLCipher to open next), with the same guarantees."""
+    os.close(create_private(path))
+
+
+def _owned_by_us(st: os.stat_result) -> bool:
+    return not hasattr(os, "geteuid") or st.st_uid == os.geteuid()
+
+
+def check_private_path(path: Path, what: str) -> None:
+    """Refuse a symlink, or something owned by another user, where Hushpad keeps notes."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(st.st_mode):
+        raise UnsafePathError(
+            f"{what} {path} is a symbolic link. Hushpad keeps notes only in a real folder and real files "
+            "it owns, so that no link can send them elsewhere. Use the real path (see `hushpad doctor`).")
+    if not _owned_by_us(st):
+        raise UnsafePathError(
+            f"{what} {path} belongs to another user (uid {st.st_uid}). Hushpad will not keep notes in "
+            "a folder or file someone else controls. Use a folder in your own home.")
 
 
 @dataclass
@@ -30,15 +72,23 @@ class PermissionReport:
 
 
 def ensure_profile_dir(path: Path) -> PermissionReport:
-    """Create the profile dir (0700) and tighten anything looser inside it."""
+    """Create the profile dir (0700) and tighten anything looser inside it.
+
+    Refuses (UnsafePathError) a folder that is a symlink or another user's, and any of the
+    profile's own files that is a symlink or another user's.
+    """
     report = PermissionReport()
+    check_private_path(path, "The folder")
     old_umask = os.umask(0o077)
     try:
         path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
     finally:
         os.umask(old_umask)
+    check_private_path(path, "The folder")  # a link planted between the check and mkdir
     if sys.platform == "win32":  # POSIX modes mean nothing there; ACLs are the user's profile
         return report
+    for name in PROFILE_FILES:
+        check_private_path(path / name, "The file")
     report.tightened.extend(_tighten(path, DIR_MODE))
     for child in sorted(path.iterdir()):
         if child.is_symlink():
@@ -67,10 +117,15 @@ def file_modes(path: Path) -> dict[str, str]:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write via temp file + fsync + rename, mode 0600: never a half-written file."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    """Write via temp file + fsync + rename, mode 0600: never a half-written file.
+
+    The temp file has an unguessable name and is created with O_EXCL|O_NOFOLLOW, so in a
+    shared folder (/tmp) nothing planted there can catch the data; the rename then replaces
+    whatever ``path`` was (a planted symlink included) without following it.
+    """
+    tmp: Path | None = None
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        fd, tmp = _new_temp(path)
         try:
             view = memoryview(data)
             while view:
@@ -80,11 +135,32 @@ def atomic_write(path: Path, data: bytes) -> None:
         finally:
             os.close(fd)
         os.replace(tmp, path)
+        tmp = None
         _fsync_dir(path.parent)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         raise translate_os_error(exc, f"could not write {path.name}") from exc
+
+
+TEMP_ATTEMPTS = 16
+
+
+def _temp_name(path: Path) -> Path:
+    import secrets
+
+    return path.with_name(f".{path.name}.tmp-{secrets.token_hex(8)}")
+
+
+def _new_temp(path: Path) -> tuple[int, Path]:
+    for _ in range(TEMP_ATTEMPTS):
+        tmp = _temp_name(path)
+        try:
+            return create_private(tmp), tmp
+        except FileExistsError:
+            continue  # someone (or something) is there: never open it, pick another name
+    raise StorageError(f"could not write {path.name}: the folder is full of stray temporary files")
 
 
 def _fsync_dir(path: Path) -> None:
@@ -114,7 +190,7 @@ class ProfileLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | O_NOFOLLOW | O_CLOEXEC, FILE_MODE)
         try:
             _lock_fd(fd)
         except OSError:

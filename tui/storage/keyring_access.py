@@ -217,26 +217,37 @@ class MemoryKeyring:
     """A keyring that lives only in this process: for `--demo`, gone at exit."""
 
     def __init__(self) -> None:
-        self._items: dict[str, str] = {}
+        # Held as bytes we can zero; each get() hands out a fresh str, as a real keyring does,
+        # so the caller may wipe what it was given (see keys.unlock_device).
+        self._items: dict[str, bytearray] = {}
 
     def describe(self) -> BackendInfo:
         return BackendInfo("in-memory (demo only)", True, "the demo profile is thrown away at exit")
 
     def get(self, profile_id: str) -> str | None:
-        return self._items.get(profile_id)
+        item = self._items.get(profile_id)
+        return None if item is None else item.decode("utf-8")
 
     def set(self, profile_id: str, value: str) -> None:
-        self._items[profile_id] = value
+        self.delete(profile_id)
+        self._items[profile_id] = bytearray(value.encode("utf-8"))
 
     def delete(self, profile_id: str) -> None:
-        self._items.pop(profile_id, None)
+        from .secure_memory import wipe
+
+        wipe(self._items.pop(profile_id, None))
 
 
 def store_and_verify(store: KeyStore, profile_id: str, value: str) -> None:
     """Write the key, read it back, and refuse to go on unless it matches."""
+    from .secure_memory import wipe_immutable
+
     store.set(profile_id, value)
     back = store.get(profile_id)
-    if back != value:
+    same = back == value
+    if back is not None and back is not value:
+        wipe_immutable(back)  # a copy of the key: keep none lying about
+    if not same:
         raise KeyringError(
             "The keyring did not give back the key it was just given, so it cannot be trusted "
             f"to keep it. Nothing was written. {FIXES}"

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from . import recovery_code
 from .errors import KeyFileError, KeyringError, UnwrapError
+from .secure_memory import aesgcm_decrypt_into, from_base64, into_bytearray, new_key, wipe, wipe_immutable
 from .files import atomic_write
 from .keyring_access import FIXES, KeyStore, store_and_verify
 
@@ -89,16 +90,21 @@ class PassphraseParams:
     iterations: int = ARGON2_ITERATIONS
     lanes: int = ARGON2_LANES
 
-    def derive(self, passphrase: str) -> bytes:
+    def derive(self, passphrase: str) -> bytearray:
+        """The passphrase KEK, in a bytearray the caller wipes."""
         from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
-        return Argon2id(
-            salt=self.salt,
-            length=KEY_BYTES,
-            iterations=self.iterations,
-            lanes=self.lanes,
-            memory_cost=self.memory_kib,
-        ).derive(passphrase.encode("utf-8"))
+        encoded = passphrase.encode("utf-8")
+        try:
+            return into_bytearray(Argon2id(
+                salt=self.salt,
+                length=KEY_BYTES,
+                iterations=self.iterations,
+                lanes=self.lanes,
+                memory_cost=self.memory_kib,
+            ).derive(encoded))
+        finally:
+            wipe_immutable(encoded)
 
 
 @dataclass
@@ -196,21 +202,29 @@ class KeyFile:
     def remove_wraps(self, kind: str, keep_kek_id: str | None = None) -> None:
         self.wraps = [w for w in self.wraps if w.kind != kind or w.kek_id == keep_kek_id]
 
-    def unwrap(self, kind: str, kek: bytes, kek_id: str | None = None) -> dict[str, bytes]:
-        deks: dict[str, bytes] = {}
+    def unwrap(self, kind: str, kek: bytes, kek_id: str | None = None) -> dict[str, bytearray]:
+        """The data keys under this KEK.
+
+        Each key is decrypted straight into a bytearray (the caller wipes them on lock);
+        on any failure the ones already unwrapped are wiped before the error goes up.
+        """
+        deks: dict[str, bytearray] = {}
         for w in self.wraps:
             if w.kind != kind or (kek_id is not None and w.kek_id != kek_id):
                 continue
             try:
-                deks[w.store] = AESGCM(kek).decrypt(
-                    w.nonce, w.ciphertext, associated_data(self.profile_id, w.store, w.kind, w.kek_id)
+                deks[w.store] = aesgcm_decrypt_into(
+                    kek, w.nonce, w.ciphertext, associated_data(self.profile_id, w.store, w.kind, w.kek_id)
                 )
             except InvalidTag:
+                _wipe_values(deks)
                 raise UnwrapError(_unwrap_message(kind)) from None
             except ValueError:
+                _wipe_values(deks)
                 raise KeyFileError("keys.json is damaged: a wrapped key has the wrong size.") from None
         missing = [s for s in STORES if s not in deks]
         if missing:
+            _wipe_values(deks)
             if kind == "device" and kek_id is not None and not deks and any(w.kind == "device" for w in self.wraps):
                 raise KeyringError(
                     "The key in the keyring does not belong to this profile's key file. "
@@ -229,23 +243,46 @@ def _unwrap_message(kind: str) -> str:
     }.get(kind, "A wrapped key did not authenticate.")
 
 
-def recovery_kek(secret: bytes, profile_id: str) -> bytes:
-    return HKDF(
+def _wipe_values(keys: dict[str, Any]) -> None:
+    for key in keys.values():
+        if isinstance(key, bytearray):
+            wipe(key)
+        elif isinstance(key, bytes):
+            wipe_immutable(key)
+
+
+def recovery_kek(secret: bytes, profile_id: str) -> bytearray:
+    """The recovery KEK, in a bytearray the caller wipes."""
+    return into_bytearray(HKDF(
         algorithm=hashes.SHA256(), length=KEY_BYTES, salt=profile_id.encode(), info=b"hushpad recovery wrap v1"
-    ).derive(secret)
+    ).derive(secret))
 
 
-def _device_value(kek_id: str, kek: bytes) -> str:
-    return f"v1:{kek_id}:{_b64(kek)}"
+def _device_value(kek_id: str, kek: bytes | bytearray) -> str:
+    """The keyring entry. keyring takes only a str: the caller wipes it (wipe_immutable) after use."""
+    encoded = base64.b64encode(kek)
+    b64 = encoded.decode("ascii")
+    try:
+        return f"v1:{kek_id}:{b64}"
+    finally:
+        wipe_immutable(encoded)
+        wipe_immutable(b64)
 
 
-def parse_device_value(value: str) -> tuple[str, bytes]:
+def parse_device_value(value: str) -> tuple[str, bytearray]:
+    """(kek id, KEK in a bytearray). The caller wipes the KEK, and the value it came from."""
     try:
         version, kek_id, b64 = value.split(":", 2)
-        kek = base64.b64decode(b64, validate=True)
     except ValueError:
         raise KeyringError("The keyring entry for this profile is not a Hushpad key. Run `hushpad keys recover`.") from None
+    try:
+        kek = from_base64(b64)
+    except ValueError:
+        raise KeyringError("The keyring entry for this profile is not a Hushpad key. Run `hushpad keys recover`.") from None
+    finally:
+        wipe_immutable(b64)
     if version != "v1" or len(kek) != KEY_BYTES:
+        wipe(kek)
         raise KeyringError("The keyring entry for this profile is not a Hushpad key. Run `hushpad keys recover`.")
     return kek_id, kek
 
@@ -268,19 +305,34 @@ def create_keys(keystore: KeyStore | None, passphrase: str | None) -> NewProfile
         check_passphrase(passphrase)
     profile_id = str(uuid.uuid4())
     keyfile = KeyFile(profile_id=profile_id, created_at=datetime.now(UTC).isoformat(timespec="seconds"))
-    deks = {store: secrets.token_bytes(KEY_BYTES) for store in STORES}
+    deks = {store: new_key(KEY_BYTES) for store in STORES}
     if keystore is not None:
-        kek_id, kek = secrets.token_hex(8), secrets.token_bytes(KEY_BYTES)
-        store_and_verify(keystore, profile_id, _device_value(kek_id, kek))
-        for store, dek in deks.items():
-            keyfile.add_wrap(store, "device", kek_id, kek, dek)
+        kek_id, kek = secrets.token_hex(8), new_key(KEY_BYTES)
+        try:
+            _store_device_key(keystore, profile_id, kek_id, kek)
+            for store, dek in deks.items():
+                keyfile.add_wrap(store, "device", kek_id, kek, dek)
+        finally:
+            wipe(kek)
     if passphrase is not None:
         set_passphrase(keyfile, deks, passphrase)
     secret, code = recovery_code.new_code()
     kek = recovery_kek(secret, profile_id)
-    for store, dek in deks.items():
-        keyfile.add_wrap(store, "recovery", "recovery", kek, dek)
+    try:
+        for store, dek in deks.items():
+            keyfile.add_wrap(store, "recovery", "recovery", kek, dek)
+    finally:
+        wipe(kek)
+        wipe_immutable(secret)
     return NewProfileKeys(keyfile, deks, code)
+
+
+def _store_device_key(keystore: KeyStore, profile_id: str, kek_id: str, kek: bytearray) -> None:
+    value = _device_value(kek_id, kek)
+    try:
+        store_and_verify(keystore, profile_id, value)
+    finally:
+        wipe_immutable(value)
 
 
 def check_passphrase(passphrase: str) -> None:
@@ -293,10 +345,13 @@ def set_passphrase(keyfile: KeyFile, deks: dict[str, bytes], passphrase: str) ->
     check_passphrase(passphrase)
     params = PassphraseParams(salt=secrets.token_bytes(16))
     kek = params.derive(passphrase)
-    keyfile.remove_wraps("passphrase")
-    keyfile.passphrase = params
-    for store, dek in deks.items():
-        keyfile.add_wrap(store, "passphrase", "passphrase", kek, dek)
+    try:
+        keyfile.remove_wraps("passphrase")
+        keyfile.passphrase = params
+        for store, dek in deks.items():
+            keyfile.add_wrap(store, "passphrase", "passphrase", kek, dek)
+    finally:
+        wipe(kek)
 
 
 def save_passphrase(keyfile: KeyFile, deks: dict[str, bytes], passphrase: str, path: Path) -> None:
@@ -314,19 +369,34 @@ def unlock_device(keyfile: KeyFile, keystore: KeyStore) -> dict[str, bytes]:
             "The keyring has no key for this profile (was it reset, or is this a new machine?). "
             "Run `hushpad keys recover` with your recovery code."
         )
-    kek_id, kek = parse_device_value(value)
-    return keyfile.unwrap("device", kek, kek_id)
+    try:
+        kek_id, kek = parse_device_value(value)
+    finally:
+        wipe_immutable(value)  # keyring hands the key over as a str; this is our only copy of it
+    try:
+        return keyfile.unwrap("device", kek, kek_id)
+    finally:
+        wipe(kek)
 
 
 def unlock_passphrase(keyfile: KeyFile, passphrase: str) -> dict[str, bytes]:
     if keyfile.passphrase is None:
         raise KeyFileError("This profile has no passphrase set.")
-    return keyfile.unwrap("passphrase", keyfile.passphrase.derive(passphrase))
+    kek = keyfile.passphrase.derive(passphrase)
+    try:
+        return keyfile.unwrap("passphrase", kek)
+    finally:
+        wipe(kek)
 
 
 def unlock_recovery(keyfile: KeyFile, code: str) -> dict[str, bytes]:
     secret = recovery_code.decode(code)
-    return keyfile.unwrap("recovery", recovery_kek(secret, keyfile.profile_id))
+    kek = recovery_kek(secret, keyfile.profile_id)
+    wipe_immutable(secret)
+    try:
+        return keyfile.unwrap("recovery", kek)
+    finally:
+        wipe(kek)
 
 
 def rotate_device(keyfile: KeyFile, deks: dict[str, bytes], keystore: KeyStore, path: Path) -> None:
@@ -336,14 +406,17 @@ def rotate_device(keyfile: KeyFile, deks: dict[str, bytes], keystore: KeyStore, 
     (read back); 3. the old wraps go. Whatever the keyring holds after a crash, a
     matching wrap is on disk.
     """
-    kek_id, kek = secrets.token_hex(8), secrets.token_bytes(KEY_BYTES)
+    kek_id, kek = secrets.token_hex(8), new_key(KEY_BYTES)
     # The in-memory key file follows the disk: it changes only after each save succeeds.
     candidate = replace(keyfile, wraps=list(keyfile.wraps))
-    for store, dek in deks.items():
-        candidate.add_wrap(store, "device", kek_id, kek, dek)
-    candidate.save(path)
-    keyfile.wraps = list(candidate.wraps)
-    store_and_verify(keystore, keyfile.profile_id, _device_value(kek_id, kek))
+    try:
+        for store, dek in deks.items():
+            candidate.add_wrap(store, "device", kek_id, kek, dek)
+        candidate.save(path)
+        keyfile.wraps = list(candidate.wraps)
+        _store_device_key(keystore, keyfile.profile_id, kek_id, kek)
+    finally:
+        wipe(kek)
     candidate.remove_wraps("device", keep_kek_id=kek_id)
     candidate.save(path)
     keyfile.wraps = candidate.wraps
@@ -355,10 +428,14 @@ def new_recovery_code(keyfile: KeyFile, deks: dict[str, bytes], path: Path) -> s
     code nobody was shown on disk."""
     secret, code = recovery_code.new_code()
     kek = recovery_kek(secret, keyfile.profile_id)
+    wipe_immutable(secret)
     candidate = replace(keyfile, wraps=list(keyfile.wraps))
     candidate.remove_wraps("recovery")
-    for store, dek in deks.items():
-        candidate.add_wrap(store, "recovery", "recovery", kek, dek)
+    try:
+        for store, dek in deks.items():
+            candidate.add_wrap(store, "recovery", "recovery", kek, dek)
+    finally:
+        wipe(kek)
     candidate.save(path)
     keyfile.wraps = candidate.wraps
     return code

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from .keyring_access import KeyStore
 from .paths import ProfilePaths
 from .record import RecordStore
 from .reserve import Reserve
+from .secure_memory import wipe_all
 from .vault import VaultStore
 
 
@@ -55,6 +55,8 @@ class OpenProfile:
         for store in (self.vault, self.record):
             with contextlib.suppress(Exception):
                 store.close()
+        # Zero the keys themselves (bytearrays; see secure_memory), not just our references.
+        wipe_all(self._deks.values())
         self._deks.clear()
         if self._lock is not None:
             self._lock.release()

@@ -247,3 +247,12 @@ def test_verify_with_the_clinicians_key_refuses_another_signer(record, tmp_path,
     (tmp_path / "theirs.pem").write_text(out)
     code, out, err = cli(clinic.root, "verify", str(target), "--key", str(tmp_path / "theirs.pem"))
     assert code == 1 and "not this clinician's key" in out
+
+
+def test_an_edited_note_section(record, tmp_path):
+    clinic, first, _, _ = record
+    with clinic.raw() as conn:
+        triggers = tamper.drop_triggers(conn)
+        conn.execute("UPDATE note_sections SET body = 'Rewritten.' WHERE note_id = ? AND key = 'assessment'", (first,))
+        tamper.recreate(conn, triggers)
+    exports_fail(clinic, first, tmp_path, "the note's sections differ from what was signed")

@@ -212,7 +212,7 @@ def test_rotation_old_keyring_value_no_longer_opens_and_the_new_one_does(made):
     old_value = made.keystore.get(keymod.KeyFile.load(made.paths.keys).profile_id)
     profile = made.open()
     profile_id = profile.profile_id
-    deks = profile.deks()
+    deks = {k: bytes(v) for k, v in profile.deks().items()}  # close() zeroes the originals
     try:
         profile.rotate_device_key(made.keystore, "tester")
     finally:
@@ -264,7 +264,7 @@ def test_rotation_is_crash_safe_between_every_step(made):
     spy = SnapshotAtKeyringWrite(made.paths.keys, made.keystore._items)
     profile = made.open()
     try:
-        expected = profile.deks()
+        expected = {k: bytes(v) for k, v in profile.deks().items()}  # close() zeroes the originals
         profile.rotate_device_key(spy, "tester")
     finally:
         profile.close()

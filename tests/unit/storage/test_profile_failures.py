@@ -47,7 +47,7 @@ JOTTING = [JottingLine(3, "slept badly, argued with sister")]
 def deks_of(made) -> dict[str, bytes]:  # noqa: ANN001
     profile = made.open()
     try:
-        return profile.deks()
+        return {k: bytes(v) for k, v in profile.deks().items()}  # close() zeroes the originals
     finally:
         profile.close()
 

@@ -80,7 +80,7 @@ def test_full_text_search_works_inside_the_encrypted_file(opened):
 
 def test_a_newer_schema_is_refused_without_changing_the_file(made):
     profile = made.open()
-    key = profile.deks()["vault"]
+    key = bytes(profile.deks()["vault"])  # close() zeroes the original
     with profile.vault.transaction() as conn:
         conn.execute("PRAGMA user_version = 99")
     profile.close()
@@ -269,4 +269,6 @@ def test_a_backup_is_audited_without_content(made, tmp_path):
         row = profile.record.audit_entries(1)[0]
     finally:
         profile.close()
-    assert row["action"] == "backup written" and row["detail"] == str(tmp_path / "b")
+    # Issue 9: the audit log says what happened, never where (paths name folders, even clients).
+    assert row["action"] == "backup written" and row["detail"] == ""
+    assert str(tmp_path) not in str(row)
