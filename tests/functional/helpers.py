@@ -141,10 +141,13 @@ async def wait_for_paint(pilot: Pilot, timeout: float = WAIT_SECONDS) -> None:
     deadline = time.monotonic() + timeout
     last = None
     while True:
+        app = pilot.app
+        if app._exit or app._closing or app._exception is not None:
+            return  # exiting, or failed: nothing more will be painted; the test's checks decide
         await pilot.wait_for_scheduled_animations()
         await pilot.pause()
-        pending = pending_paint(pilot.app)
-        picture = screen_text(pilot.app) if pending is None else None
+        pending = pending_paint(app)
+        picture = screen_text(app) if pending is None else None
         if pending is None and picture == last:
             return
         last = picture
