@@ -374,11 +374,11 @@ class PasteSafeXTermParser(XTermParser):
 
 
 def install_paste_safe_parser() -> None:
-    """Make the POSIX drivers build PasteSafeXTermParser (they look the name up at run time)."""
-    for name in ("linux_driver", "linux_inline_driver"):
+    """Make the terminal drivers build PasteSafeXTermParser (they look the name up at run time)."""
+    for name in ("linux_driver", "linux_inline_driver", "win32"):
         try:
             module = _driver(name)
-        except ImportError:  # not POSIX
+        except ImportError:  # not this platform's driver
             continue
         module.XTermParser = PasteSafeXTermParser
 
