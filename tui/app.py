@@ -15,7 +15,8 @@ from textual.message import Message
 from textual.screen import Screen
 
 from .config import Config
-from .heap import freeze_heap
+from .heap import HEAP
+from .screens._base import AppFacing
 from .theme import THEMES
 
 if TYPE_CHECKING:
@@ -118,9 +119,8 @@ class HushpadApp(App[int]):
         self.post_message(self.Unlocked(Workspace(profile, self.config)))
 
     def _demo_status(self) -> None:
-        status = getattr(self.screen, "_set_status", None)
-        if status is not None and self.workspace is None:
-            status("Preparing fictional demo clients…")
+        if isinstance(self.screen, AppFacing) and self.workspace is None:
+            self.screen.show_status("Preparing fictional demo clients…")
 
     @work(thread=True, exclusive=True, group="unlock")
     def _open_demo(self) -> None:
@@ -135,7 +135,7 @@ class HushpadApp(App[int]):
 
     def on_hushpad_app_unlocked(self, message: Unlocked) -> None:
         self.workspace = message.workspace
-        freeze_heap()
+        HEAP.freeze_base()
         self._last_input = time.monotonic()
         while len(self.screen_stack) > 2:
             self.pop_screen()
@@ -174,14 +174,17 @@ class HushpadApp(App[int]):
             return self.workspace is not None
         return True
 
+    def _keys_may_go(self, action: str) -> bool:
+        """Every screen saves what it holds, synchronously. One that cannot refuses (and says why)."""
+        return all(screen.before_keys_go(action) for screen in reversed(self.screen_stack)
+                   if isinstance(screen, AppFacing))
+
     def action_lock(self) -> None:
         """Drop the data keys and connections from memory; ask again to unlock."""
         if self.workspace is None:
             return
-        for screen in reversed(self.screen_stack):
-            flush = getattr(screen, "flush_before_lock", None)
-            if flush is not None:
-                flush()
+        if not self._keys_may_go("lock"):
+            return  # unsaved text stays on screen, with its keys; the screen said why
         workspace, self.workspace = self.workspace, None
         workspace.close()
         from .screens.clients import ClientsScreen
@@ -193,6 +196,7 @@ class HushpadApp(App[int]):
         if isinstance(self.screen, ClientsScreen):
             self.screen.post_message(ClientsScreen.Refresh())
         self.push_screen(UnlockScreen(problem="", locked=True))
+        HEAP.release()  # what held note text can now be collected
         from .lock_hygiene import scrub_after_lock
 
         # Once the session's screens are gone: drop what Textual still holds of them (issue 9).
@@ -209,7 +213,7 @@ class HushpadApp(App[int]):
     def _check_idle(self) -> None:
         # In session the scratchpad draws its curtain instead; it never locks mid-session,
         # even with help or the palette open over it.
-        if self.workspace is None or any(getattr(s, "in_session", False) for s in self.screen_stack):
+        if self.workspace is None or any(isinstance(s, AppFacing) and s.in_session for s in self.screen_stack):
             return
         if self.idle_seconds() >= self.config.idle_lock_minutes * 60:
             self.action_lock()
@@ -236,18 +240,14 @@ class HushpadApp(App[int]):
                 f"{binding.tooltip or binding.description} ({key})",
                 lambda action=binding.action, node=node: self.run_action(action, node),
             )
-        extra = getattr(screen, "palette_commands", None)
-        if extra is not None:
-            yield from extra()
+        if isinstance(screen, AppFacing):
+            yield from screen.palette_commands()
         yield from super().get_system_commands(screen)
 
     # -- exit --------------------------------------------------------------
     async def action_quit(self) -> None:
-        for screen in reversed(self.screen_stack):
-            flush = getattr(screen, "flush_before_lock", None)
-            if flush is not None:
-                flush()
-        self.exit(0)
+        if self._keys_may_go("quit"):
+            self.exit(0)
 
     def on_unmount(self) -> None:
         if self.workspace is not None:

@@ -7,21 +7,22 @@ half a second, off the UI thread.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import events, work
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Static
 
 from ..domain.shorthand import DEFAULT_RULES
-from .autosave import Autosaver
+from ..services.saving import describe_failure
+from ..widgets.autosaver import Autosaver
 from ..widgets.key_footer import KeyFooter
+from ._base import HushpadScreen
 from ..widgets.jotting_editor import JottingEditor, make_visible, minute_clock
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def _size(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
 
 
-class ScratchpadScreen(Screen[bool]):
+class ScratchpadScreen(HushpadScreen[bool]):
     """Dismisses with True when the session was ended, False when left open."""
 
     app: "HushpadApp"
@@ -53,16 +54,6 @@ class ScratchpadScreen(Screen[bool]):
         Binding("f10", "leave", "Leave open", id="scratchpad.leave", show=False, priority=True),
     ]
 
-    class EndFailed(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
-    class Ended(Message):
-        def __init__(self, minutes: int) -> None:
-            super().__init__()
-            self.minutes = minutes
-
     def __init__(self, session: "SessionInfo", lines: list["JottingLine"], questions: list[str]) -> None:
         super().__init__()
         self.session = session
@@ -75,11 +66,13 @@ class ScratchpadScreen(Screen[bool]):
         elapsed = max(0.0, time.time() - started)
         self._started_monotonic = time.monotonic() - elapsed
         self.autosave: Autosaver[list[tuple[int, str]]] = Autosaver(
-            self, self._snapshot, self._write, on_state=self._update_status, delay=SAVE_DELAY, retry=RETRY_DELAY)
+            self._snapshot, self._write, describe=describe_failure, delay=SAVE_DELAY, retry=RETRY_DELAY)
         self._end_armed_until = 0.0
         self._curtain = False
         self._status_line = ""
-        self._status_wide = False
+        self._status_mode = ""  # "", "wide" (a note takes the line) or "problem" (saving fails)
+        self._notice = ""  # stays until the next edit: refusals and problems must be read
+        self._notice_until = math.inf
 
     # -- layout ----------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -96,6 +89,7 @@ class ScratchpadScreen(Screen[bool]):
         with Horizontal(id="status-bar"):
             yield Static("", id="status", markup=False)
             yield KeyFooter(compact=True, show_command_palette=False)
+        yield self.autosave
 
     def on_mount(self) -> None:
         self.query_one("#curtain").display = False
@@ -110,24 +104,34 @@ class ScratchpadScreen(Screen[bool]):
     def _elapsed_minutes(self) -> int:
         return int((time.monotonic() - self._started_monotonic) // 60)
 
-    def _update_status(self, note: str = "") -> None:
+    def _update_status(self, note: str = "", *, until: float = math.inf) -> None:
+        """Redraw the status line; `note` stays (until the next edit, or the monotonic time `until`)."""
+        if note:
+            self._notice, self._notice_until = note, until
+        elif self._notice and time.monotonic() > self._notice_until:
+            self._notice = ""
         code = self.session.client_code
         if self.app.config.show_client_names and self.session.client_name:
             code = f"{code} {self.session.client_name}"  # off by default: screens are seen across a room
         parts = [code, f"{self._elapsed_minutes()} min", self.autosave.mark]
+        note = self._notice
         if note:
             parts.append(note)
         line = "  ·  ".join(parts)
         if line != self._status_line:  # the mark flips often; a re-render only when it reads differently
             self._status_line = line
             # A note or a problem must be read whole, so while one shows it takes the line from
-            # the key hints (the fixed 55% would cut it off). That flips rarely; plain typing
-            # still never re-lays out the editor.
-            wide = bool(note or self.autosave.problem)
-            if wide != self._status_wide:
-                self._status_wide = wide
-                self.query_one("#status").styles.width = "1fr" if wide else None  # None: back to the CSS
-                self.query_one("#status-bar Footer").display = not wide
+            # the key hints (the fixed 55% would cut it off). While saving fails, the keys move to
+            # a second row instead, so the way out (the emergency copy) stays on screen. These
+            # flip rarely; plain typing still never re-lays out the editor.
+            mode = "problem" if self.autosave.problem else "wide" if note else ""
+            if mode != self._status_mode:
+                self._status_mode = mode
+                bar = self.query_one("#status-bar")
+                bar.styles.height = 2 if mode == "problem" else None
+                bar.styles.layout = "vertical" if mode == "problem" else None
+                self.query_one("#status").styles.width = "1fr" if mode else None  # None: back to the CSS
+                self.query_one("#status-bar Footer").display = mode != "wide"
             # Fixed-width status (CSS) and layout=False: updating it never re-lays out the editor.
             self.query_one("#status", Static).update(Text(line), layout=False)
 
@@ -166,18 +170,26 @@ class ScratchpadScreen(Screen[bool]):
 
     def on_text_area_changed(self, event: JottingEditor.Changed) -> None:
         self._end_armed_until = 0.0
+        self._notice = ""
         self.autosave.changed()
 
-    def on_autosaver_finished(self, message: Autosaver.Finished) -> None:
-        self.autosave.finished(message)
+    def on_autosaver_state_changed(self, _: Autosaver.StateChanged) -> None:
+        self._update_status()
 
     def action_save_now(self) -> None:
         self.autosave.save_now()
 
-    def flush_before_lock(self) -> None:
-        """Save synchronously: called before a lock or quit takes the keys away."""
-        self.autosave.flush()
-        self._update_status()
+    def _flush(self, refused: str) -> bool:
+        """Save synchronously. If that fails, say so (`refused` names what did not happen) and keep everything."""
+        saved = self.autosave.flush()
+        self._update_status("" if saved else f"{refused}: the last lines are not saved")
+        return saved
+
+    def before_keys_go(self, action: str) -> bool:
+        return self._flush(f"not {'quitting' if action == 'quit' else 'locked'}")
+
+    def show_status(self, text: str) -> None:
+        self._update_status(text)
 
     # -- curtain -----------------------------------------------------------------
     def action_curtain(self) -> None:
@@ -210,33 +222,16 @@ class ScratchpadScreen(Screen[bool]):
         now = time.monotonic()
         if now > self._end_armed_until:
             self._end_armed_until = now + END_CONFIRM_SECONDS
-            self._update_status("press ctrl+o again to end the session")
+            self._update_status("press ctrl+o again to end the session", until=self._end_armed_until)
             return
         self._end_armed_until = 0.0
-        self.flush_before_lock()
-        self._end()
-
-    @work(thread=True, exclusive=True, group="session-end")
-    def _end(self) -> None:
-        from ..errors import HushpadError
-
-        workspace = self.app.workspace
-        if workspace is None:
+        if not self._flush("session not ended"):
             return
-        try:
-            minutes = workspace.end_session(self.session)
-        except HushpadError as exc:
-            self.post_message(self.EndFailed(str(exc)))
-            return
-        self.post_message(self.Ended(minutes))
-
-    def on_scratchpad_screen_end_failed(self, message: EndFailed) -> None:
-        self._update_status(f"session not ended: {message.text}")
-
-    def on_scratchpad_screen_ended(self, message: Ended) -> None:
-        self.dismiss(True)
+        session = self.session
+        self.run_use_case(lambda workspace: workspace.end_session(session), lambda _minutes: self.dismiss(True),
+                          lambda text: self.show_status(f"session not ended: {text}"), group="session-end")
 
     def action_leave(self) -> None:
         """Back to the clients screen with the session still open (it resumes later)."""
-        self.flush_before_lock()
-        self.dismiss(False)
+        if self._flush("not left"):
+            self.dismiss(False)

@@ -8,24 +8,23 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import ContentSwitcher, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..services.saving import describe_failure
+from ..widgets.autosaver import Autosaver
 from ..widgets.key_footer import KeyFooter
-from .autosave import Autosaver
+from ._base import HushpadScreen
 from ..widgets.writeup_steps import (
-    FactsPane, GoalsPane, InterventionsPane, MeasuresPane, MentalStatusPane, PlanPane, ReviewPane, RiskPane,
-    SectionPane, StepPane,
+    CombinedStep, FactsPane, MentalStatusPane, ReviewPane, RiskPane, SectionPane, StepPane, step_part,
 )
 
 if TYPE_CHECKING:
     from ..app import HushpadApp
+    from ..services.workspace import Workspace
     from ..services.writeup import DraftSnapshot, SignedNote, Writeup, WriteupService
 
 TARGET_SECONDS = 10 * 60
@@ -38,7 +37,7 @@ class StepList(OptionList):
     """
 
 
-class WriteupScreen(Screen["int | None"]):
+class WriteupScreen(HushpadScreen["int | None"]):
     """Dismisses with the next group member's session id to write up, or None."""
 
     app: "HushpadApp"
@@ -54,24 +53,8 @@ class WriteupScreen(Screen["int | None"]):
         Binding("ctrl+s", "sign", "Sign", id="writeup.sign", priority=True),
         Binding("ctrl+o", "copy", "Copy for EHR", id="writeup.copy", priority=True),
         Binding("escape", "leave", "Leave (draft kept)", id="writeup.leave"),
+        Binding("escape", "close", "Back", id="writeup.close"),
     ]
-
-    class Opened(Message):
-        def __init__(self, writeup: "Writeup", service: "WriteupService") -> None:
-            super().__init__()
-            self.writeup = writeup
-            self.service = service
-
-    class Failed(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
-    class Signed(Message):
-        def __init__(self, signed: "SignedNote", next_member: int | None) -> None:
-            super().__init__()
-            self.signed = signed
-            self.next_member = next_member
 
     def __init__(self, session_id: int) -> None:
         super().__init__()
@@ -85,7 +68,7 @@ class WriteupScreen(Screen["int | None"]):
         self.next_member_session: int | None = None
         self._opened_at = time.monotonic()
         self.autosave: Autosaver[DraftSnapshot] = Autosaver(
-            self, self._snapshot, self._write, on_state=self._update_header, delay=SAVE_DELAY)
+            self._snapshot, self._write, describe=describe_failure, delay=SAVE_DELAY)
         self._notice = ""
         self._last_payload = ""
 
@@ -97,68 +80,61 @@ class WriteupScreen(Screen["int | None"]):
             with Vertical(id="writeup-main"):
                 yield ContentSwitcher(id="panes")
         yield KeyFooter()
+        yield self.autosave
 
     def on_mount(self) -> None:
         self._open()
         self.set_interval(1.0, self._update_header)
 
-    @work(thread=True, exclusive=True, group="writeup-open")
     def _open(self) -> None:
-        from ..services.writeup import WriteupService
-        from ..errors import HushpadError
+        session_id = self.session_id
 
-        workspace = self.app.workspace
-        if workspace is None:
-            self.post_message(self.Failed("Hushpad is locked."))
-            return
-        service = WriteupService(workspace)
-        try:
-            writeup = service.open(self.session_id)
-        except HushpadError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        self.post_message(self.Opened(writeup, service))
+        def open_writeup(workspace: "Workspace") -> "tuple[Writeup, WriteupService]":
+            from ..services.writeup import WriteupService
 
-    def on_writeup_screen_failed(self, message: Failed) -> None:
+            service = WriteupService(workspace)
+            return service.open(session_id), service
+
+        self.run_use_case(open_writeup, self._opened, group="writeup-open")
+
+    def show_status(self, text: str) -> None:
         if self.writeup is None:  # could not open at all
-            self.query_one("#writeup-header", Static).update(Text(f"{message.text}  (Esc to go back)"))
+            self.query_one("#writeup-header", Static).update(Text(f"{text}  (Esc to go back)"))
             return
-        self._notice = message.text  # stays until the next edit or step, not just until the clock ticks
+        self._notice = text  # stays until the next edit or step, not just until the clock ticks
         self._update_header()
 
-    async def on_writeup_screen_opened(self, message: Opened) -> None:
-        self.writeup, self.service = message.writeup, message.service
+    async def _opened(self, opened: "tuple[Writeup, WriteupService]") -> None:
+        self.writeup, self.service = opened
         self._last_payload = self._payload()
         await self._build_panes()
         self._show_step(0)
-        from ..heap import freeze_heap
+        from ..heap import HEAP
 
-        freeze_heap()  # the panes live as long as the write-up: keep them out of every collection
+        HEAP.freeze(self)  # the panes live as long as the write-up: out of every collection until it closes
+
+    def on_unmount(self) -> None:
+        from ..heap import HEAP
+
+        HEAP.thaw(self)
 
     # -- steps ------------------------------------------------------------------
     def _make_panes(self) -> list[StepPane]:
-        from ..domain.templates import offer_jottings
         from ..services.writeup import DEFAULT_INTERVENTIONS
+        from ..widgets.writeup_steps import build_steps
 
         assert self.writeup is not None and self.service is not None
-        writeup, draft = self.writeup, self.writeup.draft
-        template_keys = {key: t.name for key, t in self.service.templates.items()}
-        panes: list[StepPane] = [FactsPane(draft.facts, template_keys)]
-        for spec in writeup.template.sections:
-            offered = offer_jottings(writeup.jottings, spec)
-            panes.append(SectionPane(spec, offered, draft.text_for(spec.key, "group" if spec.part == "group" else "note"),
-                                     lambda jotting: self.service.carry(self.writeup, jotting)))
-        picks = list(self.app.config.interventions or DEFAULT_INTERVENTIONS)
-        panes += [
-            MentalStatusPane(draft.mental_status),
-            InterventionsPane(list(draft.interventions), picks),
-            MeasuresPane(list(draft.measures), draft.previous_scores),
-            RiskPane(draft.risk),
-            GoalsPane(list(draft.goals)),
-            PlanPane(draft.plan),
-            ReviewPane(),
-        ]
-        return panes
+        writeup = self.writeup
+        # The steps come from tui.domain.steps: at most 7 for an individual note; in a group,
+        # the shared part once (until a member's note is signed), then 4 per member.
+        return build_steps(
+            writeup.template, writeup.draft, writeup.jottings,
+            carry=lambda jotting: self.service.carry(self.writeup, jotting),
+            template_names={key: t.name for key, t in self.service.templates.items()},
+            picks=list(self.app.config.interventions or DEFAULT_INTERVENTIONS),
+            members=writeup.members, member=writeup.member, risk_lines=[j.text for j in writeup.risk_lines],
+            shared=not writeup.shared_locked,
+        )
 
     async def _build_panes(self) -> None:
         switcher = self.query_one("#panes", ContentSwitcher)
@@ -183,9 +159,10 @@ class WriteupScreen(Screen["int | None"]):
         self.query_one("#steps", StepList).highlighted = index
         if isinstance(pane, ReviewPane):
             self._refresh_review()
-        if isinstance(pane, RiskPane) and self.writeup:
+        risk = step_part(pane, RiskPane)
+        if isinstance(risk, RiskPane) and self.writeup:
             phq = next((m for m in self.writeup.draft.measures if m.instrument == "phq9"), None)
-            pane.show_item9(phq.item9 if phq else None)
+            risk.show_item9(phq.item9 if phq else None)
         self.call_after_refresh(self._focus_pane, pane)
         self._update_header()
         # Rebuilding the footer is the costliest part of a step change, and moving the
@@ -196,7 +173,7 @@ class WriteupScreen(Screen["int | None"]):
             self._offered = offered
             self.refresh_bindings()
 
-    _STEP_ACTIONS = ("carry_all", "quick_fill", "fill_blank", "sign", "copy")
+    _STEP_ACTIONS = ("carry_all", "quick_fill", "fill_blank", "sign", "copy", "leave", "close")
     _offered: tuple[bool | None, ...] = ()
 
     def _focus_pane(self, pane: StepPane) -> None:
@@ -276,14 +253,26 @@ class WriteupScreen(Screen["int | None"]):
         assert self.service is not None
         self.service.write(snapshot)
 
-    def on_autosaver_finished(self, message: Autosaver.Finished) -> None:
-        self.autosave.finished(message)
+    def on_autosaver_state_changed(self, _: Autosaver.StateChanged) -> None:
+        self._update_header()
 
-    def flush_before_lock(self) -> None:
+    def _flush(self, refused: str) -> bool:
+        """Save synchronously and let go of the draft. If saving fails, say so and keep everything."""
         if self.writeup is None or self.signed:
-            return
-        if self.autosave.flush() and self.service:
-            self.service.release(self.writeup)
+            return True
+        if not self.autosave.flush():
+            self._notice = f"{refused}: the last changes are not saved"
+            self._update_header()
+            return False
+        if self.service:
+            try:
+                self.service.release(self.writeup)
+            except Exception:  # noqa: BLE001 - the draft is saved; a stale claim is cleared on the next open
+                pass
+        return True
+
+    def before_keys_go(self, action: str) -> bool:
+        return self._flush(f"not {'quitting' if action == 'quit' else 'locked'}")
 
     # -- review and signing ------------------------------------------------------
     def _refresh_review(self) -> None:
@@ -309,29 +298,42 @@ class WriteupScreen(Screen["int | None"]):
     def _pane(self) -> StepPane | None:
         return self.panes[self.step] if self.panes else None
 
-    def action_carry_all(self) -> None:
+    def _sections(self) -> list[SectionPane]:
         pane = self._pane()
-        if isinstance(pane, SectionPane):
-            pane.carry_all()
+        if isinstance(pane, CombinedStep):
+            return [p for p in pane.parts if isinstance(p, SectionPane)]
+        return [pane] if isinstance(pane, SectionPane) else []
+
+    def action_carry_all(self) -> None:
+        for section in self._sections():  # every ◆ of every section on this step
+            section.carry_all()
 
     def action_quick_fill(self) -> None:
         pane = self._pane()
-        if isinstance(pane, (MentalStatusPane, RiskPane)):
-            pane.quick_fill()
+        mse, risk = step_part(pane, MentalStatusPane), step_part(pane, RiskPane)
+        focused = self.focused
+        if isinstance(mse, MentalStatusPane) and (risk is None or (focused is not None and mse in focused.ancestors)):
+            mse.quick_fill()
+        elif isinstance(risk, RiskPane):
+            risk.quick_fill()
 
     def action_fill_blank(self) -> None:
-        pane = self._pane()
-        if isinstance(pane, MentalStatusPane):
-            pane.fill_blank()
+        mse = step_part(self._pane(), MentalStatusPane)
+        if isinstance(mse, MentalStatusPane):
+            mse.fill_blank()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         pane = self._pane()
         if action == "carry_all":
-            return isinstance(pane, SectionPane)
+            return bool(self._sections())
         if action == "quick_fill":
-            return isinstance(pane, (MentalStatusPane, RiskPane))
+            return step_part(pane, MentalStatusPane) is not None or step_part(pane, RiskPane) is not None
         if action == "fill_blank":
-            return isinstance(pane, MentalStatusPane)
+            return step_part(pane, MentalStatusPane) is not None
+        if action == "leave":
+            return self.signed is None  # after signing there is no draft to keep: Esc is "Back"
+        if action == "close":
+            return self.signed is not None
         on_review = bool(self.panes) and self.step == len(self.panes) - 1
         if action == "sign":
             return on_review and self.signed is None
@@ -342,25 +344,18 @@ class WriteupScreen(Screen["int | None"]):
     def action_sign(self) -> None:
         if self.writeup is None or self.service is None or self.signed:
             return
-        self._sign(set(self.acknowledged))
+        service, writeup, acknowledged, lock = self.service, self.writeup, set(self.acknowledged), self.autosave.lock
 
-    @work(thread=True, exclusive=True, group="writeup-sign")
-    def _sign(self, acknowledged: set[str]) -> None:
-        from ..errors import HushpadError
+        def sign(_: "Workspace") -> "tuple[SignedNote, int | None]":
+            with lock:  # no draft save interleaves with signing
+                signed = service.sign(writeup, acknowledged)
+            return signed, service.next_unsigned_member(writeup)
 
-        assert self.service is not None and self.writeup is not None
-        try:
-            with self.autosave.lock:  # no draft save interleaves with signing
-                signed = self.service.sign(self.writeup, acknowledged)
-            next_member = self.service.next_unsigned_member(self.writeup)
-        except HushpadError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        self.post_message(self.Signed(signed, next_member))
+        self.run_use_case(sign, self._signed, group="writeup-sign")
 
-    def on_writeup_screen_signed(self, message: Signed) -> None:
-        self.signed = message.signed
-        self.next_member_session = message.next_member
+    def _signed(self, outcome: "tuple[SignedNote, int | None]") -> None:
+        self.signed, self.next_member_session = outcome
+        self._notice = ""  # a refusal from before signing ("Acknowledge each warning…") is stale now
         self._refresh_review()
         self._update_header()
         self.refresh_bindings()
@@ -373,5 +368,9 @@ class WriteupScreen(Screen["int | None"]):
             self._update_header()
 
     def action_leave(self) -> None:
-        self.flush_before_lock()
+        if self._flush("not left"):
+            self.dismiss(None)
+
+    def action_close(self) -> None:
+        """After signing: back to where the write-up was opened from."""
         self.dismiss(None)
