@@ -14,6 +14,7 @@ import unicodedata
 
 from .measures import change_since
 from .models import NoteDraft
+from .lint import plan_fields_answer
 from .templates import Template
 
 __all__ = [
@@ -88,7 +89,11 @@ def _section_blocks(draft: NoteDraft, template: Template) -> list[_Block]:
     blocks: list[_Block] = []
 
     def section(title: str, text: str, level: int, key: str = "") -> None:
-        blocks.extend([("blank",), ("heading", level, title), ("text", text if text.strip() else "(none)")])
+        blocks.extend([("blank",), ("heading", level, title)])
+        if key == "plan" and not text.strip() and plan_fields_answer(draft, template, key):
+            blocks.extend(_plan_fields(draft))  # the plan is stated once, in its fields
+            return
+        blocks.append(("text", text if text.strip() else "(none)"))
         if key == "plan":
             # The structured plan sits under the template's own Plan section.
             blocks.append(("blank",))

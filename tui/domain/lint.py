@@ -29,6 +29,7 @@ __all__ = [
     "Finding",
     "lint_note",
     "note_texts",
+    "plan_fields_answer",
 ]
 
 Level = Literal["error", "warning"]
@@ -212,9 +213,17 @@ def _risk_findings(draft: NoteDraft, risk_jottings: Sequence[str] = ()) -> Itera
                            "SI is endorsed: say whether a safety plan was made, reviewed, or not made.", "risk")
 
 
+def plan_fields_answer(draft: NoteDraft, template: Template, key: str) -> bool:
+    """An individual note's Plan section is answered by the plan fields shown under it (the
+    homework and the next focus are stated there once, not twice). A group member's Plan is
+    "additional information" and still needs its own text."""
+    return key == "plan" and not template.group and bool(draft.plan.homework.strip() or draft.plan.next_focus.strip())
+
+
 def _required_findings(draft: NoteDraft, template: Template) -> Iterable[Finding]:
     for spec in template.sections:
-        if spec.required and not draft.text_for(spec.key, spec.part).strip():
+        if (spec.required and not draft.text_for(spec.key, spec.part).strip()
+                and not plan_fields_answer(draft, template, spec.key)):
             yield _finding("section.required-empty", f"{spec.title} is required and empty.", spec.key)
 
 

@@ -58,12 +58,14 @@ class SessionFacts:
     date: str = ""  # ISO date, "2024-05-01"
     start_time: str = ""  # "HH:MM", 24-hour
     duration_min: int = 0
-    end_time: str = ""  # "HH:MM"; "" in drafts from before it was recorded (start + duration)
     modality: str = "individual"
     setting: str = "in person"
     session_number: int = 0
     cpt_code: str = ""
     template_key: str = ""
+    # Last, so positional construction keeps its meaning. "" in drafts from before it was
+    # recorded (then it is start + duration).
+    end_time: str = ""  # "HH:MM"
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -39,8 +39,10 @@ PREFILLED: dict[Category, str] = {
     Category.HOMEWORK: "plan.homework",
     Category.QUESTION: "plan.focus",
 }
-# Prefilled and therefore not flagged in a section too (they would be said twice).
-_NOT_IN_SECTIONS = frozenset({Category.HOMEWORK, Category.QUESTION, Category.GOAL, Category.MEASURE})
+# Prefilled into the plan fields (or the measures) and therefore not flagged in a section
+# too: they would be said twice. Goal lines are flagged in a goals section (GIRP's Goals,
+# a group's goals addressed): that section is where the goal work is written.
+_NOT_IN_SECTIONS = frozenset({Category.HOMEWORK, Category.QUESTION, Category.MEASURE})
 
 
 def section_feeds(spec: SectionSpec, template: Template | None = None) -> frozenset[Category]:

@@ -173,8 +173,8 @@ class WriteupService:
         if group_id:
             members = tuple(MemberIdentity(m["code"], m["display_name"] or "")
                             for m in self.workspace.group_members(group_id))
-        member = next((m for m in members if m.code == client["code"]), None)
-        own = jottings_for_member(jottings, member, members)
+        this_member = next((m for m in members if m.code == client["code"]), None)
+        own = jottings_for_member(jottings, this_member, members)
         goals = self.record.goals(client["id"])
         previous = {
             r["instrument"]: MeasureScore(r["instrument"], r["total"],
@@ -206,7 +206,7 @@ class WriteupService:
             (note := self.record.note_for_session(m["session_id"])) is not None and note["status"] == "signed"
             for m in self.workspace.group_members(group_id) if m["session_id"] != session_id)
         return Writeup(row["id"], session, client, template, draft, jottings, goals, other_members, group_id,
-                       members, member, shared_locked)
+                       members, this_member, shared_locked)
 
     def next_unsigned_member(self, writeup: Writeup) -> int | None:
         """In a group, the next member whose note is not yet signed."""

@@ -23,7 +23,7 @@ from tui.services import access
 from tui.services.workspace import Workspace
 from tui.storage.keyring_access import MemoryKeyring
 from tui.storage.vault import JottingLine
-from tui.widgets.writeup_steps import MentalStatusPane, ReviewPane, RiskPane, SectionPane
+from tui.widgets.writeup_steps import CombinedStep, MentalStatusPane, ReviewPane, RiskPane, SectionPane, step_part
 
 from ..helpers import settle, wait_until
 
@@ -131,24 +131,34 @@ def _key(ch: str) -> str:
             "#": "number_sign", "[": "left_square_bracket", "]": "right_square_bracket"}.get(ch, ch)
 
 
+def sections_of(pane) -> list[SectionPane]:  # noqa: ANN001
+    """The template sections on a step (a step may combine several parts)."""
+    if isinstance(pane, CombinedStep):
+        return [p for p in pane.parts if isinstance(p, SectionPane)]
+    return [pane] if isinstance(pane, SectionPane) else []
+
+
 async def drive_to_review(keys: Keys, screen: WriteupScreen, *, fill: dict[str, str] | None = None) -> None:
-    """From the current step to the review: f4 on every section (typing into `fill`'s sections
-    afterwards), f3 on presentation, f2 on risk; ctrl+n between steps."""
+    """From the current step to the review: f4 on every step with sections (typing into `fill`'s
+    sections afterwards), f3 where the mental status is, f2 on an incomplete risk statement;
+    ctrl+n between steps."""
     fill = fill or {}
     while not isinstance(screen.panes[screen.step], ReviewPane):
         pane = screen.panes[screen.step]
-        if isinstance(pane, SectionPane):
+        sections = sections_of(pane)
+        if sections:
             await keys("f4")
-            if pane.spec.key in fill:
-                await settle(keys.pilot, 1)
-                editor = pane.query_one("#section-text", TextArea)
-                editor.focus()
-                await keys("ctrl+end")
-                await keys.type(fill[pane.spec.key])
-        elif isinstance(pane, MentalStatusPane):
+            for section in sections:
+                if section.spec.key in fill:
+                    await settle(keys.pilot, 1)
+                    editor = section.query_one("#section-text", TextArea)
+                    editor.focus()
+                    await keys("ctrl+end")
+                    await keys.type(fill[section.spec.key])
+        if step_part(pane, MentalStatusPane) is not None:
             await keys("f3")
-        elif isinstance(pane, RiskPane) and not (screen.writeup.draft.risk.is_stated
-                                                 and screen.writeup.draft.risk.level):
+        risk = screen.writeup.draft.risk
+        if step_part(pane, RiskPane) is not None and not (risk.is_stated and risk.level):
             await keys("f2")  # a jotted risk line makes the level required too
         await keys("ctrl+n")
     await settle(keys.pilot)

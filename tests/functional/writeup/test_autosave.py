@@ -21,7 +21,7 @@ async def edit_and_wait_saved(pilot, screen) -> str:
     editor.focus()
     await keys("ctrl+end")
     await keys.type(TYPED)
-    await keys("ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n", "f3")  # to presentation: fill every blank line
+    await keys("ctrl+n", "f3")  # to Objective, where the mental status is: fill every blank line
     await wait_until(pilot, lambda: header(screen).endswith("· saved") and screen.autosave.generation > 0,
                      "the draft saved")
     return editor.text

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList, Static, TextArea
 
+from tui.widgets.writeup_steps import MeasuresPane, step_part
+
 from ..helpers import screen_text, settle
 from .conftest import SIZE, Keys, acknowledge_and_sign, build, drive_to_review, open_writeup, review_text
 
@@ -35,10 +37,10 @@ async def test_impossible_phq9_is_refused_in_the_measures_step(root):
     app = made.app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_writeup(pilot, made.sessions[0])
-        index = next(i for i, p in enumerate(screen.panes) if p.step_id == "measures")
+        index = next(i for i, p in enumerate(screen.panes) if step_part(p, MeasuresPane) is not None)
         screen._show_step(index)
         await settle(pilot)
-        pane = screen.panes[index]
+        pane = step_part(screen.panes[index], MeasuresPane)  # measures share the Session step
         field = pane.query_one("#measure-phq9", Input)
         result = pane.query_one("#measure-phq9-result", Static)
         assert str(result.render()) == "11 (moderate); first administration"

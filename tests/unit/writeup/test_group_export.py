@@ -31,3 +31,4 @@ def test_include_private_exports_only_the_clients_own_group_lines(env):
     for line in LINES:
         mine = line in ("@TF o quiet, arms crossed", "o Tom tearful about his brother", "~ @TF he irritates me, supervision")
         assert (line in markdown) is mine, line
+
