@@ -285,6 +285,11 @@ def cmd_client(config: Config, args: argparse.Namespace) -> int:
         name, dob, goals = _client_details(args)
         ws.add_client(args.code, name, dob, goals)
     print(f"Added client {args.code.strip()}.")
+    from .domain.one_line import clean_line  # the same rule as the client form, said the same way
+
+    for what, text in [("name", name), *((f"goal {n}", g) for n, g in enumerate(goals, 1))]:
+        if note := clean_line(text).describe(what):
+            print(f"hushpad: {note}", file=sys.stderr)
     return 0
 
 

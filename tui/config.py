@@ -10,15 +10,21 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import HushpadError
 from .storage.paths import ProfilePaths
+from .theme import THEME_NAMES
+
+if TYPE_CHECKING:
+    from .domain.shorthand import ShorthandRules
+    from .domain.templates import Template
 
 APP_NAME = "hushpad"
 ENV_HOME = "HUSHPAD_HOME"
-THEMES = ("hushpad-dusk", "hushpad-paper", "textual-dark", "textual-light")
+PASTE_LIMIT_MAX_KB = 16 * 1024  # 16 MB: more than any session's jottings; a bigger paste is a mistake
 
 EXAMPLE_CONFIG = """\
 # Hushpad settings. Lines starting with # are comments.
@@ -82,6 +88,20 @@ class Config:
 
     def with_overrides(self, **changes: Any) -> "Config":
         return replace(self, **changes)
+
+    # The [shorthand] and [templates] tables as domain objects, parsed once (load_config
+    # parses them at start-up, so a mistake stops Hushpad with its line).
+    @cached_property
+    def shorthand(self) -> "ShorthandRules":
+        from .domain.shorthand import ShorthandRules
+
+        return ShorthandRules.from_config(self.markers or None, self.abbreviations or None)
+
+    @cached_property
+    def note_templates(self) -> dict[str, "Template"]:
+        from .domain.templates import templates_with
+
+        return templates_with(self.templates or None)
 
 
 def write_example_config(config: Config) -> bool:
@@ -206,10 +226,14 @@ def _apply(config: Config, doc: dict[str, Any], text: str, path: Path) -> Config
     for attr in ("idle_lock_minutes", "curtain_minutes"):
         if attr in changes and not 0 < changes[attr] <= 24 * 60:
             raise _fail(path, text, attr, f"'{attr}' must be between 0 and 1440 minutes", "privacy")
-    if "paste_limit_kb" in changes and changes["paste_limit_kb"] < 1:
-        raise _fail(path, text, "paste_limit_kb", "'paste_limit_kb' must be at least 1", "privacy")
-    if "theme" in changes and changes["theme"] not in THEMES:
-        raise _fail(path, text, "theme", f"theme must be one of {', '.join(THEMES)}", "appearance")
+    if "paste_limit_kb" in changes and not 1 <= changes["paste_limit_kb"] <= PASTE_LIMIT_MAX_KB:
+        raise _fail(path, text, "paste_limit_kb", f"'paste_limit_kb' must be at least 1 and at most {PASTE_LIMIT_MAX_KB}",
+                    "privacy")
+    if "theme" in changes and changes["theme"] not in THEME_NAMES:
+        raise _fail(path, text, "theme", f"theme must be one of {', '.join(THEME_NAMES)}", "appearance")
+    for attr, key in (("clinician_name", "name"), ("credentials", "credentials")):
+        if attr in changes:
+            _check_one_line(path, text, key, changes[attr])
     shorthand = doc.get("shorthand", {})
     markers = shorthand.get("markers", {})
     if not isinstance(markers, dict) or not all(
@@ -220,34 +244,58 @@ def _apply(config: Config, doc: dict[str, Any], text: str, path: Path) -> Config
     if not isinstance(abbreviations, dict) or not all(isinstance(v, str) for v in abbreviations.values()):
         raise _fail(path, text, "[shorthand.abbreviations]", "each [shorthand.abbreviations] entry must be text")
     keymap = doc.get("keys", {})
-    if not all(isinstance(v, str) and v for v in keymap.values()):
-        raise _fail(path, text, "[keys]", "each [keys] entry must be a key name such as \"f2\" or \"ctrl+l\"")
+    _check_keys(path, text, keymap)
     templates = doc.get("templates", {})
     if not isinstance(templates, dict):
         raise _fail(path, text, "[templates]", "[templates] must hold one table per custom template")
-    validated = _validate_shorthand_and_templates(path, text, markers, abbreviations, templates)
-    changes.update(markers=markers, abbreviations=abbreviations, keymap=keymap, templates=validated)
-    return replace(config, **changes)
+    changes.update(markers=markers, abbreviations=abbreviations, keymap=keymap, templates=templates)
+    return _parse_domain(path, text, replace(config, **changes), "default_template" in changes)
 
 
-def _validate_shorthand_and_templates(path: Path, text: str, markers: dict[str, Any],
-                                      abbreviations: dict[str, str], templates: dict[str, Any]) -> dict[str, Any]:
-    """Let the domain check what it owns, so the message comes at start-up, not mid-session."""
+def _check_one_line(path: Path, text: str, key: str, value: str) -> None:
+    """The clinician's name goes on every signed note: refused, not silently cleaned."""
+    from .domain.one_line import clean_line
+
+    cleaned = clean_line(value)
+    if cleaned.changed:
+        what = ", ".join(dict.fromkeys(cleaned.removed)) or "a tab or line break"
+        raise _fail(path, text, key, f"'{key}' contains {what}; write it on one line without control characters",
+                    "clinician")
+
+
+def _check_keys(path: Path, text: str, keymap: Any) -> None:
+    from .keymap import BINDING_IDS, key_problem
+
+    for binding_id, keys in keymap.items():
+        if binding_id not in BINDING_IDS:
+            raise _fail(path, text, binding_id, f"[keys] has no binding called '{binding_id}' (the ids are listed "
+                        "in the help screen, e.g. scratchpad.curtain)", "keys")
+        if not isinstance(keys, str) or not keys:
+            raise _fail(path, text, binding_id, "each [keys] entry must be a key name such as \"f2\" or \"ctrl+l\"",
+                        "keys")
+        problem = key_problem(keys)
+        if problem:
+            raise _fail(path, text, binding_id, f"[keys] '{binding_id}': {problem}", "keys")
+
+
+def _parse_domain(path: Path, text: str, config: Config, template_set: bool) -> Config:
+    """Parse [shorthand] and [templates] into their domain objects once, here, so a mistake
+    comes at start-up with its line, not mid-session; the Config keeps what was parsed."""
     try:
-        from .domain.shorthand import ShorthandRules
-
-        ShorthandRules.from_config(markers or None, abbreviations or None)
-    except ImportError:  # pragma: no cover - domain always ships
-        pass
+        config.shorthand  # noqa: B018 - parses and caches
     except ValueError as exc:
         raise _fail(path, text, "[shorthand.markers]", str(exc)) from None
-    try:
-        from .domain.templates import template_from_config
-    except ImportError:  # pragma: no cover
-        return templates
-    for key, table in templates.items():
+    from .domain.templates import template_from_config, templates_with
+
+    parsed = {}
+    for key, table in config.templates.items():
         try:
-            template_from_config(key, table)
+            parsed[key] = template_from_config(key, table)
         except (ValueError, TypeError, KeyError) as exc:
             raise _fail(path, text, f"[templates.{key}]", f"template '{key}': {exc}") from None
-    return templates
+    templates = vars(config)["note_templates"] = templates_with(parsed)  # the cached_property's slot
+    if template_set and config.default_template.lower() not in {k.lower() for k in templates}:
+        known = ", ".join(t.name for t in templates.values())
+        raise _fail(path, text, "default_template",
+                    f"default_template {config.default_template!r} is not a template (known: {known})", "notes")
+    return config

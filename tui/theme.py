@@ -1,10 +1,14 @@
-"""Hushpad's own low-contrast themes: calm enough to leave on while a client talks."""
+"""Hushpad's own low-contrast themes: calm enough to leave on while a client talks.
+
+The palettes are plain data, so config.py can check a theme name without importing
+Textual; the Textual ``Theme`` objects are built when the app first asks for ``THEMES``.
+"""
 
 from __future__ import annotations
 
-from textual.theme import Theme
+from typing import Any
 
-DUSK = Theme(
+DUSK: dict[str, Any] = dict(
     name="hushpad-dusk",
     primary="#7d8a96",
     secondary="#8a8173",
@@ -28,7 +32,7 @@ DUSK = Theme(
     },
 )
 
-PAPER = Theme(
+PAPER: dict[str, Any] = dict(
     name="hushpad-paper",
     primary="#6b7780",
     secondary="#7a7064",
@@ -47,4 +51,16 @@ PAPER = Theme(
     },
 )
 
-THEMES = (DUSK, PAPER)
+PALETTES = (DUSK, PAPER)
+# Every theme a config may name: ours, and Textual's two built-ins.
+THEME_NAMES: tuple[str, ...] = (*(p["name"] for p in PALETTES), "textual-dark", "textual-light")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "THEMES":  # the Textual Theme objects, built on first use
+        from textual.theme import Theme
+
+        themes = tuple(Theme(**palette) for palette in PALETTES)
+        globals()["THEMES"] = themes
+        return themes
+    raise AttributeError(name)

@@ -88,6 +88,14 @@ class ClientForm(ModalScreen[bool]):
             "dob": self.query_one("#dob", Input).value,
             "goals": self.query_one("#goals", TextArea).text.split("\n"),  # one goal per line as shown
         }
+        from ..domain.one_line import clean_line  # the same rule as `client add`, said the same way
+
+        name = clean_line(values["name"])
+        if name.changed:  # shown first, saved on the next save: nothing changes unseen
+            self.query_one("#name", Input).value = name.text
+            self.query_one("#form-problem", Static).update(
+                Text(name.describe("name") + " Check it, then press the save key again."))
+            return
         self._save(values)
 
     @work(thread=True, exclusive=True, group="client-form")

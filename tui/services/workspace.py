@@ -7,13 +7,12 @@ about Textual.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..domain import clock
+from ..domain.one_line import clean_line
 from ..errors import HushpadError
 
 if TYPE_CHECKING:
@@ -45,9 +44,9 @@ class SessionInfo:
 
 
 def clean_text(value: str, limit: int, what: str) -> str:
-    """One line of user text: control characters out, length capped."""
-    text = "".join(ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cf") or ch == "\u200d")
-    text = " ".join(text.split())
+    """One line of user text (domain.one_line.clean_line), length capped. Callers that can
+    say what changed (the client form, ``client add``) call clean_line first and say it."""
+    text = clean_line(value).text
     if len(text) > limit:
         raise ValidationError(f"The {what} is too long ({len(text)} characters; at most {limit}).")
     return text
@@ -94,11 +93,9 @@ class Workspace:
         self.profile = profile
         self.config = config
 
-    @cached_property
+    @property
     def rules(self) -> "ShorthandRules":
-        from ..domain.shorthand import ShorthandRules
-
-        return ShorthandRules.from_config(self.config.markers or None, self.config.abbreviations or None)
+        return self.config.shorthand  # parsed once, when the config was loaded
 
     @property
     def record(self):  # noqa: ANN201 - RecordStore, imported lazily

@@ -22,7 +22,7 @@ from ..domain.measures import MeasureScore
 from ..domain import clock
 from ..domain.models import NoteDraft, is_late_entry
 from ..domain.shorthand import Category, Jotting, carry_into_note, parse_jotting
-from ..domain.templates import Template, templates_with
+from ..domain.templates import Template
 from ..domain.visible import make_visible
 from ..errors import HushpadError
 from .workspace import ValidationError
@@ -133,7 +133,7 @@ class WriteupService:
     def __init__(self, workspace: "Workspace") -> None:
         self.workspace = workspace
         self.config = workspace.config
-        self.templates = templates_with(self.config.templates or None)
+        self.templates = self.config.note_templates  # parsed once, when the config was loaded
 
     @property
     def record(self):  # noqa: ANN201
