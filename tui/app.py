@@ -16,11 +16,12 @@ from textual.screen import Screen
 
 from .config import Config
 from .heap import HEAP
-from .screens._base import AppFacing
+from .screens._base import AppFacing, RunsUseCases
 from .theme import THEMES
 
 if TYPE_CHECKING:
     from .services.workspace import Workspace
+    from .storage.emergency import Pending
     from .storage.keyring_access import KeyStore
 
 STYLES = Path(__file__).parent / "styles"
@@ -34,7 +35,7 @@ class StartRequest:
     jot_code: str | None = None
 
 
-class HushpadApp(App[int]):
+class HushpadApp(RunsUseCases, App[int]):
     TITLE = "Hushpad"
     CSS_PATH: ClassVar[list[str | Path]] = [STYLES / "app.tcss"]
     ENABLE_COMMAND_PALETTE = True
@@ -145,8 +146,34 @@ class HushpadApp(App[int]):
             self.push_screen(ClientsScreen())
         if not self.start.jot_code:  # straight into a session: the list loads when it closes
             self.screen.post_message(ClientsScreen.Refresh())
-        if self.start.jot_code:
-            code, self.start = self.start.jot_code, StartRequest()
+        code, self.start = self.start.jot_code, StartRequest()
+        from .services.saving import prepare_and_find
+
+        # Emergency copies from a full disk come back first, before a session could overwrite them.
+        self.run_use_case(prepare_and_find, lambda pending: self._offer_restore(pending, code),
+                          lambda _problem: self._start_jot(code), group="emergency-find")
+
+    def _offer_restore(self, pending: "Pending", code: str | None) -> None:
+        from .screens.restore import RestoreDialog
+
+        def then(restored: str | None) -> None:
+            if restored and isinstance(self.screen, AppFacing):
+                self.screen.show_status(restored)
+            self._start_jot(code)
+
+        if pending.copies:
+            self.push_screen(RestoreDialog(pending.copies), then)
+            return
+        if pending.missing and isinstance(self.screen, AppFacing):
+            self.screen.show_status(f"An emergency copy noted at {pending.missing[0]} is not there now "
+                                    "(a stick not plugged in?). It is offered again at the next start.")
+        elif pending.marker_damaged and isinstance(self.screen, AppFacing):
+            self.screen.show_status("This profile's note of emergency copies is damaged; if you wrote one, "
+                                    "it is still where you put it.")
+        self._start_jot(code)
+
+    def _start_jot(self, code: str | None) -> None:
+        if code:
             self.open_scratchpad_for_code(code)
 
     def on_hushpad_app_unlock_failed(self, message: UnlockFailed) -> None:

@@ -21,6 +21,7 @@ from textual.widgets import Static
 from ..domain.shorthand import DEFAULT_RULES
 from ..services.saving import describe_failure
 from ..widgets.autosaver import Autosaver
+from ..widgets.folder_prompt import FolderPrompt
 from ..widgets.key_footer import KeyFooter
 from ._base import HushpadScreen
 from ..widgets.jotting_editor import JottingEditor, make_visible, minute_clock
@@ -52,6 +53,9 @@ class ScratchpadScreen(HushpadScreen[bool]):
         Binding("ctrl+t", "toggle_questions", "Last time's ?", id="scratchpad.questions"),
         Binding("ctrl+s", "save_now", "Save now", id="scratchpad.save", show=False),
         Binding("f10", "leave", "Leave open", id="scratchpad.leave", show=False, priority=True),
+        # Offered only while saving fails: the way out that loses nothing (issue 9).
+        Binding("ctrl+e", "emergency_copy", "Emergency copy", id="scratchpad.emergency", priority=True,
+                tooltip="Write the jottings, encrypted, to a folder on another disk; the next start restores them"),
     ]
 
     def __init__(self, session: "SessionInfo", lines: list["JottingLine"], questions: list[str]) -> None:
@@ -73,6 +77,9 @@ class ScratchpadScreen(HushpadScreen[bool]):
         self._status_mode = ""  # "", "wide" (a note takes the line) or "problem" (saving fails)
         self._notice = ""  # stays until the next edit: refusals and problems must be read
         self._notice_until = math.inf
+        self._failing = False  # saving fails now: the emergency key is on offer
+        self._prompting = False  # the one-line folder prompt is open
+        self._copied_generation = -1  # the newest change an emergency copy holds
 
     # -- layout ----------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -89,6 +96,7 @@ class ScratchpadScreen(HushpadScreen[bool]):
         with Horizontal(id="status-bar"):
             yield Static("", id="status", markup=False)
             yield KeyFooter(compact=True, show_command_palette=False)
+            yield FolderPrompt(id="emergency-folder")
         yield self.autosave
 
     def on_mount(self) -> None:
@@ -124,14 +132,14 @@ class ScratchpadScreen(HushpadScreen[bool]):
             # the key hints (the fixed 55% would cut it off). While saving fails, the keys move to
             # a second row instead, so the way out (the emergency copy) stays on screen. These
             # flip rarely; plain typing still never re-lays out the editor.
-            mode = "problem" if self.autosave.problem else "wide" if note else ""
+            mode = "problem" if self.autosave.problem or self._prompting else "wide" if note else ""
             if mode != self._status_mode:
                 self._status_mode = mode
                 bar = self.query_one("#status-bar")
                 bar.styles.height = 2 if mode == "problem" else None
                 bar.styles.layout = "vertical" if mode == "problem" else None
                 self.query_one("#status").styles.width = "1fr" if mode else None  # None: back to the CSS
-                self.query_one("#status-bar Footer").display = mode != "wide"
+                self.query_one("#status-bar Footer").display = mode != "wide" and not self._prompting
             # Fixed-width status (CSS) and layout=False: updating it never re-lays out the editor.
             self.query_one("#status", Static).update(Text(line), layout=False)
 
@@ -175,6 +183,63 @@ class ScratchpadScreen(HushpadScreen[bool]):
 
     def on_autosaver_state_changed(self, _: Autosaver.StateChanged) -> None:
         self._update_status()
+        failing = bool(self.autosave.problem)
+        if failing != self._failing:  # the emergency key comes and goes with the problem
+            self._failing = failing
+            self.refresh_bindings()
+
+    # -- the way out when saving fails: an encrypted copy elsewhere ------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "emergency_copy":
+            return bool(self.autosave.problem) and not self._prompting
+        return True
+
+    @property
+    def _emergency_binding(self) -> Binding:
+        for bindings in self._bindings.key_to_bindings.values():
+            for binding in bindings:
+                if binding.id == "scratchpad.emergency":
+                    return binding
+        raise LookupError("scratchpad.emergency")
+
+    def _copy_holds_everything(self) -> bool:
+        return self.autosave.generation <= self._copied_generation
+
+    def action_emergency_copy(self) -> None:
+        prompt = self.query_one(FolderPrompt)
+        self._prompting = True
+        self.query_one("#status-bar Footer").display = False
+        prompt.open()
+        self.refresh_bindings()
+        self._update_status("type a folder on another disk (a USB stick) for an encrypted copy; "
+                            "Enter writes it, Esc goes back")
+
+    def _close_prompt(self) -> None:
+        self._prompting = False
+        self.query_one(FolderPrompt).close()
+        self._status_mode = "?"  # re-lay the bar for the current state
+        self._status_line = ""
+        self.query_one(JottingEditor).focus()
+        self.refresh_bindings()
+
+    def on_folder_prompt_cancelled(self, _: FolderPrompt.Cancelled) -> None:
+        self._close_prompt()
+        self._update_status("no emergency copy written")
+
+    def on_folder_prompt_chosen(self, message: FolderPrompt.Chosen) -> None:
+        from ..services.saving import write_jottings_copy
+
+        lines, generation, session = self._snapshot(), self.autosave.generation, self.session  # UI thread
+
+        def written(copy) -> None:  # noqa: ANN001 - CopyWritten
+            self._copied_generation = max(self._copied_generation, generation)
+            self._close_prompt()
+            later = ("the next start offers to restore it" if copy.noted
+                     else "this profile could not note it, so write down that path")
+            self._update_status(f"encrypted emergency copy written to {copy.path}; quitting is safe now; {later}")
+
+        self.run_use_case(lambda workspace: write_jottings_copy(workspace, session, lines, message.folder),
+                          written, lambda text: self._update_status(text), group="emergency-copy")
 
     def action_save_now(self) -> None:
         self.autosave.save_now()
@@ -182,7 +247,10 @@ class ScratchpadScreen(HushpadScreen[bool]):
     def _flush(self, refused: str) -> bool:
         """Save synchronously. If that fails, say so (`refused` names what did not happen) and keep everything."""
         saved = self.autosave.flush()
-        self._update_status("" if saved else f"{refused}: the last lines are not saved")
+        if not saved and self._copy_holds_everything():
+            return True  # the emergency copy holds every line; the next start restores them
+        self._update_status("" if saved else f"{refused}: the last lines are not saved; "
+                            f"{self.app.get_key_display(self._emergency_binding)} writes an encrypted emergency copy")
         return saved
 
     def before_keys_go(self, action: str) -> bool:
