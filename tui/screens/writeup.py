@@ -43,16 +43,16 @@ class WriteupScreen(HushpadScreen["int | None"]):
     app: "HushpadApp"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+n", "next_step", "Next step", id="writeup.next", priority=True),
+        Binding("ctrl+n", "next_step", "Next", id="writeup.next", priority=True),
         Binding("ctrl+b", "previous_step", "Back", id="writeup.back", priority=True),
-        Binding("ctrl+g", "go_to_step", "Go to step", id="writeup.goto", priority=True),
-        Binding("f4", "carry_all", "Carry all ◆", id="writeup.carry_all", priority=True),
+        Binding("ctrl+g", "go_to_step", "Steps", id="writeup.goto", priority=True),
+        Binding("f4", "carry_all", "Carry ◆", id="writeup.carry_all", priority=True),
         Binding("f2", "quick_fill", "Quick fill", id="writeup.quick_fill", priority=True,
                 tooltip="Presentation: within normal limits for this line. Risk: denies SI, HI, self-harm; low."),
-        Binding("f3", "fill_blank", "WNL all blank", id="writeup.fill_blank", priority=True),
+        Binding("f3", "fill_blank", "WNL blanks", id="writeup.fill_blank", priority=True),
         Binding("ctrl+s", "sign", "Sign", id="writeup.sign", priority=True),
         Binding("ctrl+o", "copy", "Copy for EHR", id="writeup.copy", priority=True),
-        Binding("escape", "leave", "Leave (draft kept)", id="writeup.leave"),
+        Binding("escape", "leave", "Leave", id="writeup.leave", tooltip="The draft is kept."),
         Binding("escape", "close", "Back", id="writeup.close"),
     ]
 

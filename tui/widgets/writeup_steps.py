@@ -297,10 +297,10 @@ class MentalStatusPane(StepPane):
             focused.value = MSE_WNL[focused.id[4:]]
 
     def fill_blank(self) -> None:
+        typed = MentalStatus(**{k: self.query_one(f"#mse-{k}", Input).value for k, _ in MSE_FIELDS})
+        filled = typed.fill_blanks_wnl()  # the one rule: WNL text only where nothing was typed
         for key, _ in MSE_FIELDS:
-            field = self.query_one(f"#mse-{key}", Input)
-            if not field.value.strip():
-                field.value = MSE_WNL[key]
+            self.query_one(f"#mse-{key}", Input).value = getattr(filled, key)
 
     def apply(self, draft: NoteDraft) -> None:
         draft.mental_status = MentalStatus(**{k: self.query_one(f"#mse-{k}", Input).value.strip() for k, _ in MSE_FIELDS})
@@ -491,7 +491,7 @@ class PlanPane(StepPane):
         yield _row("Homework", _input(p.homework, id="plan-homework"))
         yield _row("Next focus", _input(p.next_focus, id="plan-focus"))
         yield _row("Coordination", _input(p.coordination, id="plan-coordination",
-                                          placeholder="other providers, releases, referrals"))
+                                          placeholder="— (other providers, releases, referrals)"))
 
     def apply(self, draft: NoteDraft) -> None:
         draft.plan = Plan(
