@@ -20,6 +20,7 @@ __all__ = [
     "DRAFT_SCHEMA",
     "GOAL_STATUSES",
     "MODALITIES",
+    "MSE",
     "MSE_FIELDS",
     "MSE_WNL",
     "RISK_LEVELS",
@@ -75,35 +76,24 @@ class SessionFacts:
         return cls(**_pick(cls, data))
 
 
-MSE_FIELDS: tuple[tuple[str, str], ...] = (
-    ("appearance", "Appearance"),
-    ("behaviour", "Behaviour"),
-    ("speech", "Speech"),
-    ("mood", "Mood"),
-    ("affect", "Affect"),
-    ("thought_process", "Thought process"),
-    ("thought_content", "Thought content"),
-    ("orientation", "Orientation"),
-    ("insight", "Insight"),
-    ("judgement", "Judgement"),
+# The mental status exam, once: (field, label, the text offered when the exam is
+# unremarkable). The WNL text is not the dataclass default: an unexamined field must
+# stay blank rather than assert "normal". Thought content deliberately says nothing
+# about SI/HI: that belongs to the explicit risk statement.
+MSE: tuple[tuple[str, str, str], ...] = (
+    ("appearance", "Appearance", "Appropriately groomed and dressed"),
+    ("behaviour", "Behaviour", "Cooperative, good eye contact, no psychomotor abnormality"),
+    ("speech", "Speech", "Normal rate, volume and tone"),
+    ("mood", "Mood", "Euthymic"),
+    ("affect", "Affect", "Full range, congruent with mood"),
+    ("thought_process", "Thought process", "Linear and goal-directed"),
+    ("thought_content", "Thought content", "No delusions or preoccupations evident"),
+    ("orientation", "Orientation", "Oriented to person, place and time"),
+    ("insight", "Insight", "Good"),
+    ("judgement", "Judgement", "Good"),
 )
-
-# Offered with one key when the exam is unremarkable. Not the dataclass
-# defaults: an unexamined field must stay blank rather than assert "normal".
-# Thought content deliberately says nothing about SI/HI: that belongs to the
-# explicit risk statement.
-MSE_WNL: dict[str, str] = {
-    "appearance": "Appropriately groomed and dressed",
-    "behaviour": "Cooperative, good eye contact, no psychomotor abnormality",
-    "speech": "Normal rate, volume and tone",
-    "mood": "Euthymic",
-    "affect": "Full range, congruent with mood",
-    "thought_process": "Linear and goal-directed",
-    "thought_content": "No delusions or preoccupations evident",
-    "orientation": "Oriented to person, place and time",
-    "insight": "Good",
-    "judgement": "Good",
-}
+MSE_FIELDS: tuple[tuple[str, str], ...] = tuple((key, label) for key, label, _ in MSE)
+MSE_WNL: dict[str, str] = {key: wnl for key, _, wnl in MSE}
 
 
 @dataclass(frozen=True)
@@ -141,6 +131,10 @@ class MentalStatus:
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "MentalStatus":
         return cls(**_pick(cls, data))
+
+
+# The dataclass spells the fields for type checkers; MSE is the list. They cannot drift apart.
+assert tuple(f.name for f in fields(MentalStatus)) == tuple(key for key, _, _ in MSE), "MSE and MentalStatus differ"
 
 
 def _sentence(text: str) -> str:

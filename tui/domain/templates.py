@@ -27,7 +27,6 @@ __all__ = [
     "OfferedJotting",
     "SectionSpec",
     "Template",
-    "jottings_for_section",
     "offer_jottings",
     "template_from_config",
     "templates_with",
@@ -88,9 +87,6 @@ class Template:
     def member_sections(self) -> tuple[SectionSpec, ...]:
         return tuple(s for s in self.sections if s.part == "member")
 
-    @property
-    def required_keys(self) -> tuple[str, ...]:
-        return tuple(s.key for s in self.sections if s.required)
 
 
 def _s(key: str, title: str, prompt: str, required: bool, *feeds: Category, part: str = "note") -> SectionSpec:
@@ -305,7 +301,3 @@ def offer_jottings(jottings: Iterable[Jotting], section: SectionSpec) -> list[Of
     ordered = sorted(jottings, key=rank)  # stable sort keeps typed order
     return [OfferedJotting(j, section.is_fed_by(j), j.carryable) for j in ordered]
 
-
-def jottings_for_section(jottings: Iterable[Jotting], section: SectionSpec) -> list[Jotting]:
-    """The jottings in offer order (see ``offer_jottings`` for the marks)."""
-    return [o.jotting for o in offer_jottings(jottings, section)]

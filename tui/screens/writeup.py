@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
@@ -70,7 +69,6 @@ class WriteupScreen(HushpadScreen["int | None"]):
         self.autosave: Autosaver[DraftSnapshot] = Autosaver(
             self._snapshot, self._write, describe=describe_failure, delay=SAVE_DELAY)
         self._notice = ""
-        self._last_payload = ""
 
     # -- layout -----------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -106,7 +104,6 @@ class WriteupScreen(HushpadScreen["int | None"]):
 
     async def _opened(self, opened: "tuple[Writeup, WriteupService]") -> None:
         self.writeup, self.service = opened
-        self._last_payload = self._payload()
         await self._build_panes()
         self._show_step(0)
         from ..heap import HEAP
@@ -223,20 +220,12 @@ class WriteupScreen(HushpadScreen["int | None"]):
         ))
 
     # -- edits and autosave ------------------------------------------------------
-    def _payload(self) -> str:
-        assert self.writeup is not None
-        data = self.writeup.draft.to_dict()
-        data.pop("previous_scores", None)
-        return json.dumps(data, sort_keys=True, ensure_ascii=False)
-
     async def on_step_pane_edited(self, message: StepPane.Edited) -> None:
         if self.writeup is None or self.signed:
             return
+        # No per-keystroke serialising to learn whether anything changed: the save is
+        # debounced, and the service skips writing a draft identical to the last one written.
         message.pane.apply(self.writeup.draft)
-        payload = self._payload()
-        if payload == self._last_payload:
-            return
-        self._last_payload = payload
         self._notice = ""
         if isinstance(message.pane, FactsPane) and self.writeup.draft.template_key != self.writeup.template.key:
             assert self.service is not None

@@ -11,7 +11,6 @@ from tui.domain.templates import (
     SOAP,
     SectionSpec,
     Template,
-    jottings_for_section,
     offer_jottings,
     template_from_config,
     templates_with,
@@ -114,7 +113,7 @@ def test_homework_and_questions_go_to_plan(template):
 
 def test_section_lookup():
     assert SOAP.section("plan").title == "Plan"
-    assert SOAP.required_keys == ("subjective", "objective", "assessment", "plan")
+    assert tuple(s.key for s in SOAP.sections if s.required) == ("subjective", "objective", "assessment", "plan")
     with pytest.raises(KeyError):
         SOAP.section("nope")
 
@@ -228,7 +227,7 @@ JOTTINGS = [
 
 
 def test_feeding_jottings_come_first_risk_next_private_last():
-    ordered = jottings_for_section(JOTTINGS, SOAP.section("subjective"))
+    ordered = [o.jotting for o in offer_jottings(JOTTINGS, SOAP.section("subjective"))]
     assert [j.text for j in ordered] == [
         '" I can\'t sleep',
         '" work is awful',
