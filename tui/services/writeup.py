@@ -134,6 +134,7 @@ class WriteupService:
         self.workspace = workspace
         self.config = workspace.config
         self.templates = self.config.note_templates  # parsed once, when the config was loaded
+        self._written: dict[int, DraftSnapshot] = {}  # per note, the last snapshot written
 
     @property
     def record(self):  # noqa: ANN201
@@ -240,9 +241,13 @@ class WriteupService:
                              writeup.group_session_id, json.dumps(writeup.draft.group_part, ensure_ascii=False))
 
     def write(self, snapshot: DraftSnapshot) -> None:
+        """Write the snapshot, unless it is the one written last (an edit that changed nothing)."""
+        if self._written.get(snapshot.note_id) == snapshot:
+            return
         self.record.save_draft(snapshot.note_id, snapshot.template_key, snapshot.draft_json)
         if snapshot.group_session_id:
             self.record.save_group_part(snapshot.group_session_id, snapshot.group_part_json)
+        self._written[snapshot.note_id] = snapshot
 
     def save(self, writeup: Writeup) -> None:
         self.write(self.snapshot(writeup))
