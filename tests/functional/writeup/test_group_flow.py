@@ -1,5 +1,6 @@
-"""A full group flow: mark three clients, start the group, jot naming no one, end, write the
-group part once and each member's part, ctrl+n from one signed member note to the next."""
+"""A full group flow: mark three clients, start the group, jot (lines about one member start
+with @CODE), end, write the group part once and each member's part (4 steps each), ctrl+n from
+one signed member note to the next."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from tui.screens.writeup import WriteupScreen
 
 from ..helpers import settle, wait_for_screen, wait_until
 from .conftest import (
-    SIZE, Keys, acknowledge_and_sign, build, drive_to_review, errors_text, header, review_text, wait_ready,
+    SIZE, Keys, acknowledge_and_sign, build, drive_to_review, errors_text, header, review_text, sections_of,
+    wait_ready,
 )
 
 MEMBERS = [("GA-01", "Sam Able", ["Use grounding when anxious"]), ("GB-02", "Lee Baker", ["Speak up in group"]),
@@ -19,12 +21,13 @@ MEMBERS = [("GA-01", "Sam Able", ["Use grounding when anxious"]), ("GB-02", "Lee
 GROUP_JOTTINGS = [
     "* coping with the holidays",
     "> PE on grounding",
-    "o engaged and shared an example",
-    "< receptive to feedback",
+    *[f"@{code} o engaged and shared an example" for code, _, _ in MEMBERS],
+    *[f"@{code} < receptive to feedback" for code, _, _ in MEMBERS],
     "hw practise grounding daily",
-    "g1 + used grounding twice",
+    *[f"@{code} g1 + used grounding twice" for code, _, _ in MEMBERS],
     "! denies SI/HI/SH",
 ]
+MEMBER_PLAN = "Continue weekly group."
 DYNAMICS = "Supportive; members took turns."
 
 
@@ -50,10 +53,14 @@ async def test_group_flow(root):
         screen = await wait_ready(pilot)
         assert screen.writeup.template.key == "group"
         first = screen.writeup.client_label
-        # Issue 11: step names no longer read "Group: Group topic".
-        assert [p.title for p in screen.panes[1:4]] == ["Group topic", "Group interventions", "Group dynamics"]
+        # Issue 11: the shared part once, then 4 steps; no "Group: Group topic".
+        assert [p.title for p in screen.panes] == ["Session (whole group)", "Group part (names no one)",
+                                                   "In the group", "Progress and plan", "Measures and risk",
+                                                   "Review and sign"]
+        assert [s.spec.title for s in sections_of(screen.panes[1])] == [
+            "Group topic", "Group interventions", "Group dynamics"]
         await keys("ctrl+n")
-        await drive_to_review(keys, screen, fill={"dynamics": DYNAMICS})
+        await drive_to_review(keys, screen, fill={"dynamics": DYNAMICS, "plan": MEMBER_PLAN})
         await acknowledge_and_sign(keys, screen)
         assert screen.signed is not None, screen.service.lint(screen.writeup)
         signed_texts[first] = screen.signed.text
@@ -65,12 +72,14 @@ async def test_group_flow(root):
         screen = await wait_ready(pilot)
         second = screen.writeup.client_label
         assert second != first
+        assert len(screen.panes) == 4  # the shared part was settled with the first signed note
+        assert screen.writeup.draft.facts.duration_min == screen.writeup.session["duration_min"]
         # The group part is already there (copied, not retyped).
         assert screen.writeup.draft.group_part["dynamics"] == DYNAMICS
         assert "coping with the holidays" in screen.writeup.draft.group_part["topic"]
-        await keys("ctrl+n")
         # Naming another member in an individualized section is an error that blocks signing.
-        await drive_to_review(keys, screen, fill={"response": f" Encouraged {first} to go first."})
+        await drive_to_review(keys, screen, fill={"response": f" Encouraged {first} to go first.",
+                                                  "plan": MEMBER_PLAN})
         assert f"names another group member ({first})" in errors_text(screen)
         await keys("ctrl+s")
         await settle(pilot)
@@ -78,12 +87,14 @@ async def test_group_flow(root):
         assert f"names another group member ({first})" in header(screen)
         # Go back to that section (ctrl+g, the step list, Enter) and take the name out.
         titles = [p.title for p in screen.panes]
-        target = titles.index("Client's response to interventions")
+        target = next(i for i, p in enumerate(screen.panes)
+                      if any(s.spec.key == "response" for s in sections_of(p)))
         await keys("ctrl+g")
         await keys(*["up"] * (len(titles) - 1 - target), "enter")
         await settle(pilot)
         assert screen.step == target
-        editor = screen.panes[target].query_one("#section-text", TextArea)
+        response = next(s for s in sections_of(screen.panes[target]) if s.spec.key == "response")
+        editor = response.query_one("#section-text", TextArea)
         typed = f" Encouraged {first} to go first."
         assert editor.text.endswith(typed)
         end = editor.document.end
@@ -103,8 +114,7 @@ async def test_group_flow(root):
                          "the third member's write-up")
         screen = await wait_ready(pilot)
         third = screen.writeup.client_label
-        await keys("ctrl+n")
-        await drive_to_review(keys, screen)
+        await drive_to_review(keys, screen, fill={"plan": MEMBER_PLAN})
         await acknowledge_and_sign(keys, screen)
         assert screen.signed is not None
         signed_texts[third] = screen.signed.text
