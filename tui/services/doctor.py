@@ -75,13 +75,13 @@ def run_doctor(config: "Config", keystore: "KeyStore", passphrase_reader: Callab
     deks = None
     if "device" in keyfile.kinds():
         try:
-            deks = keymod.unlock_device(keyfile, keystore)
+            deks = keymod.unlock_device(keyfile, keystore, with_keys=True)
             report.good("key read-back", "the keyring's key opens both data keys")
         except HushpadError as exc:
             report.bad("key read-back", str(exc))
     elif "passphrase" in keyfile.kinds():
         try:
-            deks = keymod.unlock_passphrase(keyfile, passphrase_reader())
+            deks = keymod.unlock_passphrase(keyfile, passphrase_reader(), with_keys=True)
             report.good("passphrase", "opens both data keys")
         except HushpadError as exc:
             report.bad("passphrase", str(exc))
@@ -102,6 +102,11 @@ def run_doctor(config: "Config", keystore: "KeyStore", passphrase_reader: Callab
                                     f"integrity_check ok, cipher pages ok, schema v{store.schema_version}")
                     else:
                         report.bad(f"{store.path.name}", f"integrity_check: {result}; cipher: {cipher}")
+                from .signing import check_record
+
+                # Every signed note, its addenda and countersignatures, the audit chain.
+                for level, what, detail in check_record(stores[0], keyfile, deks):
+                    {"ok": report.good, "FAIL": report.bad}.get(level, report.note)(what, detail)
             finally:
                 for store in stores:
                     store.close()

@@ -286,12 +286,14 @@ class WriteupService:
         except ValueError:  # facts not yet a real date (lint refuses to sign them): the recorded end alone
             return clock.is_late(recorded_end, wall(signed_at))
 
-    def render(self, writeup: Writeup, signed_at: str = "") -> str:
-        """The note as it will be signed (the review step shows exactly this)."""
+    def render(self, writeup: Writeup, signed_at: str = "", key_fingerprint: str = "") -> str:
+        """The note as it will be signed (the review step shows exactly this; signing adds
+        the line naming the signer's key fingerprint)."""
         signed_at = signed_at or self.signed_at_now()
         return make_visible(canonical_text(
             writeup.draft, writeup.template, client_label=writeup.client_label, signer=self.config.signer,
             credentials=self.config.credentials, signed_at=signed_at, late_entry=self.is_late(writeup, signed_at),
+            key_fingerprint=key_fingerprint,
         ))
 
     def sign(self, writeup: Writeup, acknowledged: set[str], *, before_commit: Any = None,
@@ -304,10 +306,19 @@ class WriteupService:
         unacknowledged = [f for f in findings if f.level == "warning" and finding_id(f) not in acknowledged]
         if unacknowledged:
             raise WriteupError(f"Acknowledge each warning before signing: {unacknowledged[0].message}")
+        from ..domain.canonical import layout
+        from ..domain.signature import measure_fact, risk_fact
+        from .signing import Signatures, SigningError
+
+        signatures = Signatures(self.workspace)
+        try:
+            seed = signatures.seed()
+        except SigningError as exc:
+            raise WriteupError(str(exc)) from None
         signed_at = signed_at or self.signed_at_now()
         late = self.is_late(writeup, signed_at)
-        text = self.render(writeup, signed_at)
-        digest = content_hash(text)
+        key_fingerprint = signatures.fingerprint()
+        text = self.render(writeup, signed_at, key_fingerprint)
         draft = writeup.draft
         sections = [(s.key, s.title, draft.text_for(s.key, "group" if s.part == "group" else "note"))
                     for s in writeup.template.sections]
@@ -325,13 +336,27 @@ class WriteupService:
         summary_key = next((k for k in ("assessment", "response", "narrative", "data", "behavior")
                             if draft.sections.get(k, "").strip()), None)
         summary = draft.sections.get(summary_key, "").strip().splitlines()[0] if summary_key else ""
+        measures = [(m.instrument, m.total, json.dumps(list(m.items)) if m.items else None) for m in draft.measures]
+        # What is signed: the text, the layout every rendering is drawn from, and the
+        # structured facts other screens and exports read, exactly as they are stored.
+        blocks = layout(draft, writeup.template, client_label=writeup.client_label, signer=self.config.signer,
+                        credentials=self.config.credentials, signed_at=signed_at, late_entry=late,
+                        key_fingerprint=key_fingerprint)
+        facts = draft.facts.to_dict()
+        signed = signatures.sign(signatures.note_payload(
+            note_id=writeup.note_id, client=writeup.client, session=self.record.session(writeup.session["id"]) or {},
+            blocks=blocks, text=text, template=writeup.template, facts=facts,
+            measures=[measure_fact({"instrument": i, "total": t, "items_json": j}) for i, t, j in measures],
+            risk=risk_fact(risk_row) if risk_row is not None else None, signer=self.config.signer,
+            credentials=self.config.credentials, signed_at=signed_at, late_entry=late, sections=sections))
+        digest = content_hash(text)  # the hash seal stays; the signature covers text and facts
         self.record.sign_note(
             writeup.note_id, sections=sections, draft_json=json.dumps(payload, ensure_ascii=False),
             canonical_text=text, content_hash=digest, signer=self.config.signer, credentials=self.config.credentials,
             signed_at=signed_at, late_entry=late, summary=summary[:200],
-            measures=[(m.instrument, m.total, json.dumps(list(m.items)) if m.items else None) for m in draft.measures],
-            risk=risk_row, client_id=writeup.client["id"], session_id=writeup.session["id"],
+            measures=measures, risk=risk_row, client_id=writeup.client["id"], session_id=writeup.session["id"],
             actor=self.config.signer, before_commit=before_commit,
+            signed=(signed.payload.decode("utf-8"), signed.signature_b64, signed.public_b64), signing_seed=seed,
         )
         _OPEN_HERE.get(self.workspace, set()).discard(writeup.note_id)
         return SignedNote(writeup.note_id, text, digest, late)
@@ -362,17 +387,27 @@ class NoteRecords:
         return note
 
     def seal_ok(self, note: dict[str, Any]) -> bool:
-        return content_hash(note["canonical_text"] or "") == note["content_hash"]
+        """Whether the note, everything it owns and its addenda verify (the one verify)."""
+        return self.verdict(note).ok
+
+    def verdict(self, note: dict[str, Any]):  # noqa: ANN201 - a signature.Verdict
+        from .signing import Signatures
+
+        return Signatures(self.workspace).verify_row(note)
 
     def add_addendum(self, note_id: int, body: str) -> int:
         body = body.strip()
         if not body:
             raise ValidationError("An addendum needs text.")
+        from ..storage.record import NoteLockedError
+        from .signing import Signatures, SigningError
+
         note = self.signed(note_id)
-        addenda = self.record.addenda(note_id)
-        amends = addenda[-1]["content_hash"] if addenda else note["content_hash"]
-        config = self.workspace.config
+        verdict = self.verdict(note)
+        if not verdict.ok:
+            raise WriteupError("This note does not verify, so nothing can be added to it: " + verdict.label)
         created = clock.now_iso()
-        digest = addendum_hash(amends, body, created, config.signer)
-        return self.record.add_addendum(note_id, body, config.signer, config.credentials, created, amends, digest,
-                                        actor=config.signer)
+        try:
+            return Signatures(self.workspace).add_addendum(note_id, body, created)
+        except (SigningError, NoteLockedError) as exc:
+            raise WriteupError(str(exc)) from None
