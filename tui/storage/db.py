@@ -75,6 +75,17 @@ def is_damage(exc: BaseException) -> bool:
     return "malformed" in text or "file is not a database" in text
 
 
+_SQLITE_IOERR = 10
+
+
+def is_io_error(exc: BaseException) -> bool:
+    """SQLITE_IOERR (any extended code): the OS refused a read, write or fsync."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF == _SQLITE_IOERR:
+        return True
+    return "disk i/o error" in str(exc).lower()
+
+
 def translate_db_error(exc: BaseException, what: str) -> StorageError:
     if is_disk_full(exc):
         return DiskFullError(f"{what}: the disk is full. Nothing was lost; free some space and Hushpad will retry.")
@@ -83,11 +94,16 @@ def translate_db_error(exc: BaseException, what: str) -> StorageError:
             f"{what}: the file is damaged (a page does not decrypt). Nothing was changed. "
             "Run `hushpad doctor`, and restore from a backup (see README: Restoring)."
         )
+    if is_io_error(exc):
+        return StorageError(
+            f"{what}: the disk reported an error. What was saved before is safe; Hushpad will try again. "
+            "If this keeps happening, check the disk and run `hushpad doctor`."
+        )
     return StorageError(f"{what}: {exc}")
 
 
 def _translatable(exc: BaseException) -> bool:
-    return isinstance(exc, sqlcipher3.DatabaseError) and (is_disk_full(exc) or is_damage(exc))
+    return isinstance(exc, sqlcipher3.DatabaseError) and (is_disk_full(exc) or is_damage(exc) or is_io_error(exc))
 
 
 def damage_message(path: Path, detail: str = "") -> str:
@@ -138,14 +154,14 @@ class ReadOnlyFile:
     a private copy of the two files (ciphertext only) in a 0700 temp folder.
     """
 
-    def __init__(self, path: Path, key: bytes) -> None:
+    def __init__(self, path: Path, key: bytes, *, private_copy: bool = False) -> None:
         self.path = path
         self._tmpdir: str | None = None
         wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
         target = path
         if not wal.exists():
             query = "mode=ro&immutable=1"
-        elif shm.exists():
+        elif shm.exists() and not private_copy:
             query = "mode=ro&readonly_shm=1"
         else:
             self._tmpdir = tempfile.mkdtemp(prefix="hushpad-check-")
@@ -254,8 +270,16 @@ class EncryptedStore:
         """Read-only: the key opens the file, every page authenticates, the schema is ours."""
         try:
             ro = ReadOnlyFile(self.path, key)
+            ro.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except (sqlcipher3.Error, OSError):
-            raise StoreOpenError(_describe_damage(self.path)) from None
+            # A crash can leave a -wal and -shm that a read-only -shm cannot use (an index
+            # that must be rebuilt): read a private copy instead, which SQLite may recover.
+            with contextlib.suppress(NameError):
+                ro.close()
+            try:
+                ro = ReadOnlyFile(self.path, key, private_copy=True)
+            except (sqlcipher3.Error, OSError):
+                raise StoreOpenError(_describe_damage(self.path)) from None
         try:
             ro.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             pages = _cipher_pages_ok(ro.conn)

@@ -131,7 +131,8 @@ def test_canaries_are_absent_from_every_file_while_open_and_after_close(tmp_path
     for canary in canaries:
         assert find(canary, tmp_path / "backup") == []
     # Only the profile's own files exist: no temp or journal files were left around.
-    assert {p.name for p in made.root.iterdir()} == {".hushpad.lock", "keys.json", "record.db", "vault.db", "reserve.bin"}
+    assert {p.name for p in made.root.iterdir()} == {".hushpad.lock", "keys.json", "record.db", "vault.db", "reserve.bin",
+                                                     "keys.json.bak", "record.db.keys", "vault.db.keys"}
 
 
 def test_audit_log_never_holds_note_or_jotting_content(tmp_path, canaries):

@@ -220,7 +220,8 @@ def test_backup_and_recover_with_a_new_passphrase(capsys, profile_dir, passphras
     feed(monkeypatch, PASSPHRASE)
     code, out, err = run(capsys, "--profile", str(profile_dir), "backup", str(tmp_path / "bk"))
     assert code == 0 and err == ""
-    assert sorted(line.rsplit("/", 1)[-1] for line in out.split()) == ["keys.json", "record.db", "vault.db"]
+    assert sorted(line.rsplit("/", 1)[-1] for line in out.split()) == [
+        "keys.json", "keys.json.bak", "record.db", "record.db.keys", "vault.db", "vault.db.keys"]
 
     recovery = passphrase_template[1]
     feed(monkeypatch, recovery.lower().replace("-", " "), "a brand new passphrase")

@@ -238,7 +238,8 @@ def test_backup_then_restore_into_an_empty_profile_folder(made, tmp_path):
         clients_then = profile.record.query("SELECT code, display_name FROM clients ORDER BY code")
     finally:
         profile.close()
-    assert sorted(p.name for p in written) == ["keys.json", "record.db", "vault.db"]
+    assert sorted(p.name for p in written) == [
+        "keys.json", "keys.json.bak", "record.db", "record.db.keys", "vault.db", "vault.db.keys"]
     assert mode(backup_dir) == 0o700 and all(mode(p) == 0o600 for p in written)
     for path in written:
         if path.suffix == ".db":
