@@ -174,6 +174,11 @@ class WriteupScreen(HushpadScreen["int | None"]):
     _offered: tuple[bool | None, ...] = ()
 
     def _focus_pane(self, pane: StepPane) -> None:
+        risk = step_part(pane, RiskPane)
+        target = risk.first_unanswered() if isinstance(risk, RiskPane) else None
+        if target is not None:  # open the risk step where the statement is still incomplete
+            target.focus()
+            return
         for widget in pane.query("*"):
             if widget.focusable and widget.display:
                 widget.focus()

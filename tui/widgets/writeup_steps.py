@@ -433,6 +433,26 @@ class RiskPane(StepPane):
             self.query_one(f"#risk-{key}", ChoiceField).value = "denied"
         self.query_one("#risk-level", ChoiceField).value = "low"
 
+    def first_unanswered(self):  # noqa: ANN201
+        """The first control the risk rule still needs (an area not addressed, the level, and with
+        SI the protective factors and the safety plan), so the step opens on it; None when done."""
+        areas = [key for key in ("si", "hi", "self_harm")
+                 if self.query_one(f"#risk-{key}", ChoiceField).value == "not assessed"
+                 and not self.query_one(f"#risk-{key}-detail", Input).value.strip()]
+        if areas and len(areas) < 3:  # something was stated: the rest needs an answer
+            return self.query_one(f"#risk-{areas[0]}", ChoiceField)
+        level = self.query_one("#risk-level", ChoiceField)
+        if not level.value and len(areas) < 3:
+            return level
+        if self.query_one("#risk-si", ChoiceField).value == "endorsed":
+            protective = self.query_one("#risk-protective", Input)
+            if not protective.value.strip():
+                return protective
+            plan = self.query_one("#risk-safety-plan", ChoiceField)
+            if not plan.value:
+                return plan
+        return None
+
     def show_item9(self, item9: int | None) -> None:
         hint = self.query_one("#risk-hint", Static)
         hint.update(Text(f"PHQ-9 item 9 scored {item9}: the SI detail is required.") if item9 else "")
