@@ -212,3 +212,17 @@ def test_keys_recover_on_the_command_line_rebuilds_keys_json(tmp_path, monkeypat
         profile.close()
     for name in COPIES:
         assert (root / name).exists(), name
+
+
+def test_doctor_names_a_missing_copy_without_writing_it(made):
+    from tui.config import Config
+    from tui.services.doctor import run_doctor
+
+    config = Config(profile_dir=made.root, config_path=made.root / "config.toml")
+    lines = run_doctor(config, made.keystore, passphrase_reader=lambda: "").lines
+    assert any(line.startswith("ok    recovery copies") for line in lines), lines
+    (made.root / "vault.db.keys").unlink()
+    before = snapshot_hashes(made.root)
+    lines = run_doctor(config, made.keystore, passphrase_reader=lambda: "").lines
+    assert any(line.startswith("FAIL  recovery copies: vault.db.keys is missing") for line in lines), lines
+    assert snapshot_hashes(made.root) == before
