@@ -129,9 +129,13 @@ class ChartScreen(Screen[None]):
         self.query_one("#trend-gad7", ScoreTrend).set_scores(chart.gad7)
         risk = Text("Risk   ")
         if chart.risk:
-            for _, level in chart.risk[-40:]:
-                risk.append(level[:1].upper(), style=RISK_STYLES.get(level, "dim"))
-            risk.append(f"  latest {chart.risk[-1][1]} ({chart.risk[-1][0]})", style="dim")
+            # In words, not a letter strip: the latest level and how the levels ran.
+            day, level = chart.risk[-1]
+            risk.append(f"latest {level or 'level not stated'} on {day}", style=RISK_STYLES.get(level, ""))
+            counts = {name: sum(1 for _, lv in chart.risk if lv == name) for name in ("high", "moderate", "low")}
+            ran = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+            risk.append(f"; {len(chart.risk)} assessment{'s' if len(chart.risk) != 1 else ''}"
+                        + (f" ({ran})" if ran else ""), style="dim")
         else:
             risk.append("no risk assessments yet", style="dim")
         self.query_one("#chart-risk", Static).update(risk)

@@ -336,6 +336,8 @@ class WriteupService:
         summary_key = next((k for k in ("assessment", "response", "narrative", "data", "behavior")
                             if draft.sections.get(k, "").strip()), None)
         summary = draft.sections.get(summary_key, "").strip().splitlines()[0] if summary_key else ""
+        if draft.tags:  # the chart's one line shows the note's tags first
+            summary = " ".join(draft.tags) + (f"  {summary}" if summary else "")
         measures = [(m.instrument, m.total, json.dumps(list(m.items)) if m.items else None) for m in draft.measures]
         # What is signed: the text, the layout every rendering is drawn from, and the
         # structured facts other screens and exports read, exactly as they are stored.

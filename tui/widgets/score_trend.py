@@ -1,5 +1,5 @@
-"""A score trend drawn in text: one bar per administration, coloured by band,
-with the band thresholds written on the scale."""
+"""A score trend drawn in text: one bar per administration, coloured by band, then the
+trend said in words (issue 11: "(-10 over 19) bands 5/10/15/20" was cryptic)."""
 
 from __future__ import annotations
 
@@ -32,13 +32,21 @@ def trend_text(instrument: str, scores: list[tuple[str, int]], width: int) -> Te
     for _, total in shown:
         bar = BARS[min(len(BARS) - 1, round(total / top * (len(BARS) - 1)))]
         out.append(bar or " ", style=BAND_STYLES.get(band_for(instrument, total), ""))
-    last_date, last = shown[-1]
-    first = shown[0][1]
-    delta = last - first
-    out.append(f"  {last} {band_for(instrument, last)}", style=BAND_STYLES.get(band_for(instrument, last), ""))
-    out.append(f" ({'+' if delta > 0 else ''}{delta} over {len(shown)}) ", style="dim")
-    out.append("bands " + "/".join(str(t) for t in THRESHOLDS[instrument]), style="dim")
+    out.append("  " + trend_words(label, instrument, scores), style=BAND_STYLES.get(band_for(instrument, scores[-1][1]), ""))
     return out
+
+
+def trend_words(label: str, instrument: str, scores: list[tuple[str, int]]) -> str:
+    """The trend in words: "PHQ-9 6 (mild), down 10 since the first of 19 (16, moderately severe)"."""
+    last_date, last = scores[-1]
+    first = scores[0][1]
+    delta = last - first
+    words = f"{label} {last} ({band_for(instrument, last)}) on {last_date}"
+    if len(scores) == 1:
+        return words + ", the first score"
+    change = "no change" if delta == 0 else f"{'up' if delta > 0 else 'down'} {abs(delta)}"
+    return (f"{words}, {change} since the first of {len(scores)} "
+            f"({first}, {band_for(instrument, first)})")
 
 
 class ScoreTrend(Widget):

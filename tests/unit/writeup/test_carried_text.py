@@ -52,3 +52,24 @@ def test_wnl_mental_status_contradicting_the_objective_is_a_warning():
 
 def test_negated_findings_do_not_contradict():
     assert _mse_warnings("No psychomotor slowing. Not tearful.") == []
+
+
+def test_tags_reach_the_chart_line_and_search(env, client):
+    from tui.services.chart import ClientChart
+    from tui.services.search import NoteSearch
+    from tui.services.writeup import WriteupService
+
+    from .conftest import complete, sign
+
+    svc = WriteupService(env.ws)
+    s = env.session(client, ['" cant sleep #insomnia', "* work stress #work", "~ private #countertransference",
+                             "! denies SI/HI/SH"])
+    w = svc.open(s.id)
+    assert w.draft.tags == ["#insomnia", "#work"]  # a private line's tag stays in the vault
+    sign(svc, complete(w))
+    row = ClientChart(env.ws).chart(client).sessions[0]
+    assert row.summary.startswith("#insomnia #work")
+    # "insomnia" is nowhere in the note's prose (a trailing tag is not the client's words):
+    # only the note's Tags line makes it findable.
+    assert "insomnia" not in w.draft.sections.get("subjective", "")
+    assert [h.note_id for h in NoteSearch(env.ws).search("#insomnia", client).hits] == [w.note_id]
