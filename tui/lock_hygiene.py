@@ -1,17 +1,24 @@
 """After a lock: let go of every object that still holds note or client text.
 
-Popping the session's screens is not enough on its own. Textual keeps two kinds of
-reference past a widget's removal:
+Popping the session's screens is not enough on its own. Found by reading a locked
+Hushpad's memory (tests/e2e/test_memory_after_lock.py), Textual keeps a closed screen or
+widget alive through:
 
 - global watchers: a TextArea watches ``app.theme``, and the app keeps (widget, callback)
-  until the theme next changes, so a closed jotting editor and its document stay alive;
-- render caches: ``functools.lru_cache`` functions in Textual and Rich key on rendered
-  segments and strips, i.e. on the text that was on screen.
+  until the theme next changes;
+- signal subscriptions: a TextArea subscribes to its screen's selection signal with a
+  closure over itself, in a table weak-keyed on that same widget;
+- after-refresh callbacks queued on the lock screen (``refresh_bindings`` of the scratchpad);
+- cancelled timer handles, which keep the contextvars Context they were made in until due;
+- idle executor threads, whose own context keeps ``active_worker`` = the last save's Worker;
+- render caches: ``functools.lru_cache`` functions in Textual and Rich key on rendered text.
 
-``scrub_after_lock`` waits for the popped screens to be gone, drops closed widgets from
-every watcher list, clears those caches, and runs a full collection (nothing is frozen
-after a lock; see heap.py). What Python then frees is not zeroed by Python: see the
-README's "How your notes are protected" for what that means.
+``scrub_after_lock`` waits for the popped screens to be gone, undoes each of these for
+closed nodes only, and runs a full collection (nothing is frozen after a lock; see heap.py);
+it looks again twice in the next two seconds for what queued callbacks left. These reach
+into Textual and asyncio internals (each guarded: a missing attribute is skipped); a
+Textual upgrade can add another, and the memory test is what finds it. What Python then
+frees is overwritten only where the allocator does it: see tui/launch.py and the README.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from collections.abc import Awaitable, Iterable
 from typing import Any
 
 CACHED_PACKAGES = ("textual", "rich")
+LATER_PASSES = (0.5, 1.5)  # seconds after the first pass
 
 
 async def scrub_after_lock(app: Any, removals: Iterable[Awaitable[Any]] = ()) -> None:
@@ -33,11 +41,55 @@ async def scrub_after_lock(app: Any, removals: Iterable[Awaitable[Any]] = ()) ->
             await removal
         except Exception:  # noqa: BLE001 - a screen that failed to close must not stop the scrub
             pass
+    await forget_workers_in_executor_threads()
     scrub_now(app)
+    # Callbacks and messages already queued by the session's screens run after this; each can
+    # leave one more reference behind (a refresh_bindings for the closed scratchpad), so look
+    # again once they have run.
+    for delay in LATER_PASSES:
+        await asyncio.sleep(delay)
+        if getattr(app, "workspace", None) is not None:
+            return  # unlocked again meanwhile: leave the new session alone
+        await forget_workers_in_executor_threads()
+        scrub_now(app)
+
+
+async def forget_workers_in_executor_threads(timeout: float = 1.0) -> int:
+    """Clear Textual's ``active_worker`` in each idle thread of the loop's default executor.
+
+    A thread worker runs in an executor thread and sets ``active_worker`` in that thread's
+    own context, where it stays after the work is done: the last save's Worker (its node the
+    Autosaver, its screen the scratchpad) stayed alive in an idle thread, out of reach of
+    the garbage collector. One small job per thread (a barrier makes each thread take
+    exactly one) sets it to None; a busy thread is skipped after ``timeout``.
+    """
+    import threading
+
+    try:
+        from textual.worker import active_worker
+    except ImportError:
+        return 0
+    loop = asyncio.get_running_loop()
+    executor = getattr(loop, "_default_executor", None)
+    threads = list(getattr(executor, "_threads", ()) or ())
+    if not threads:
+        return 0
+    barrier = threading.Barrier(len(threads))
+
+    def forget() -> None:
+        active_worker.set(None)  # type: ignore[arg-type]
+        try:
+            barrier.wait(timeout)
+        except threading.BrokenBarrierError:
+            pass
+
+    await asyncio.gather(*(loop.run_in_executor(None, forget) for _ in threads), return_exceptions=True)
+    return len(threads)
 
 
 def scrub_now(app: Any) -> None:
     drop_closed_watchers(app)
+    drop_closed_subscriptions(app)
     drop_closed_callbacks(app)
     drop_cancelled_timers()
     clear_render_caches()
@@ -65,6 +117,31 @@ def drop_closed_watchers(app: Any) -> int:
             keep = [(node, callback) for node, callback in entries if not _closed(node)]
             dropped += len(entries) - len(keep)
             entries[:] = keep
+    return dropped
+
+
+def drop_closed_subscriptions(app: Any) -> int:
+    """Unsubscribe closed widgets from the signals of the app and its live screens.
+
+    A TextArea subscribes to its screen's ``text_selection_started_signal`` with a closure
+    over itself; the subscription table is weak-keyed on the widget, but the closure it
+    holds is a strong reference to that same widget, so the entry (and the jotting editor,
+    with its document) lives as long as the signal's owner does. Textual prunes it only
+    when the signal next fires.
+    """
+    from textual.signal import Signal
+
+    dropped = 0
+    for owner in [app, *getattr(app, "screen_stack", [])]:
+        for value in list(vars(owner).values()):
+            if not isinstance(value, Signal):
+                continue
+            table = getattr(value, "_subscriptions", None)
+            if table is None:
+                continue
+            for node in [n for n in list(table.keys()) if _closed(n)]:
+                value.unsubscribe(node)
+                dropped += 1
     return dropped
 
 

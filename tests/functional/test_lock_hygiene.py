@@ -1,0 +1,67 @@
+"""Issue 9 item 6 at the object level: after ctrl+l nothing alive holds the session's text.
+
+The real app under Pilot, on a real profile: a named client is opened from the list, two
+jottings typed, the app locked. Then every live container the garbage collector tracks is
+searched for the jottings and the name, and no scratchpad, jotting editor or document may
+still be alive. (The end-to-end test reads the live process's memory; this one says *what*
+held the text when it fails.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import secrets
+
+from textual.widgets import DataTable
+
+from tui.screens.scratchpad import ScratchpadScreen
+from tui.screens.unlock import UnlockScreen
+
+from .helpers import Client, settle, wait_for_screen, wait_until
+
+
+def _holders(needles: tuple[str, ...]) -> list[str]:
+    found = []
+    for obj in gc.get_objects():
+        try:
+            if isinstance(obj, dict):
+                items = list(obj.values()) + list(obj.keys())
+            elif isinstance(obj, (list, tuple, set, frozenset)):
+                items = list(obj)
+            else:
+                items = list(getattr(obj, "__dict__", {}).values())
+        except Exception:  # noqa: BLE001 - an object that will not be listed holds nothing we typed
+            continue
+        for item in items:
+            if isinstance(item, str) and any(n in item for n in needles) and obj is not needles:
+                found.append(f"{type(obj).__module__}.{type(obj).__qualname__} holds {item[:40]!r}")
+    return found
+
+
+async def test_lock_lets_go_of_the_session(made_profile):
+    name = f"Quillon Zq{secrets.token_hex(4)}"
+    made = made_profile([Client("C-555", name)])
+    jot, private = f"zqopen{secrets.token_hex(6)} tired", f"~ zqpriv{secrets.token_hex(6)} mine"
+    app = made.app()
+    async with app.run_test(size=(110, 30)) as pilot:
+        await wait_until(pilot, lambda: app.screen.query(DataTable) and app.screen.query_one(DataTable).row_count,
+                         "the client list")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, ScratchpadScreen)
+        for piece in (jot, private):
+            for char in piece:
+                await pilot.press(char if char != " " else "space")
+            await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+l")
+        await wait_for_screen(pilot, UnlockScreen)
+        await asyncio.sleep(2.5)  # the scrub's later passes
+        await pilot.pause()
+        gc.collect()
+        needles = (jot.split()[0], private.split()[1], name)
+        holders = [h for h in _holders(needles) if "test_lock_hygiene" not in h]
+        alive = sorted({type(o).__name__ for o in gc.get_objects()
+                        if type(o).__name__ in ("ScratchpadScreen", "JottingEditor", "Document", "ClientRow")})
+        assert not alive, f"still alive after lock: {alive}"
+        assert not holders, "\n".join(holders)
