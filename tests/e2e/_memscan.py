@@ -91,8 +91,13 @@ def profile_keys(profile: Path) -> dict[str, bytes]:
     value = OSKeyring().get(keyfile.profile_id)
     assert value is not None, "no device key in the keyring"
     kek_id, kek = keymod.parse_device_value(value)
-    deks = keymod.unlock_device(keyfile, OSKeyring())
-    return {"device key": bytes(kek), "record key": bytes(deks["record"]), "vault key": bytes(deks["vault"])}
+    try:  # the clinician's private signing and exchange keys too, where this version has them
+        deks = keymod.unlock_device(keyfile, OSKeyring(), with_keys=True)
+    except TypeError:
+        deks = keymod.unlock_device(keyfile, OSKeyring())
+    found = {"device key": bytes(kek)}
+    found.update({f"{slot} key": bytes(key) for slot, key in deks.items()})
+    return found
 
 
 if __name__ == "__main__":
