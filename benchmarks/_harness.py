@@ -416,17 +416,17 @@ def inspect_profile(profile: Path) -> dict:
     keyfile = load_keyfile(paths)
     deks = keymod.unlock_device(keyfile, OSKeyring())
     # The stores directly (no profile lock, no audit entry): this is an observer.
-    record = RecordStore(paths.record, deks["record"])
+    record = RecordStore(paths.record, deks["record"], read_only=True)
     try:
-        vault = VaultStore(paths.vault, deks["vault"])
+        vault = VaultStore(paths.vault, deks["vault"], read_only=True)
     except BaseException:
         record.close()
         raise
     try:
         integrity = {"record": record.integrity_check(), "vault": vault.integrity_check()}
         docs = {
-            row["doc_key"]: [text for _minute, text in json.loads(row["lines_json"])]
-            for row in vault.query("SELECT doc_key, lines_json FROM jotting_documents")
+            row["doc_key"]: [line.text for line in vault.load_jottings(row["doc_key"])]
+            for row in vault.query("SELECT doc_key FROM jotting_documents")
         }
         sessions = record.query(
             "SELECT s.id, c.code, s.ended_at FROM sessions s JOIN clients c ON c.id = s.client_id ORDER BY s.id")

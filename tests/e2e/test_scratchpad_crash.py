@@ -124,7 +124,9 @@ def test_canary_absent_from_files_while_the_session_is_live(profile, tmux):
     term.wait_for(lambda s: bool(re.search(rf"{re.escape(profile['client'])}  ·  \d+ min  ·  saved", s))
                   and canary in s, timeout=20, what="the canary saved")
     wal = profile["dir"] / "vault.db-wal"
-    assert wal.exists() and wal.stat().st_size > 0, "expected the save to be in the WAL"
+    # Live: the WAL is there. Its frames may already be checkpointed into vault.db (the
+    # store truncates the WAL past 64 KB, issue 9 item 2); both files are checked below.
+    assert wal.exists(), "expected the live store's WAL"
     assert not files_containing(profile["dir"], encodings(canary))
     term.kill9(pid)
     report = harness.inspect_in(profile["env"], profile["dir"])
