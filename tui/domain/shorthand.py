@@ -27,6 +27,7 @@ __all__ = [
     "ShorthandRules",
     "carry_into_note",
     "expand_abbreviations",
+    "marker_guide",
     "marker_span",
     "parse_jotting",
     "strip_tags",
@@ -539,3 +540,32 @@ def carry_into_note(jotting: Jotting, rules: ShorthandRules = DEFAULT_RULES) -> 
         evidence = expand_abbreviations(strip_tags(goal.evidence), abbreviations)
         return f"{line} ({evidence})" if evidence else line
     return expand_abbreviations(strip_tags(jotting.body), abbreviations)
+
+
+_GUIDE: tuple[tuple[Category, str, str], ...] = (
+    (Category.QUOTE, '{m} I can\'t switch off', "the client's words (Subjective / Data / Behavior)"),
+    (Category.OBSERVATION, "{m} tired, flat affect", "what you observe (Objective / Data)"),
+    (Category.INTERVENTION, "{m} CR on catastrophising", "an intervention you used (Interventions)"),
+    (Category.RESPONSE, "{m} able to reframe", "the client's response (Assessment / Response)"),
+    (Category.THEME, "{m} avoidance keeps the worry going", "theme or impression (Assessment)"),
+    (Category.RISK, "{m} denies SI/HI", "risk and safety: always reaches the Risk step"),
+    (Category.HOMEWORK, "{m} sleep diary", "homework (Plan)"),
+    (Category.QUESTION, "{m} ask about the sister", "a question for next time (Plan, next scratchpad)"),
+    (Category.PRIVATE, "{m} my own tiredness", "private reflection: NEVER goes into the record"),
+    (Category.MEASURE, "{m} 11   or   {m} 1 2 1 0 3 1 0 2 1", "a score: total or item scores (Measures)"),
+    (Category.GOAL, "{m}1 +   {m}2 =   {m}3 -", "goal 1 better, 2 same, 3 worse (Goals)"),
+    (Category.TAG, "{m}sleep", "a tag: kept on the note, searchable"),
+)
+
+
+def marker_guide(rules: ShorthandRules = DEFAULT_RULES) -> list[tuple[str, str]]:
+    """(what to type, what it means) for every marker as configured, then group attribution."""
+    out: list[tuple[str, str]] = []
+    for category, example, meaning in _GUIDE:
+        markers = rules.markers.get(category, ())
+        if not markers:
+            continue
+        out.append((example.format(m=markers[0]), meaning + (f"  (also {', '.join(markers[1:])})" if len(markers) > 1 else "")))
+    out.append(("@AB " + '" I felt left out', "in a group: about member AB (code, initials or first name); "
+                "offered only in their part"))
+    return out

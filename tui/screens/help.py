@@ -58,6 +58,14 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
+        if getattr(self.under, "TEACHES_SHORTHAND", False):
+            # Where jottings are typed, the markers come first: they are what is used most.
+            from ..domain.shorthand import DEFAULT_RULES, marker_guide
+
+            workspace = self.app.workspace
+            rules = workspace.rules if workspace is not None else DEFAULT_RULES
+            for typed, meaning in marker_guide(rules):
+                table.add_row(Text(typed, style="bold"), Text(meaning), Text("marker"))
         for key, label, binding_id in [*bindings_for_screen(self.under), *[(k, d, "") for k, d in GENERAL]]:
             table.add_row(Text(key), Text(label), Text(binding_id))
 

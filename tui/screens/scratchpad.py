@@ -45,6 +45,7 @@ class ScratchpadScreen(HushpadScreen[bool]):
     """Dismisses with True when the session was ended, False when left open."""
 
     app: "HushpadApp"
+    TEACHES_SHORTHAND = True  # f1 lists the markers first
     in_session = True  # the app's idle lock stands down; the curtain covers instead
 
     BINDINGS: ClassVar[list[BindingType]] = [
