@@ -46,6 +46,9 @@ class ClientsScreen(Screen[None]):
         Binding("s", "sort", "Sort", id="clients.sort"),
         Binding("ctrl+f", "search", "Search notes", id="clients.search"),
         Binding("x", "export", "Export record", id="clients.export"),
+        # The table's own Home/End scroll without moving the cursor: these move it.
+        Binding("home", "first_client", "First client", id="clients.first", show=False, priority=True),
+        Binding("end", "last_client", "Last client", id="clients.last", show=False, priority=True),
     ]
 
     class Refresh(Message):
@@ -117,6 +120,7 @@ class ClientsScreen(Screen[None]):
         needle = self.query_one("#clients-filter", Input).value.strip().casefold()
         rows = [c for c in self._all if needle in c.code.casefold() or needle in c.display_name.casefold()]
         rows.sort(key=SORTS[self._sort], reverse=self._sort in DESCENDING)
+        current = self._current()  # the cursor stays on this client, wherever the sort puts them
         self._clients = rows
         table = self.query_one(DataTable)
         cursor = table.cursor_row
@@ -139,7 +143,8 @@ class ClientsScreen(Screen[None]):
                 key=str(client.id),
             )
         if rows:
-            table.move_cursor(row=min(max(cursor, 0), len(rows) - 1))
+            same = next((i for i, c in enumerate(rows) if current is not None and c.id == current.id), None)
+            table.move_cursor(row=same if same is not None else min(max(cursor, 0), len(rows) - 1))
         total = len(self._all)
         shown = f"{len(rows)} of {total}" if needle else f"{total}"
         status = (f"{shown} client{'s' if total != 1 else ''}, sorted by {self._sort}." if total
@@ -238,7 +243,19 @@ class ClientsScreen(Screen[None]):
             return False
         if action == "jot" and isinstance(self.focused, Input):
             return False  # Enter in the filter box returns to the list instead
+        if action in ("first_client", "last_client") and isinstance(self.focused, Input):
+            return False  # Home/End move within the filter text there
         return True
+
+    def action_first_client(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            table.move_cursor(row=0)
+
+    def action_last_client(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            table.move_cursor(row=table.row_count - 1)
 
     def action_add(self) -> None:
         from .client_form import ClientForm
