@@ -52,9 +52,12 @@ class RecordsExport(RecordReader):
         super().__init__(workspace)
         self.failures: list[str] = []
         self._signatures = Signatures(workspace)
+        self._verdicts: dict[int, sig.Verdict] = {}  # one export reads one snapshot: verify each note once
 
     def verdict(self, note: dict[str, Any]) -> sig.Verdict:
-        verdict = self._signatures.verify_row(note)
+        verdict = self._verdicts.get(note["id"])
+        if verdict is None:
+            verdict = self._verdicts[note["id"]] = self._signatures.verify_row(note)
         failure = f"note {note['id']}: {'; '.join(verdict.problems)}"
         if not verdict.ok and failure not in self.failures:
             self.failures.append(failure)
@@ -133,6 +136,7 @@ class RecordsExport(RecordReader):
         client = self.workspace.client_by_code(code)
         plan = ClientChart(self.workspace).treatment_plan(client["id"])
         notes = queries.signed_notes(self.record, client["id"])
+        self._record_verification(notes)  # every note verified once, in bulk, before anything is rendered
         measures = queries.measures_of(self.record, client["id"])
         risk = queries.risk_assessments_of(self.record, client["id"])
         private: dict[int, list[tuple[int, str]]] = {}
@@ -186,6 +190,11 @@ class RecordsExport(RecordReader):
 
     def _record_verification(self, notes: list[dict[str, Any]]) -> dict[str, Any]:
         """The whole request: every note verified, and the notes' chain has no gap."""
+        from .signing import verify_many
+
+        full = [n for n in (self.record.note(row["id"]) for row in notes) if n]
+        self._verdicts.update(verify_many(self.record, [n for n in full if n["id"] not in self._verdicts],
+                                          self._signatures.trusted(), set(self._signatures.supervisor_keys())))
         entries = []
         for row in notes:
             note = self.record.note(row["id"]) or {}

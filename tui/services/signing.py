@@ -198,6 +198,41 @@ def verify_stored(record: Any, note: dict[str, Any], trusted: set[str], supervis
                               (note["id"],)))
 
 
+def _by(rows: list[dict[str, Any]], key: str) -> dict[Any, list[dict[str, Any]]]:
+    out: dict[Any, list[dict[str, Any]]] = {}
+    for row in rows:
+        out.setdefault(row[key], []).append(row)
+    return out
+
+
+def verify_many(record: Any, notes: list[dict[str, Any]], trusted: set[str],
+                supervisors: set[str]) -> dict[int, sig.Verdict]:
+    """verify_stored for many notes with one query per table (doctor, a records request)."""
+    ids = json.dumps([n["id"] for n in notes])
+    sids = json.dumps([n["session_id"] for n in notes])
+    in_ids, in_sids = "(SELECT value FROM json_each(?))", "(SELECT value FROM json_each(?))"
+    addenda = _by(record.query(f"SELECT * FROM addenda WHERE note_id IN {in_ids} ORDER BY id", (ids,)), "note_id")
+    measures = _by(record.query(f"SELECT * FROM measure_scores WHERE session_id IN {in_sids} ORDER BY id", (sids,)),
+                   "session_id")
+    risk = _by(record.query(f"SELECT * FROM risk_assessments WHERE session_id IN {in_sids} ORDER BY id", (sids,)),
+               "session_id")
+    sessions = {r["id"]: r for r in record.query(f"SELECT * FROM sessions WHERE id IN {in_sids}", (sids,))}
+    sections = _by(record.query(f"SELECT note_id, key, title, body FROM note_sections WHERE note_id IN {in_ids} "
+                                "ORDER BY note_id, ordinal", (ids,)), "note_id")
+    cosigns = _by(record.query(f"SELECT * FROM cosignatures WHERE note_id IN {in_ids} ORDER BY id", (ids,)), "note_id")
+    out = {}
+    for note in notes:
+        rows = cosigns.get(note["id"], [])
+        responses = [r for r in rows if r["status"] != "awaiting"] + (
+            [rows[-1]] if rows and rows[-1]["status"] == "awaiting" else [])
+        sid = note["session_id"]
+        out[note["id"]] = sig.verify_note(
+            note, addenda.get(note["id"], []), trusted=trusted, measures=measures.get(sid, []),
+            risk=risk.get(sid, []), session=sessions.get(sid) or {}, cosignatures=responses, supervisors=supervisors,
+            sections=sections.get(note["id"], []))
+    return out
+
+
 def check_record(record: Any, keyfile: Any, private: dict[str, bytes]) -> list[tuple[str, str, str]]:
     """Doctor's signature checks: (level 'ok'|'FAIL'|'note', what, detail) lines.
 
@@ -233,12 +268,13 @@ def check_record(record: Any, keyfile: Any, private: dict[str, bytes]) -> list[t
     counts = {sig.VERIFIED: 0, sig.HASH_ONLY: 0, sig.INVALID: 0}
     bad: list[str] = []
     by_client: dict[int, list[tuple[str, str | None]]] = {}
+    verdicts = verify_many(record, notes, trusted, supervisors)
+    clients = {r["id"]: r["client_id"] for r in record.query("SELECT id, client_id FROM sessions")}
     for note in notes:
-        verdict = verify_stored(record, note, trusted, supervisors)
+        verdict = verdicts[note["id"]]
         counts[verdict.status] = counts.get(verdict.status, 0) + 1
         if not verdict.ok:
             bad.append(f"note {note['id']}: {'; '.join(verdict.problems)}")
-        session = record.session(note["session_id"]) or {}
         signed = sig.stored_signed(note)
         previous = None
         if signed is not None:
@@ -246,7 +282,7 @@ def check_record(record: Any, keyfile: Any, private: dict[str, bytes]) -> list[t
                 previous = json.loads(signed.payload).get("previous_note_hash")
             except json.JSONDecodeError:
                 pass
-        by_client.setdefault(session.get("client_id", -1), []).append((note["content_hash"], previous))
+        by_client.setdefault(clients.get(note["session_id"], -1), []).append((note["content_hash"], previous))
     summary = (f"{len(notes)} signed notes: {counts[sig.VERIFIED]} verified, "
                f"{counts[sig.HASH_ONLY]} sealed (hash only), {counts[sig.INVALID]} SIGNATURE INVALID")
     out.append(("FAIL" if bad else "ok", "signatures", summary))
@@ -274,9 +310,12 @@ def check_record(record: Any, keyfile: Any, private: dict[str, bytes]) -> list[t
 def _search_index_problems(record: Any, notes: list[dict[str, Any]]) -> list[str]:
     """FTS5 tables take no triggers, so the index is compared with the signed text here."""
     problems = []
+    indexed = _by(record.query("SELECT note_id, body, kind FROM note_search"), "note_id")
+    addenda = _by(record.query("SELECT note_id, body FROM addenda"), "note_id")
     for note in notes:
-        rows = record.query("SELECT body, kind FROM note_search WHERE note_id = ?", (note["id"],))
-        expected = sorted([("note", note["canonical_text"])] + [("addendum", a["body"]) for a in record.addenda(note["id"])])
+        rows = indexed.get(note["id"], []) if isinstance(note["id"], int) else []
+        rows = rows or indexed.get(str(note["id"]), [])
+        expected = sorted([("note", note["canonical_text"])] + [("addendum", a["body"]) for a in addenda.get(note["id"], [])])
         if sorted((r["kind"], r["body"]) for r in rows) != expected:
             problems.append(f"the search index for note {note['id']} differs from what was signed")
     return problems
