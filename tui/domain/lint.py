@@ -310,6 +310,12 @@ _MSE_CONTRADICTIONS: dict[str, tuple[str, ...]] = {
     "insight": ("poor insight", "limited insight", "lacks insight"),
     "judgement": ("poor judgement", "poor judgment", "impaired judgement", "impulsive"),
 }
+# One alternation per MSE field, compiled once: lint runs on every visit to Review.
+_MSE_CONTRADICTION_RES = {
+    key: re.compile(r"(?<!\w)(" + "|".join(r"\s+".join(re.escape(w) for w in word.split()) for word in words)
+                    + r")(?!\w)", re.IGNORECASE)
+    for key, words in _MSE_CONTRADICTIONS.items()
+}
 _NEGATION_RE = re.compile(r"(?:\bno|\bnot|\bdenies|\bwithout|\bnor)\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
 
 
@@ -322,19 +328,19 @@ def _mse_findings(draft: NoteDraft, template: Template) -> Iterable[Finding]:
         value = getattr(draft.mental_status, key)
         if _normalise(value) != _normalise(MSE_WNL[key]):
             continue
-        for word in _MSE_CONTRADICTIONS.get(key, ()):
-            for found in _phrase_re(word).finditer(unquoted):
-                if _NEGATION_RE.search(unquoted[max(0, found.start() - 40):found.start()]):
-                    continue
-                yield _finding(
-                    "mental-status.contradicts",
-                    f"Mental status {label.lower()} says '{MSE_WNL[key]}' but the note says '{word}': "
-                    "correct one of them.",
-                    "mental_status",
-                )
-                break
-            else:
+        pattern = _MSE_CONTRADICTION_RES.get(key)
+        if pattern is None:
+            continue
+        for found in pattern.finditer(unquoted):
+            if _NEGATION_RE.search(unquoted[max(0, found.start() - 40):found.start()]):
                 continue
+            word = " ".join(found.group(1).split()).lower()
+            yield _finding(
+                "mental-status.contradicts",
+                f"Mental status {label.lower()} says '{MSE_WNL[key]}' but the note says '{word}': "
+                "correct one of them.",
+                "mental_status",
+            )
             break
 
 
