@@ -225,7 +225,7 @@ def test_an_edited_export_file_fails_verify(record, tmp_path, edit):
     assert code == 1 and "FAIL" in out and "SIGNATURE INVALID" in err, out
 
 
-def test_verify_with_the_clinicians_key_refuses_another_signer(record, tmp_path, template_profile):
+def test_verify_with_the_clinicians_key_refuses_another_signer(record, tmp_path):
     clinic, first, _, _ = record
     target = tmp_path / "note.json"
     cli(clinic.root, "export", "note", str(first), "--format", "json", "-o", str(target))
@@ -233,16 +233,8 @@ def test_verify_with_the_clinicians_key_refuses_another_signer(record, tmp_path,
     code, out, _ = cli(clinic.root, "keys", "show", "--pem")
     pem.write_text(out)
     assert cli(clinic.root, "verify", str(target), "--key", str(pem))[0] == 0
-    # A different clinician's key (another profile) is not the signer.
-    from .conftest import make_clinic
-
-    other = make_clinic(template_profile, tmp_path / "other", "Other")
-    from tui.storage import keys as keymod
-
-    # The template's copy has the same key; give the other profile its own (as a fresh init would).
-    kf = keymod.KeyFile.load(other.root / "keys.json")
-    assert kf.public_keys
-    code, out, _ = cli(tmp_path / "fresh", "init", "--passphrase", "--non-interactive")
+    # Another clinician's key (a profile of its own, made by init) is not the signer.
+    assert cli(tmp_path / "fresh", "init", "--passphrase", "--non-interactive")[0] == 0
     code, out, _ = cli(tmp_path / "fresh", "keys", "show", "--pem")
     (tmp_path / "theirs.pem").write_text(out)
     code, out, err = cli(clinic.root, "verify", str(target), "--key", str(tmp_path / "theirs.pem"))
