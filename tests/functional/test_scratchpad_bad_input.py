@@ -232,6 +232,9 @@ async def test_a_full_disk_during_autosave_keeps_the_text_and_retries(small_disk
         editor.insert("! denies SI/HI")
         await _saved_as(pilot, pad, "! denies SI/HI")
 
+        # The profile's reserve.bin would let this save through a full disk (that is its
+        # job, tested in tests/unit/storage/test_vault_rows.py); here the disk is truly full.
+        (made.config.profile_dir / "reserve.bin").unlink(missing_ok=True)
         try:
             _fill_disk(filler)
         except AssertionError:
