@@ -186,8 +186,30 @@ def cosign_rows_of(record: Any, note_id: int) -> list[dict[str, Any]]:
     return responses
 
 
+def _legacy_signed(record: Any) -> set[str]:
+    """Notes signed before the audit chain began ('note:N'). Those rows are bound into the
+    chain (its first row carries their digest), so this set cannot grow unnoticed."""
+    return {r["subject"] for r in record.query(
+        "SELECT subject FROM audit_log WHERE row_hash IS NULL AND action = 'note signed'")}
+
+
+def _hash_only_check(verdict: sig.Verdict, note: dict[str, Any], legacy: set[str]) -> sig.Verdict:
+    """A note with only a hash seal is genuine only if it was signed before signatures began;
+    otherwise it is a forgery by someone who could write the record but not sign."""
+    if verdict.status == sig.HASH_ONLY and f"note:{note['id']}" not in legacy:
+        return sig.Verdict(sig.INVALID, verdict.problems + [
+            "the note has only a hash seal but was not signed before signatures began (it was inserted later)"])
+    return verdict
+
+
 def verify_stored(record: Any, note: dict[str, Any], trusted: set[str], supervisors: set[str]) -> sig.Verdict:
     """The one verify over a stored note and every row it owns."""
+    if note.get("status") == "signed" and not note.get("signed_payload"):
+        return _hash_only_check(_verify_stored(record, note, trusted, supervisors), note, _legacy_signed(record))
+    return _verify_stored(record, note, trusted, supervisors)
+
+
+def _verify_stored(record: Any, note: dict[str, Any], trusted: set[str], supervisors: set[str]) -> sig.Verdict:
     sid = note["session_id"]
     return sig.verify_note(
         note, record.addenda(note["id"]), trusted=trusted,
@@ -220,6 +242,7 @@ def verify_many(record: Any, notes: list[dict[str, Any]], trusted: set[str],
     sections = _by(record.query(f"SELECT note_id, key, title, body FROM note_sections WHERE note_id IN {in_ids} "
                                 "ORDER BY note_id, ordinal", (ids,)), "note_id")
     cosigns = _by(record.query(f"SELECT * FROM cosignatures WHERE note_id IN {in_ids} ORDER BY id", (ids,)), "note_id")
+    legacy = _legacy_signed(record)
     out = {}
     for note in notes:
         rows = cosigns.get(note["id"], [])
@@ -230,6 +253,7 @@ def verify_many(record: Any, notes: list[dict[str, Any]], trusted: set[str],
             note, addenda.get(note["id"], []), trusted=trusted, measures=measures.get(sid, []),
             risk=risk.get(sid, []), session=sessions.get(sid) or {}, cosignatures=responses, supervisors=supervisors,
             sections=sections.get(note["id"], []))
+        out[note["id"]] = _hash_only_check(out[note["id"]], note, legacy)
     return out
 
 

@@ -68,11 +68,13 @@ async def test_an_intact_note_names_its_key(timeline_profile):  # noqa: F811
         assert not seal.has_class("seal-broken")
 
 
-async def test_a_note_sealed_before_signatures_is_labelled_hash_only(timeline_profile):  # noqa: F811
+async def test_a_hash_only_note_made_after_signatures_began_is_invalid(timeline_profile):  # noqa: F811
+    """Stripping a note's signature to pass it off as one sealed before signatures (a genuine
+    one is labelled "sealed (hash only)": tests/unit/signing/test_legacy_and_openssl.py)."""
     made, notes = timeline_profile
     victim = notes[made.session_ids[2]]
     workspace = made.open()
-    try:  # as the old code left it: the hash seal, no signature columns
+    try:
         with workspace.record.transaction() as conn:
             triggers = tamper.drop_triggers(conn)
             conn.execute("UPDATE progress_notes SET signed_payload = NULL, signature = NULL, signer_key = NULL "
@@ -84,5 +86,5 @@ async def test_a_note_sealed_before_signatures_is_labelled_hash_only(timeline_pr
     async with app.run_test(size=SIZE) as pilot:
         note = await open_note_view(app, pilot, 1)
         seal = note.query_one("#seal", Static)
-        await wait_until(pilot, lambda: "Seal verified" in str(seal.render()), "the hash seal")
-        assert "sealed (hash only)" in str(seal.render())
+        await wait_until(pilot, lambda: seal.has_class("seal-broken"), "the broken signature")
+        assert "SIGNATURE INVALID" in str(seal.render()) and "not signed before signatures began" in str(seal.render())

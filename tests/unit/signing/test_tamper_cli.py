@@ -248,3 +248,24 @@ def test_an_edited_note_section(record, tmp_path):
         conn.execute("UPDATE note_sections SET body = 'Rewritten.' WHERE note_id = ? AND key = 'assessment'", (first,))
         tamper.recreate(conn, triggers)
     exports_fail(clinic, first, tmp_path, "the note's sections differ from what was signed")
+
+
+def test_a_forged_hash_only_note_is_invalid(record, tmp_path):
+    """Write access without the signing key: insert a note that looks like one sealed before
+    signatures (a hash seal, no signature). It has no place in the pre-chain audit log."""
+    clinic, first, _, sessions = record
+    from tui.domain.canonical import content_hash
+
+    text = "PROGRESS NOTE (SOAP)\n\nClient: AB12\n\nASSESSMENT\nClient disclosed a plan.\n"
+    with clinic.raw() as conn:
+        triggers = tamper.drop_triggers(conn)
+        conn.execute("INSERT INTO sessions (client_id, started_at, ended_at, duration_min) "
+                     "VALUES (1, '2024-01-02T10:00:00+00:00', '2024-01-02T10:50:00+00:00', 50)")
+        sid = conn.execute("SELECT max(id) FROM sessions").fetchone()[0]
+        conn.execute("""INSERT INTO progress_notes (session_id, template, status, canonical_text, content_hash, signer,
+                        signed_at, created_at, updated_at) VALUES (?, 'soap', 'signed', ?, ?, 'Dana Reyes',
+                        '2024-01-02T11:00:00+00:00', 'x', 'x')""", (sid, text, content_hash(text)))
+        forged = conn.execute("SELECT max(id) FROM progress_notes").fetchone()[0]
+        tamper.recreate(conn, triggers)
+    exports_fail(clinic, forged, tmp_path, "was not signed before signatures began")
+    doctor_fails(clinic, "signatures", "was not signed before signatures began")
