@@ -549,9 +549,6 @@ COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from .hardening import harden_process
-
-    harden_process()  # before any key is read: no core dumps, no same-user memory reads
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -580,4 +577,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
+    from .hardening import harden_process
+
+    harden_process()  # as the hushpad command does (tui/launch.py)
     sys.exit(main())

@@ -63,8 +63,10 @@ def harden_process() -> Hardening:
 
 
 def status() -> Hardening:
-    """The hardening in force in this process (applying it first if nothing has yet)."""
-    return harden_process()
+    """The hardening in force in this process, for `hushpad doctor`. Reports; never applies it."""
+    if _state is not None:
+        return _state
+    return Hardening(missing=["not applied: this process was not started by the `hushpad` command"])
 
 
 def _no_core_files(state: Hardening) -> None:

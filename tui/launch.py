@@ -48,6 +48,11 @@ def entry() -> int:
             os.execve(sys.executable, [sys.executable, sys.argv[0], *sys.argv[1:]], scrub_environment(dict(os.environ)))
         except OSError:
             pass  # run as we are; doctor reports it
+    # Here, in the process that will run, before any key is read: no core dumps, no
+    # same-user ptrace or /proc/PID/mem. (Not in cli.main, which tests call in-process.)
+    from .hardening import harden_process
+
+    harden_process()
     from .cli import main
 
     return main()
