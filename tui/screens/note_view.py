@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static, TextArea
 
+from ..domain.session_facts import display_time
 from ..widgets.key_footer import KeyFooter
 if TYPE_CHECKING:
     from ..app import HushpadApp
@@ -85,7 +86,7 @@ class NoteViewScreen(Screen[None]):
             cosign = "".join(f"\n{c[0].upper()}{c[1:]}" for c in (verdict.cosign if verdict is not None else []))
             if verdict is not None and verdict.awaiting_cosign:
                 cosign += "\nAwaiting supervisor co-signature."
-            seal.update(Text(f"Seal verified: {how}  signed {view.note['signed_at']} by {view.note['signer']}"
+            seal.update(Text(f"Seal verified: {how}  signed {display_time(view.note['signed_at'])} by {view.note['signer']}"
                              + cosign, style="dim"))
             seal.remove_class("seal-broken")
         else:

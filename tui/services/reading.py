@@ -16,8 +16,11 @@ class TimelineError(HushpadError):
 
 
 def day(iso: str | None) -> str:
-    """The date part of a stored ISO timestamp ('' for none)."""
-    return iso[:10] if iso else ""
+    """The date of a stored ISO timestamp in the clinician's local time zone ('' for none):
+    a stored offset other than the local one must not move a session to another day."""
+    from ..domain.session_facts import display_time
+
+    return display_time(iso)[:10] if iso else ""
 
 
 class RecordReader:

@@ -62,3 +62,11 @@ def test_display_time_is_local_wall_clock():
     utc = datetime(2026, 3, 10, 9, 5, tzinfo=timezone.utc)
     assert display_time(utc.isoformat()) == utc.astimezone().strftime("%Y-%m-%d %H:%M")
     assert display_time("not a time") == "not a time"
+
+
+def test_chart_days_are_local_days():
+    from tui.services.reading import day
+
+    utc = datetime(2026, 3, 10, 23, 30, tzinfo=timezone.utc)
+    assert day(utc.isoformat()) == utc.astimezone().strftime("%Y-%m-%d")
+    assert day("") == "" and day(None) == ""
