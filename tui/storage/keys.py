@@ -35,6 +35,11 @@ from .keyring_access import FIXES, KeyStore, store_and_verify
 FORMAT = "hushpad-keys"
 VERSION = 1
 STORES = ("vault", "record")
+# The clinician's private keys are wrapped exactly like the data keys, as two more
+# "stores": an Ed25519 signing seed and an X25519 key for review files sent to them.
+SIGNING = "signing"
+EXCHANGE = "exchange"
+KEY_SLOTS = (SIGNING, EXCHANGE)
 KEY_BYTES = 32
 NONCE_BYTES = 12
 ARGON2_MEMORY_KIB = 64 * 1024
@@ -113,6 +118,15 @@ class KeyFile:
     created_at: str
     wraps: list[Wrap] = field(default_factory=list)
     passphrase: PassphraseParams | None = None
+    # Public halves of the signing and exchange keys, for display. Not trusted on their
+    # own: doctor compares them with the keys derived from the (authenticated) wraps.
+    public_keys: dict[str, str] | None = None
+    # Wraps of the private keys (KEY_SLOTS), kept apart from the data-key wraps.
+    key_wraps: list[Wrap] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # dataclasses.replace() hands over the same list: a candidate must not edit ours.
+        self.key_wraps = list(self.key_wraps)
 
     # -- serialisation -----------------------------------------------------
     def to_bytes(self) -> bytes:
@@ -123,6 +137,10 @@ class KeyFile:
             "created_at": self.created_at,
             "wraps": [w.to_json() for w in self.wraps],
         }
+        if self.public_keys:
+            doc["public_keys"] = dict(self.public_keys)
+        if self.key_wraps:
+            doc["key_wraps"] = [w.to_json() for w in self.key_wraps]
         if self.passphrase:
             doc["passphrase_kdf"] = {
                 "algorithm": "argon2id",
@@ -147,7 +165,7 @@ class KeyFile:
         if doc.get("version") != VERSION:
             raise KeyFileError(f"keys.json has version {doc.get('version')!r}; this Hushpad reads version {VERSION}.")
         try:
-            wraps = [
+            wraps, key_wraps = [
                 Wrap(
                     store=str(w["store"]),
                     kind=str(w["kind"]),
@@ -156,7 +174,10 @@ class KeyFile:
                     ciphertext=_unb64(w["ciphertext"], "a wrapped key"),
                 )
                 for w in doc["wraps"]
-            ]
+            ], []
+            for w in doc.get("key_wraps") or []:
+                key_wraps.append(Wrap(str(w["store"]), str(w["kind"]), str(w["kek_id"]),
+                                      _unb64(w["nonce"], "a nonce"), _unb64(w["ciphertext"], "a wrapped key")))
             kdf = doc.get("passphrase_kdf")
             params = None
             if kdf is not None:
@@ -173,7 +194,11 @@ class KeyFile:
                 if (params.memory_kib > ARGON2_MAX_MEMORY_KIB or params.iterations > ARGON2_MAX_ITERATIONS
                         or not 1 <= params.lanes <= ARGON2_MAX_LANES):
                     raise KeyFileError("keys.json asks for passphrase settings beyond what Hushpad allows.")
-            return cls(profile_id=str(doc["profile_id"]), created_at=str(doc["created_at"]), wraps=wraps, passphrase=params)
+            public = doc.get("public_keys")
+            if public is not None and not (isinstance(public, dict) and all(isinstance(v, str) for v in public.values())):
+                raise KeyFileError("keys.json is damaged: the public keys are not readable.")
+            return cls(profile_id=str(doc["profile_id"]), created_at=str(doc["created_at"]), wraps=wraps,
+                       passphrase=params, public_keys=dict(public) if public else None, key_wraps=key_wraps)
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, KeyFileError):
                 raise
@@ -196,20 +221,22 @@ class KeyFile:
 
     def add_wrap(self, store: str, kind: str, kek_id: str, kek: bytes, dek: bytes) -> None:
         nonce = secrets.token_bytes(NONCE_BYTES)
+        # The key goes in by buffer: a bytes() copy here would be an unwipeable copy of it.
         ct = AESGCM(kek).encrypt(nonce, dek, associated_data(self.profile_id, store, kind, kek_id))
-        self.wraps.append(Wrap(store, kind, kek_id, nonce, ct))
+        (self.key_wraps if store in KEY_SLOTS else self.wraps).append(Wrap(store, kind, kek_id, nonce, ct))
 
     def remove_wraps(self, kind: str, keep_kek_id: str | None = None) -> None:
         self.wraps = [w for w in self.wraps if w.kind != kind or w.kek_id == keep_kek_id]
+        self.key_wraps = [w for w in self.key_wraps if w.kind != kind or w.kek_id == keep_kek_id]
 
-    def unwrap(self, kind: str, kek: bytes, kek_id: str | None = None) -> dict[str, bytearray]:
-        """The data keys under this KEK.
+    def unwrap(self, kind: str, kek: bytes, kek_id: str | None = None, *, with_keys: bool = False) -> dict[str, bytes]:
+        """The data keys under this KEK; with_keys adds the private keys it wraps too.
 
         Each key is decrypted straight into a bytearray (the caller wipes them on lock);
         on any failure the ones already unwrapped are wiped before the error goes up.
         """
         deks: dict[str, bytearray] = {}
-        for w in self.wraps:
+        for w in self.wraps + (self.key_wraps if with_keys else []):
             if w.kind != kind or (kek_id is not None and w.kek_id != kek_id):
                 continue
             try:
@@ -292,6 +319,7 @@ class NewProfileKeys:
     keyfile: KeyFile
     deks: dict[str, bytes]
     recovery_code: str
+    signing: dict[str, bytes] = field(default_factory=dict)  # the Ed25519 and X25519 private keys
 
 
 def create_keys(keystore: KeyStore | None, passphrase: str | None) -> NewProfileKeys:
@@ -306,25 +334,28 @@ def create_keys(keystore: KeyStore | None, passphrase: str | None) -> NewProfile
     profile_id = str(uuid.uuid4())
     keyfile = KeyFile(profile_id=profile_id, created_at=datetime.now(UTC).isoformat(timespec="seconds"))
     deks = {store: new_key(KEY_BYTES) for store in STORES}
+    signing = new_signing_keys()
+    keyfile.public_keys = public_keys_of(signing)
+    wrapped = {**deks, **signing}  # the private keys are wrapped exactly like the data keys
     if keystore is not None:
         kek_id, kek = secrets.token_hex(8), new_key(KEY_BYTES)
         try:
             _store_device_key(keystore, profile_id, kek_id, kek)
-            for store, dek in deks.items():
+            for store, dek in wrapped.items():
                 keyfile.add_wrap(store, "device", kek_id, kek, dek)
         finally:
             wipe(kek)
     if passphrase is not None:
-        set_passphrase(keyfile, deks, passphrase)
+        set_passphrase(keyfile, wrapped, passphrase)
     secret, code = recovery_code.new_code()
     kek = recovery_kek(secret, profile_id)
     try:
-        for store, dek in deks.items():
+        for store, dek in wrapped.items():
             keyfile.add_wrap(store, "recovery", "recovery", kek, dek)
     finally:
         wipe(kek)
         wipe_immutable(secret)
-    return NewProfileKeys(keyfile, deks, code)
+    return NewProfileKeys(keyfile, deks, code, signing)
 
 
 def _store_device_key(keystore: KeyStore, profile_id: str, kek_id: str, kek: bytearray) -> None:
@@ -360,9 +391,10 @@ def save_passphrase(keyfile: KeyFile, deks: dict[str, bytes], passphrase: str, p
     set_passphrase(candidate, deks, passphrase)
     candidate.save(path)
     keyfile.wraps, keyfile.passphrase = candidate.wraps, candidate.passphrase
+    keyfile.key_wraps = candidate.key_wraps
 
 
-def unlock_device(keyfile: KeyFile, keystore: KeyStore) -> dict[str, bytes]:
+def unlock_device(keyfile: KeyFile, keystore: KeyStore, *, with_keys: bool = False) -> dict[str, bytes]:
     value = keystore.get(keyfile.profile_id)
     if value is None:
         raise KeyringError(
@@ -374,27 +406,27 @@ def unlock_device(keyfile: KeyFile, keystore: KeyStore) -> dict[str, bytes]:
     finally:
         wipe_immutable(value)  # keyring hands the key over as a str; this is our only copy of it
     try:
-        return keyfile.unwrap("device", kek, kek_id)
+        return keyfile.unwrap("device", kek, kek_id, with_keys=with_keys)
     finally:
         wipe(kek)
 
 
-def unlock_passphrase(keyfile: KeyFile, passphrase: str) -> dict[str, bytes]:
+def unlock_passphrase(keyfile: KeyFile, passphrase: str, *, with_keys: bool = False) -> dict[str, bytes]:
     if keyfile.passphrase is None:
         raise KeyFileError("This profile has no passphrase set.")
     kek = keyfile.passphrase.derive(passphrase)
     try:
-        return keyfile.unwrap("passphrase", kek)
+        return keyfile.unwrap("passphrase", kek, with_keys=with_keys)
     finally:
         wipe(kek)
 
 
-def unlock_recovery(keyfile: KeyFile, code: str) -> dict[str, bytes]:
+def unlock_recovery(keyfile: KeyFile, code: str, *, with_keys: bool = False) -> dict[str, bytes]:
     secret = recovery_code.decode(code)
     kek = recovery_kek(secret, keyfile.profile_id)
     wipe_immutable(secret)
     try:
-        return keyfile.unwrap("recovery", kek)
+        return keyfile.unwrap("recovery", kek, with_keys=with_keys)
     finally:
         wipe(kek)
 
@@ -413,13 +445,13 @@ def rotate_device(keyfile: KeyFile, deks: dict[str, bytes], keystore: KeyStore, 
         for store, dek in deks.items():
             candidate.add_wrap(store, "device", kek_id, kek, dek)
         candidate.save(path)
-        keyfile.wraps = list(candidate.wraps)
+        keyfile.wraps, keyfile.key_wraps = list(candidate.wraps), list(candidate.key_wraps)
         _store_device_key(keystore, keyfile.profile_id, kek_id, kek)
     finally:
         wipe(kek)
     candidate.remove_wraps("device", keep_kek_id=kek_id)
     candidate.save(path)
-    keyfile.wraps = candidate.wraps
+    keyfile.wraps, keyfile.key_wraps = candidate.wraps, candidate.key_wraps
 
 
 def new_recovery_code(keyfile: KeyFile, deks: dict[str, bytes], path: Path) -> str:
@@ -444,3 +476,53 @@ def new_recovery_code(keyfile: KeyFile, deks: dict[str, bytes], path: Path) -> s
 def enrol_device(keyfile: KeyFile, deks: dict[str, bytes], keystore: KeyStore, path: Path) -> None:
     """After recovery: put a fresh device key in this machine's keyring."""
     rotate_device(keyfile, deks, keystore, path)
+
+
+# -- the clinician's signing and exchange keys -------------------------------------
+def new_signing_keys() -> dict[str, bytes]:
+    """A fresh Ed25519 signing seed and X25519 private key (32 raw bytes each)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    raw = (serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    # In bytearrays like the data keys, so a lock zeroes them too.
+    return {SIGNING: into_bytearray(Ed25519PrivateKey.generate().private_bytes(*raw)),
+            EXCHANGE: into_bytearray(X25519PrivateKey.generate().private_bytes(*raw))}
+
+
+def public_keys_of(private: dict[str, bytes]) -> dict[str, str]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    raw = (serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return {"ed25519": _b64(Ed25519PrivateKey.from_private_bytes(bytes(private[SIGNING])).public_key().public_bytes(*raw)),
+            "x25519": _b64(X25519PrivateKey.from_private_bytes(bytes(private[EXCHANGE])).public_key().public_bytes(*raw))}
+
+
+def signing_kinds(keyfile: KeyFile) -> set[str]:
+    """Which wrap kinds cover the signing key."""
+    return {w.kind for w in keyfile.key_wraps if w.store == SIGNING}
+
+
+def device_kek(keyfile: KeyFile, keystore: KeyStore) -> tuple[str, bytes]:
+    value = keystore.get(keyfile.profile_id)
+    if value is None:
+        raise KeyringError("The keyring has no key for this profile. Run `hushpad keys recover`.")
+    return parse_device_value(value)
+
+
+def add_signing_keys(keyfile: KeyFile, deks: dict[str, bytes], kind: str, kek_id: str, kek: bytes,
+                     path: Path) -> None:
+    """For a profile made before signing keys: make them and wrap them under the KEK that
+    just unlocked it. All or nothing, like every key-file change: the in-memory key file
+    and ``deks`` change only after keys.json is written."""
+    keys = new_signing_keys()
+    candidate = replace(keyfile, wraps=list(keyfile.wraps))
+    for slot, secret in keys.items():
+        candidate.add_wrap(slot, kind, kek_id, kek, secret)
+    candidate.public_keys = public_keys_of(keys)
+    candidate.save(path)
+    keyfile.key_wraps, keyfile.public_keys = candidate.key_wraps, candidate.public_keys
+    deks.update(keys)

@@ -49,9 +49,37 @@ class OpenProfile:
         return self.keyfile.profile_id
 
     def deks(self) -> dict[str, bytes]:
-        return dict(self._deks)
+        """The data keys (the private signing keys stay inside; see signing_seed)."""
+        return {k: v for k, v in self._deks.items() if k not in keymod.KEY_SLOTS}
+
+    # -- signing -------------------------------------------------------------
+    @property
+    def can_sign(self) -> bool:
+        return keymod.SIGNING in self._deks
+
+    def signing_seed(self) -> bytes:
+        """The Ed25519 seed, for signing in this process only."""
+        seed = self._deks.get(keymod.SIGNING)
+        if seed is None:
+            kinds = ", ".join(sorted(keymod.signing_kinds(self.keyfile))) or "none"
+            raise KeyFileError(
+                "Your signing key is not available with the way this profile was unlocked "
+                f"(it is wrapped for: {kinds}). Unlock that way, or run `hushpad keys recover`.")
+        return bytes(seed)
+
+    def exchange_key(self) -> bytes:
+        key = self._deks.get(keymod.EXCHANGE)
+        if key is None:
+            raise KeyFileError("Your review (X25519) key is not available with the way this profile was unlocked.")
+        return bytes(key)
 
     def close(self) -> None:
+        if keymod.SIGNING in self._deks:
+            from .signing import sign_audit_head
+
+            # The audit log's head is signed at each lock, so a truncated log is found.
+            with contextlib.suppress(Exception):
+                sign_audit_head(self.record, bytes(self._deks[keymod.SIGNING]))
         for store in (self.vault, self.record):
             with contextlib.suppress(Exception):
                 store.close()
@@ -179,7 +207,7 @@ def initialise(paths: ProfilePaths, keystore: KeyStore | None, passphrase: str |
     except Exception:
         lock.release()
         raise
-    profile = open_with_deks(paths, new.keyfile, new.deks, create=True, lock=lock, actor=actor)
+    profile = open_with_deks(paths, new.keyfile, {**new.deks, **new.signing}, create=True, lock=lock, actor=actor)
     mode = "+".join(sorted(new.keyfile.kinds()))
     profile.record.audit(actor, "profile created", detail=f"wraps: {mode}")
     return profile, new.recovery_code
@@ -201,15 +229,37 @@ def unlock(paths: ProfilePaths, *, keystore: KeyStore | None = None, passphrase:
     report = ensure_profile_dir(paths.root)
     keyfile = load_keyfile(paths)
     if recovery_code is not None:
-        deks = keymod.unlock_recovery(keyfile, recovery_code)
+        deks = keymod.unlock_recovery(keyfile, recovery_code, with_keys=True)
     elif passphrase is not None:
-        deks = keymod.unlock_passphrase(keyfile, passphrase)
+        deks = keymod.unlock_passphrase(keyfile, passphrase, with_keys=True)
     elif keystore is not None:
-        deks = keymod.unlock_device(keyfile, keystore)
+        deks = keymod.unlock_device(keyfile, keystore, with_keys=True)
     else:
         raise StoreOpenError("Nothing to unlock with.")
+    if keymod.SIGNING not in deks and not keymod.signing_kinds(keyfile):
+        # A profile made before signing keys: make them now, wrapped under what unlocked it.
+        if recovery_code is not None:
+            kind, kek_id, kek = "recovery", "recovery", keymod.recovery_kek(
+                keymod.recovery_code.decode(recovery_code), keyfile.profile_id)
+        elif passphrase is not None and keyfile.passphrase is not None:
+            kind, kek_id, kek = "passphrase", "passphrase", keyfile.passphrase.derive(passphrase)
+        else:
+            assert keystore is not None
+            kind = "device"
+            kek_id, kek = keymod.device_kek(keyfile, keystore)
+        try:
+            keymod.add_signing_keys(keyfile, deks, kind, kek_id, kek, paths.keys)
+        finally:
+            if isinstance(kek, bytearray):
+                wipe_all([kek])
     profile = open_with_deks(paths, keyfile, deks, actor=actor)
     profile.permission_warnings = report.warnings
+    missing = {"device", "recovery", "passphrase"} & keyfile.kinds() - keymod.signing_kinds(keyfile)
+    if keymod.SIGNING in deks and missing:
+        profile.warnings.append(
+            "Your signing key is not yet covered by your " + " or ".join(sorted(missing)) + ". Run "
+            + ("`hushpad keys rotate --new-recovery-code`" if "recovery" in missing else "`hushpad keys rotate`")
+            + ("" if "passphrase" not in missing else " --passphrase") + " so it survives a lost keyring.")
     return profile
 
 
