@@ -51,6 +51,8 @@ class ScratchpadScreen(HushpadScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+b", "curtain", "Curtain", id="scratchpad.curtain", priority=True),
         Binding("ctrl+o", "end_session", "End session", id="scratchpad.end", priority=True),
+        Binding("f8", "discard_session", "Discard session", id="scratchpad.discard", show=False, priority=True,
+                tooltip="A session started by mistake, scratchpad empty: press twice. Audited."),
         Binding("ctrl+t", "toggle_questions", "Last time's ?", id="scratchpad.questions"),
         Binding("ctrl+s", "save_now", "Save now", id="scratchpad.save", show=False),
         Binding("f10", "leave", "Leave open", id="scratchpad.leave", show=False, priority=True),
@@ -299,6 +301,22 @@ class ScratchpadScreen(HushpadScreen[bool]):
         session = self.session
         self.run_use_case(lambda workspace: workspace.end_session(session), lambda _minutes: self.dismiss(True),
                           lambda text: self.show_status(f"session not ended: {text}"), group="session-end")
+
+    _discard_armed_until = 0.0
+
+    def action_discard_session(self) -> None:
+        """A session started by mistake (scratchpad empty): f8 twice removes it, audited."""
+        now = time.monotonic()
+        if now > self._discard_armed_until:
+            self._discard_armed_until = now + END_CONFIRM_SECONDS
+            self._update_status("press f8 again to discard this empty session", until=self._discard_armed_until)
+            return
+        self._discard_armed_until = 0.0
+        if not self._flush("session not discarded"):
+            return
+        session = self.session
+        self.run_use_case(lambda workspace: workspace.discard_session(session), lambda _: self.dismiss(False),
+                          lambda text: self.show_status(f"session not discarded: {text}"), group="session-end")
 
     def action_leave(self) -> None:
         """Back to the clients screen with the session still open (it resumes later)."""

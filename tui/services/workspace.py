@@ -212,6 +212,23 @@ class Workspace:
     def save_jottings(self, session: SessionInfo, lines: list["JottingLine"]) -> int:
         return self.vault.save_jottings(session.doc_key, lines)
 
+    def discard_session(self, session: SessionInfo) -> None:
+        """Undo a session started by mistake: only while its scratchpad is empty (clearing the
+        lines is the clinician's own explicit act) and no note of it is signed. The session
+        and any draft go; the audit log says so (ids only)."""
+        if session.group_session_id:
+            raise ValidationError("A group session cannot be discarded here; end it instead.")
+        if any(line.text.strip() for line in self.load_jottings(session)):
+            raise ValidationError("This session has jottings, so it is kept. Clear the lines first to discard it.")
+        with self.record.transaction() as conn:
+            note = conn.execute("SELECT status FROM progress_notes WHERE session_id = ?", (session.id,)).fetchone()
+            if note is not None and note[0] == "signed":
+                raise ValidationError("This session has a signed note and cannot be discarded.")
+            conn.execute("DELETE FROM progress_notes WHERE session_id = ?", (session.id,))
+            conn.execute("DELETE FROM sessions WHERE id = ?", (session.id,))
+            self.record.audit_in(conn, self.config.signer, "session discarded", subject=f"session:{session.id}",
+                                 detail="empty scratchpad")
+
     def end_session(self, session: SessionInfo) -> int:
         """Stamp the end time and duration (for every member of a group). Returns minutes."""
         ended = clock.now()
