@@ -13,6 +13,7 @@ Kinds of KEK:
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import secrets
 import uuid
@@ -26,6 +27,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from ..errors import HushpadError
 from . import recovery_code
 from .errors import KeyFileError, KeyringError, UnwrapError
 from .secure_memory import aesgcm_decrypt_into, from_base64, into_bytearray, new_key, wipe, wipe_immutable
@@ -212,8 +214,18 @@ class KeyFile:
             raise KeyFileError(f"{path} is missing. Restore it from a backup (see README: Restoring).") from None
         return cls.from_bytes(data)
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, *, recovery_changed: bool = False) -> None:
+        """keys.json, then its copies (see write_recovery_copies), each written atomically."""
         atomic_write(path, self.to_bytes())
+        write_recovery_copies(self, path, replace_recovery=recovery_changed)
+
+    def recovery_only(self) -> "KeyFile":
+        """What the per-store sidecars hold: the profile id and every recovery wrap
+        (data keys and private keys), nothing that a device key or passphrase opens."""
+        return KeyFile(profile_id=self.profile_id, created_at=self.created_at,
+                       wraps=[w for w in self.wraps if w.kind == "recovery"],
+                       public_keys=dict(self.public_keys) if self.public_keys else None,
+                       key_wraps=[w for w in self.key_wraps if w.kind == "recovery"])
 
     # -- wraps -------------------------------------------------------------
     def kinds(self) -> set[str]:
@@ -468,14 +480,128 @@ def new_recovery_code(keyfile: KeyFile, deks: dict[str, bytes], path: Path) -> s
             candidate.add_wrap(store, "recovery", "recovery", kek, dek)
     finally:
         wipe(kek)
-    candidate.save(path)
-    keyfile.wraps = candidate.wraps
+    try:
+        candidate.save(path, recovery_changed=True)
+    except HushpadError:
+        # The code will not be shown, so put the old code's wraps back where the save got
+        # to (a failed fsync can come after the rename). If even that fails, the copies the
+        # save never reached still hold the old code for `hushpad keys recover`.
+        with contextlib.suppress(HushpadError):
+            keyfile.save(path, recovery_changed=True)
+        raise
+    keyfile.wraps, keyfile.key_wraps = candidate.wraps, candidate.key_wraps
     return code
 
 
 def enrol_device(keyfile: KeyFile, deks: dict[str, bytes], keystore: KeyStore, path: Path) -> None:
     """After recovery: put a fresh device key in this machine's keyring."""
     rotate_device(keyfile, deks, keystore, path)
+
+
+# -- the recovery code stands alone ---------------------------------------------------
+# keys.json is one small file; lose it and the recovery wraps went with it. So every save
+# also writes a full second copy, keys.json.bak, and beside each store a sidecar
+# (record.db.keys, vault.db.keys) with the profile id and every recovery wrap. Losing any
+# one file (or all but one of them) leaves a copy the recovery code opens.
+BACKUP_NAME = "keys.json.bak"
+
+
+def recovery_copy_paths(path: Path) -> list[Path]:
+    """The copies of keys.json at ``path``, in the order recovery tries them after it."""
+    return [path.with_name(BACKUP_NAME)] + [path.with_name(f"{store}.db.keys") for store in STORES]
+
+
+def _copies(keyfile: KeyFile, path: Path) -> list[tuple[Path, bytes]]:
+    backup, *sidecars = recovery_copy_paths(path)
+    sidecar_bytes = keyfile.recovery_only().to_bytes()
+    return [(backup, keyfile.to_bytes())] + [(p, sidecar_bytes) for p in sidecars]
+
+
+def _recovery_wraps(keyfile: KeyFile) -> set[tuple[str, bytes, bytes]]:
+    return {(w.store, w.nonce, w.ciphertext) for w in keyfile.wraps + keyfile.key_wraps if w.kind == "recovery"}
+
+
+def _other_code(target: Path, keyfile: KeyFile) -> bool:
+    """The copy at target is readable and holds another recovery code's wraps."""
+    try:
+        other = KeyFile.load(target)
+    except (KeyFileError, OSError):
+        return False
+    return other.profile_id == keyfile.profile_id and _recovery_wraps(other) != _recovery_wraps(keyfile)
+
+
+def write_recovery_copies(keyfile: KeyFile, path: Path, *, replace_recovery: bool = False) -> None:
+    """Write each copy that differs from what is on disk, one atomic write each, in order.
+
+    A copy holding another recovery code's wraps is replaced only when the code is being
+    changed (``replace_recovery``): after a code change cut short, keys.json may hold a
+    code nobody was shown, and the copies the change never reached keep the code the
+    clinician has. A failure (a full disk) stops at that copy and is raised: the copies
+    after it still hold what they held."""
+    for target, data in _copies(keyfile, path):
+        try:
+            if target.read_bytes() == data:
+                continue
+        except OSError:
+            pass
+        if not replace_recovery and _other_code(target, keyfile):
+            continue
+        atomic_write(target, data)
+
+
+def recovery_copies_status(keyfile: KeyFile, path: Path) -> list[str]:
+    """For doctor and unlock: what is missing or out of date among the copies (read-only)."""
+    problems = []
+    for target, data in _copies(keyfile, path):
+        try:
+            current = target.read_bytes()
+        except FileNotFoundError:
+            problems.append(f"{target.name} is missing")
+            continue
+        except OSError as exc:
+            problems.append(f"{target.name} cannot be read ({exc.strerror})")
+            continue
+        if current != data:
+            if _other_code(target, keyfile):
+                problems.append(f"{target.name} holds a different recovery code (a code change was cut short); "
+                                "run `hushpad keys rotate --new-recovery-code` to have one code again")
+            else:
+                problems.append(f"{target.name} differs from keys.json")
+    return problems
+
+
+@dataclass
+class Recovered:
+    keyfile: KeyFile  # what to rebuild keys.json from
+    keys: dict[str, bytes]  # data keys and whatever private keys the recovery wraps held
+    source: Path  # the copy that opened
+
+
+def open_any_copy(path: Path, code: str) -> Recovered:
+    """The recovery code against keys.json and then each copy: the first that opens.
+
+    A copy that is missing, truncated or edited is passed over; a typo in the code is
+    reported as such before any file is read."""
+    recovery_code.decode(code)  # RecoveryCodeError names the group with the typo
+    unreadable, refused = [], []
+    for candidate in [path, *recovery_copy_paths(path)]:
+        try:
+            keyfile = KeyFile.load(candidate)
+        except KeyFileError:
+            unreadable.append(candidate.name)
+            continue
+        try:
+            keys = unlock_recovery(keyfile, code, with_keys=True)
+        except (UnwrapError, KeyFileError):
+            refused.append(candidate.name)
+            continue
+        return Recovered(keyfile, keys, candidate)
+    if refused:
+        raise UnwrapError("That recovery code does not open this profile.")
+    raise KeyFileError(
+        f"keys.json and all its copies ({', '.join(unreadable)}) are missing or damaged. "
+        "Restore keys.json from a backup (see README: Restoring)."
+    )
 
 
 # -- the clinician's signing and exchange keys -------------------------------------

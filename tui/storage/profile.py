@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import keys as keymod
+from ..errors import HushpadError
 from .errors import KeyFileError, NotInitialisedError, ProfileInUseError, StorageError, StoreOpenError
 from .files import LOCK_NAME, ProfileLock, atomic_write, ensure_profile_dir
 from .keyring_access import KeyStore
@@ -93,16 +94,29 @@ class OpenProfile:
     # -- keys --------------------------------------------------------------
     def rotate_device_key(self, keystore: KeyStore, actor: str) -> None:
         keymod.rotate_device(self.keyfile, self._deks, keystore, self.paths.keys)
-        self.record.audit(actor, "device key rotated")
+        self._audit_done(actor, "device key rotated")
 
     def new_recovery_code(self, actor: str) -> str:
-        code = keymod.new_recovery_code(self.keyfile, self._deks, self.paths.keys)
-        self.record.audit(actor, "recovery code replaced")
-        return code
+        # Audited first: once the new code's wraps are on disk nothing may stand between
+        # them and the code being shown (tests/fault found a crash in the audit write there
+        # leaving every copy on a code nobody saw).
+        self._audit_done(actor, "recovery code replaced")
+        try:
+            return keymod.new_recovery_code(self.keyfile, self._deks, self.paths.keys)
+        except HushpadError:
+            self._audit_done(actor, "recovery code change failed; the old code still works")
+            raise
 
     def set_passphrase(self, passphrase: str, actor: str) -> None:
         keymod.save_passphrase(self.keyfile, self._deks, passphrase, self.paths.keys)
-        self.record.audit(actor, "passphrase set")
+        self._audit_done(actor, "passphrase set")
+
+    def _audit_done(self, actor: str, action: str) -> None:
+        """Audit a key change that has already happened: a failure is a warning, not an error."""
+        try:
+            self.record.audit(actor, action)
+        except HushpadError as exc:
+            self.warnings.append(f"{action}, but the audit log could not record it: {exc}")
 
     def backup(self, target_dir: Path, actor: str) -> list[Path]:
         """Consistent encrypted copies plus keys.json into target_dir (created 0700)."""
@@ -115,6 +129,9 @@ class OpenProfile:
         dest_keys = target_dir / "keys.json"
         atomic_write(dest_keys, self.paths.keys.read_bytes())  # 0600, O_EXCL temp: never through a link
         written.append(dest_keys)
+        # The backup's keys have their copies too, so the recovery code alone restores it.
+        keymod.write_recovery_copies(self.keyfile, dest_keys)
+        written.extend(keymod.recovery_copy_paths(dest_keys))
         # What happened, not where: a path names the clinician's folders (and may name a client).
         self.record.audit(actor, "backup written")
         return written
@@ -217,7 +234,8 @@ def load_keyfile(paths: ProfilePaths) -> keymod.KeyFile:
     if not paths.is_initialised():
         if paths.record.exists() or paths.vault.exists():
             raise KeyFileError(
-                f"{paths.keys} is missing but the stores are there. Restore keys.json from a backup."
+                f"{paths.keys} is missing but the stores are there. Run `hushpad keys recover` with "
+                "your recovery code, or restore keys.json from a backup."
             )
         raise NotInitialisedError(f"No Hushpad profile at {paths.root}. Run `hushpad init` to set one up.")
     return keymod.KeyFile.load(paths.keys)
@@ -254,6 +272,7 @@ def unlock(paths: ProfilePaths, *, keystore: KeyStore | None = None, passphrase:
                 wipe_all([kek])
     profile = open_with_deks(paths, keyfile, deks, actor=actor)
     profile.permission_warnings = report.warnings
+    _refresh_recovery_copies(profile)
     missing = {"device", "recovery", "passphrase"} & keyfile.kinds() - keymod.signing_kinds(keyfile)
     if keymod.SIGNING in deks and missing:
         profile.warnings.append(
@@ -263,15 +282,40 @@ def unlock(paths: ProfilePaths, *, keystore: KeyStore | None = None, passphrase:
     return profile
 
 
+def _refresh_recovery_copies(profile: OpenProfile) -> None:
+    """After the stores opened with these keys: bring keys.json's copies up to date (a
+    profile made before they existed, or a copy lost since). Never fails the unlock."""
+    keys_path = profile.paths.keys
+    if not keymod.recovery_copies_status(profile.keyfile, keys_path):
+        return
+    try:
+        keymod.write_recovery_copies(profile.keyfile, keys_path)
+    except HushpadError as exc:
+        profile.warnings.append(f"The copies of your recovery key could not be brought up to date: {exc}")
+        return
+    profile.warnings.extend(keymod.recovery_copies_status(profile.keyfile, keys_path))
+
+
 def recover(paths: ProfilePaths, code: str, keystore: KeyStore | None, passphrase: str | None,
             actor: str = "hushpad") -> OpenProfile:
-    """Restore access from the recovery code alone: re-enrol this machine's keyring or a passphrase."""
-    profile = unlock(paths, recovery_code=code, actor=actor)
+    """Restore access from the recovery code alone: re-enrol this machine's keyring or a passphrase.
+
+    Works from keys.json or, when it is missing or damaged, from any surviving copy
+    (keys.json.bak, record.db.keys, vault.db.keys); keys.json is then rebuilt."""
+    ensure_profile_dir(paths.root)
+    if not (paths.record.exists() or paths.vault.exists() or paths.keys.exists()):
+        raise NotInitialisedError(f"No Hushpad profile at {paths.root}. Run `hushpad init` to set one up.")
+    found = keymod.open_any_copy(paths.keys, code)
+    # The stores themselves prove the keys: nothing is written until both have opened.
+    profile = open_with_deks(paths, found.keyfile, found.keys, actor=actor)
     try:
         if keystore is not None:
             keymod.enrol_device(profile.keyfile, profile._deks, keystore, paths.keys)
         if passphrase is not None:
             keymod.save_passphrase(profile.keyfile, profile._deks, passphrase, paths.keys)
+        if keystore is None and passphrase is None:
+            profile.keyfile.save(paths.keys)  # rebuilt from the copy that opened
+        _refresh_recovery_copies(profile)
         profile.record.audit(actor, "access recovered with recovery code")
     except Exception:
         profile.close()
