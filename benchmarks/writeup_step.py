@@ -10,11 +10,11 @@ How it is measured (Pilot's press() waits ~40 ms per key, so it is not used):
   rendering the real driver would do, so no work is skipped.
 * A key is injected by posting events.Key straight to the app (what the driver's input
   thread does), timestamped just before. Latency = first frame after the key whose bytes
-  show the new step (the header's "step N/12"; for the baseline, the pane's text) - key time.
+  show the new step (the header's "step N/7"; for the baseline, the pane's text) - key time.
   That spans key dispatch, the binding, the step change (ContentSwitcher, step list,
   focus, header, footer bindings), layout, compositing and rendering the update.
 * hushpad: the real WriteupScreen on a SOAP write-up of a 12-jotting session, a real profile
-  (SQLCipher in a temp dir, MemoryKeyring). Keys alternate ctrl+n through all 12 steps and
+  (SQLCipher in a temp dir, MemoryKeyring). Keys alternate ctrl+n through all 7 steps and
   ctrl+b back, the next key only once the app is idle again (~20 ms later).
 
     .venv/bin/python benchmarks/writeup_step.py [--changes 120] [--rounds 2]
