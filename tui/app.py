@@ -16,11 +16,13 @@ from textual.screen import Screen
 
 from .config import Config
 from .heap import HEAP
+from .navigator import Navigator
 from .screens._base import AppFacing, RunsUseCases
 from .theme import THEMES
 
 if TYPE_CHECKING:
     from .services.workspace import Workspace
+    from .screens.intents import Navigate
     from .storage.emergency import Pending
     from .storage.keyring_access import KeyStore
 
@@ -64,6 +66,7 @@ class HushpadApp(RunsUseCases, App[int]):
         self.workspace: Workspace | None = None
         self.startup_error = ""
         self._last_input = time.monotonic()
+        self.navigator = Navigator(self)
         for theme in THEMES:
             self.register_theme(theme)
         self.theme = config.theme
@@ -185,10 +188,13 @@ class HushpadApp(RunsUseCases, App[int]):
             self.push_screen(UnlockScreen(problem=message.message))
 
     def open_scratchpad_for_code(self, code: str) -> None:
-        """Hook for the scratchpad (the in-session screen); clients screen until it exists."""
-        opener = getattr(self.screen, "open_session_for_code", None)
-        if opener is not None:
-            opener(code)
+        """`hushpad jot CODE`: straight into that client's session (a problem ends the program)."""
+        from .screens.intents import StartSession
+
+        self.navigator.go(StartSession(code=code))
+
+    def on_navigate(self, message: "Navigate") -> None:
+        self.navigator.go(message.intent, message.origin)
 
     def startup_failed(self, message: str) -> None:
         """`hushpad jot CODE` with a code that cannot be opened: leave with one clear line."""

@@ -76,8 +76,9 @@ async def test_quit_lock_and_leave_refuse_then_an_emergency_copy_restores_every_
         await settle(pilot, 1)
         assert app.screen is pad and "not left" in status_text(pad)
 
-        # The way out: ctrl+e, a folder typed on a one-line prompt in the status bar.
-        await pilot.press("ctrl+e")
+        # The way out: f9, a folder typed on a one-line prompt in the status bar.
+        assert "f9 writes an encrypted emergency copy" in status_text(pad)
+        await pilot.press("f9")
         await settle(pilot, 1)
         prompt = pad.query_one(FolderPrompt)
         assert prompt.display and prompt.has_focus and app.screen is pad, "a prompt on the screen, not a pop-up"

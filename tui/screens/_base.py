@@ -33,6 +33,7 @@ from ..errors import HushpadError
 
 if TYPE_CHECKING:
     from ..services.workspace import Workspace
+    from .intents import Intent
 
 R = TypeVar("R")
 ResultT = TypeVar("ResultT")
@@ -145,6 +146,15 @@ class RunsUseCases:
             screen.show_status(text)
 
 
+def key_for(node: Any, binding_id: str) -> str:
+    """How the (possibly remapped) key of a binding id reads, for a hint in a sentence."""
+    for bindings in node._bindings.key_to_bindings.values():
+        for binding in bindings:
+            if binding.id == binding_id:
+                return node.app.get_key_display(binding)
+    return binding_id
+
+
 class AppFacing:
     """What the app asks of a screen, typed: no getattr lookups.
 
@@ -167,9 +177,17 @@ class AppFacing:
         return ()
 
 
-class HushpadScreen(RunsUseCases, AppFacing, Screen[ResultT], Generic[ResultT]):
+class Navigates:
+    def navigate(self, intent: "Intent") -> None:
+        """Ask the app's navigator to open another screen; this one hears back with Returned."""
+        from .intents import Navigate
+
+        self.app.post_message(Navigate(intent, self))  # type: ignore[attr-defined]
+
+
+class HushpadScreen(RunsUseCases, Navigates, AppFacing, Screen[ResultT], Generic[ResultT]):
     """A full screen."""
 
 
-class HushpadDialog(RunsUseCases, AppFacing, ModalScreen[ResultT], Generic[ResultT]):
+class HushpadDialog(RunsUseCases, Navigates, AppFacing, ModalScreen[ResultT], Generic[ResultT]):
     """A modal dialog (forms, prompts): opened directly by the screen that needs it."""

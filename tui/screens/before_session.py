@@ -5,18 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Static
 
 from ..widgets.key_footer import KeyFooter
+from ._base import HushpadScreen
 if TYPE_CHECKING:
     from ..app import HushpadApp
     from ..services.chart import BeforeSession
+    from ..services.workspace import Workspace
 
 
 def before_session_text(panel: "BeforeSession") -> Text:
@@ -56,7 +55,7 @@ def before_session_text(panel: "BeforeSession") -> Text:
     return text
 
 
-class BeforeSessionScreen(Screen["str | None"]):
+class BeforeSessionScreen(HushpadScreen["str | None"]):
     """Dismisses with "start" when the clinician starts the session from here."""
 
     app: "HushpadApp"
@@ -65,12 +64,6 @@ class BeforeSessionScreen(Screen["str | None"]):
         Binding("enter", "start", "Start the session", id="before.start"),
         Binding("escape", "back", "Back", id="before.back"),
     ]
-
-    class Loaded(Message):
-        def __init__(self, panel: "BeforeSession | None", problem: str = "") -> None:
-            super().__init__()
-            self.panel = panel
-            self.problem = problem
 
     def __init__(self, client_id: int) -> None:
         super().__init__()
@@ -86,22 +79,19 @@ class BeforeSessionScreen(Screen["str | None"]):
         self.query_one("#before-scroll").focus()
         self._load()
 
-    @work(thread=True, exclusive=True, group="before-load")
     def _load(self) -> None:
-        from ..services.chart import ClientChart
-        from ..errors import HushpadError
+        client_id = self.client_id
 
-        workspace = self.app.workspace
-        if workspace is None:
-            return
-        try:
-            self.post_message(self.Loaded(ClientChart(workspace).before_session(self.client_id)))
-        except HushpadError as exc:
-            self.post_message(self.Loaded(None, str(exc)))
+        def panel(workspace: "Workspace") -> "BeforeSession":
+            from ..services.chart import ClientChart
 
-    def on_before_session_screen_loaded(self, message: Loaded) -> None:
-        target = self.query_one("#before-text", Static)
-        target.update(Text(message.problem) if message.panel is None else before_session_text(message.panel))
+            return ClientChart(workspace).before_session(client_id)
+
+        self.run_use_case(panel, lambda loaded: self.query_one("#before-text", Static).update(
+            before_session_text(loaded)), group="before-load")
+
+    def show_status(self, text: str) -> None:
+        self.query_one("#before-text", Static).update(Text(text))
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-import gc
-import threading
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Static
 
 from ..widgets.key_footer import KeyFooter
 from ..widgets.row_list import RowList
 from ..services.chart import CHART_FIRST_PAGE
 from ..widgets.score_trend import RISK_STYLES, ScoreTrend
+from ._base import HushpadScreen
+from .intents import (
+    OpenBeforeSession, OpenNote, OpenPrivateJottings, OpenSearch, OpenTreatmentPlan, OpenWriteup, Returned,
+)
 
 if TYPE_CHECKING:
     from ..app import HushpadApp
     from ..services.chart import Chart, TimelineRow
+    from ..services.workspace import Workspace
 
 STATUS_STYLE = {"no note": "dim", "draft": "#b39a6b", "signed": "", "late entry": "#b58a70", "addended": "#8fa3b0"}
 COLUMNS = f"{'Date':<11}{'#':>5}  {'Template':<10}{'Status':<11}{'Risk':<9}{'PHQ':>4}{'GAD':>5}  Assessment"
@@ -36,7 +37,7 @@ def timeline_row(row: "TimelineRow") -> Text:
     return text
 
 
-class ChartScreen(Screen[None]):
+class ChartScreen(HushpadScreen[None]):
     app: "HushpadApp"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -50,22 +51,10 @@ class ChartScreen(Screen[None]):
         Binding("escape", "back", "Back", id="chart.back"),
     ]
 
-    class Loaded(Message):
-        def __init__(self, chart: "Chart") -> None:
-            super().__init__()
-            self.chart = chart
-
-    class Failed(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
     def __init__(self, client_id: int) -> None:
         super().__init__()
         self.client_id = client_id
         self.chart: Chart | None = None
-        self._frozen = False
-        self._first_drawn = threading.Event()
 
     def compose(self) -> ComposeResult:
         yield Static("Loading…", id="chart-header", markup=False)
@@ -81,40 +70,38 @@ class ChartScreen(Screen[None]):
         self.query_one(RowList).focus()
         self.load()
 
-    @work(thread=True, exclusive=True, group="chart-load")
     def load(self) -> None:
-        from ..services.chart import ClientChart
-        from ..errors import HushpadError
+        """The newest page first, so the chart draws at once whatever the client's history; then
+        every session (at 10,000 sessions that takes a few hundred ms, off screen)."""
+        shown = self.chart
+        # A reload (back from a note) of a long list keeps the whole list, and the cursor on it,
+        # until the whole list is read again, rather than clamping to the first page.
+        whole = shown is not None and shown.complete and len(shown.sessions) > CHART_FIRST_PAGE
+        self._read(None if whole else CHART_FIRST_PAGE)
 
-        workspace = self.app.workspace
-        if workspace is None:
-            return
-        timeline = ClientChart(workspace)
-        try:
-            # The newest page first, so the chart draws at once whatever the client's history;
-            # then every session (at 10,000 sessions that takes a few hundred ms, off screen).
-            shown = self.chart
-            if shown is not None and shown.complete and len(shown.sessions) > CHART_FIRST_PAGE:
-                # A reload (back from a note): keep the whole list, and the cursor on it, until
-                # the whole list is read again, rather than clamping to the first page.
-                self.post_message(self.Loaded(timeline.chart(self.client_id)))
-                return
-            first = timeline.chart(self.client_id, limit=CHART_FIRST_PAGE)
-            self._first_drawn.clear()
-            self.post_message(self.Loaded(first))
-            if not first.complete:
-                # Read the rest once the first page is on screen: reading 10,000 rows here holds
-                # the GIL often enough to delay that first frame (p95 660 ms before this wait).
-                self._first_drawn.wait(timeout=2.0)
-                self.post_message(self.Loaded(timeline.chart(self.client_id)))
-        except HushpadError as exc:
-            self.post_message(self.Failed(str(exc)))
+    def _read(self, limit: int | None) -> None:
+        client_id = self.client_id
 
-    def on_chart_screen_failed(self, message: Failed) -> None:
-        self.query_one("#chart-header", Static).update(Text(message.text))
+        def read(workspace: "Workspace") -> "Chart":
+            from ..services.chart import ClientChart
 
-    def on_chart_screen_loaded(self, message: Loaded) -> None:
-        chart = self.chart = message.chart
+            return ClientChart(workspace).chart(client_id, **({} if limit is None else {"limit": limit}))
+
+        self.run_use_case(read, self._loaded, group="chart-load")
+
+    def show_status(self, text: str) -> None:
+        self.query_one("#chart-header", Static).update(Text(text))
+
+    def on_returned(self, message: Returned) -> None:
+        if isinstance(message.intent, (OpenNote, OpenWriteup, OpenTreatmentPlan)):
+            self.load()  # a note signed, an addendum, a plan edit: show it
+
+    def _loaded(self, chart: "Chart") -> None:
+        self.chart = chart
+        if not chart.complete:
+            # Read the rest once the first page is on screen: reading 10,000 rows holds the GIL
+            # often enough to delay that first frame (p95 660 ms before this wait).
+            self.call_after_refresh(self._read, None)
         client = chart.client
         parts = [client["code"]]
         if client["display_name"]:
@@ -140,17 +127,17 @@ class ChartScreen(Screen[None]):
             risk.append("no risk assessments yet", style="dim")
         self.query_one("#chart-risk", Static).update(risk)
         self.query_one(RowList).set_rows(chart.sessions, keep_cursor=True)
-        self.call_after_refresh(self._first_drawn.set)
-        if chart.complete and len(chart.sessions) > CHART_FIRST_PAGE and not self._frozen:
-            # A long history is loaded: move what is alive now out of the collector's way, so
-            # full collections (100+ ms with this heap) stop stalling page-down. Undone on unmount.
-            gc.freeze()
-            self._frozen = True
+        if chart.complete and len(chart.sessions) > CHART_FIRST_PAGE:
+            from ..heap import HEAP
+
+            # A long history is loaded: out of the collector's way, so full collections (100+ ms
+            # with this heap) stop stalling page-down. Thawed when the chart closes.
+            HEAP.freeze(self)
 
     def on_unmount(self) -> None:
-        if self._frozen:
-            gc.unfreeze()
-            self._frozen = False
+        from ..heap import HEAP
+
+        HEAP.thaw(self)
 
     def _row(self) -> "TimelineRow | None":
         return self.query_one(RowList).current
@@ -161,47 +148,35 @@ class ChartScreen(Screen[None]):
         self.action_open_note()
 
     def action_open_note(self) -> None:
-        from .note_view import NoteViewScreen
-
         row = self._row()
         if row is None:
             return
         if row.note_id is None or row.status in ("no note", "draft"):
             self.action_write_up()
             return
-        self.app.push_screen(NoteViewScreen(row.note_id), lambda _: self.load())
+        self.navigate(OpenNote(row.note_id))
 
     def action_write_up(self) -> None:
-        from .writeup import WriteupScreen
-
         row = self._row()
         if row is not None and row.status in ("no note", "draft"):
-            self.app.push_screen(WriteupScreen(row.session_id), lambda _: self.load())
+            self.navigate(OpenWriteup(row.session_id))
 
     def action_private_jottings(self) -> None:
-        from .private_jottings import PrivateJottingsScreen
-
         row = self._row()
         if row is not None:
-            self.app.push_screen(PrivateJottingsScreen(row.session_id, row.date))
+            self.navigate(OpenPrivateJottings(row.session_id, row.date))
 
     def action_before_session(self) -> None:
-        from .before_session import BeforeSessionScreen
-
-        self.app.push_screen(BeforeSessionScreen(self.client_id))
+        self.navigate(OpenBeforeSession(self.client_id))
 
     def action_plan(self) -> None:
-        from .treatment_plan import TreatmentPlanScreen
-
-        self.app.push_screen(TreatmentPlanScreen(self.client_id), lambda _: self.load())
+        self.navigate(OpenTreatmentPlan(self.client_id))
 
     def action_search(self) -> None:
-        from .search import SearchScreen
-
-        self.app.push_screen(SearchScreen(self.client_id))
+        self.navigate(OpenSearch(self.client_id))
 
     def action_export(self) -> None:
-        from .export import ExportForm
+        from .export import ExportForm  # a dialog, not a screen
 
         if self.chart is not None:
             self.app.push_screen(ExportForm(self.chart.client["code"]))

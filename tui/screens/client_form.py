@@ -5,22 +5,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
 from ..widgets.jotting_editor import VisibleTextArea
 from ..widgets.key_footer import KeyFooter
+from ._base import LOCKED, HushpadDialog
 if TYPE_CHECKING:
     from ..app import HushpadApp
     from ..services.caseload import ClientRow
+    from ..services.workspace import Workspace
 
 
-class ClientForm(ModalScreen[bool]):
+class ClientForm(HushpadDialog[bool]):
     """Returns True through dismiss() when the client was saved."""
 
     app: "HushpadApp"
@@ -29,20 +28,6 @@ class ClientForm(ModalScreen[bool]):
         Binding("ctrl+s", "save", "Save", id="client_form.save", priority=True),
         Binding("escape", "cancel", "Cancel", id="client_form.cancel"),
     ]
-
-    class Saved(Message):
-        pass
-
-    class Refused(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
-    class GoalsLoaded(Message):
-        def __init__(self, goals: list[str], date_of_birth: str) -> None:
-            super().__init__()
-            self.goals = goals
-            self.date_of_birth = date_of_birth
 
     def __init__(self, client: "ClientRow | None") -> None:
         super().__init__()
@@ -69,17 +54,20 @@ class ClientForm(ModalScreen[bool]):
         if self.client is not None:
             self._load_goals(self.client.id)
 
-    @work(thread=True, exclusive=True, group="client-form")
     def _load_goals(self, client_id: int) -> None:
-        workspace = self.app.workspace
-        if workspace is not None:
+        def goals(workspace: "Workspace") -> tuple[list[str], str]:
             client = workspace.record.client(client_id) or {}
-            self.post_message(self.GoalsLoaded([g["description"] for g in workspace.goals(client_id)],
-                                               client.get("date_of_birth") or ""))
+            return [g["description"] for g in workspace.goals(client_id)], client.get("date_of_birth") or ""
 
-    def on_client_form_goals_loaded(self, message: GoalsLoaded) -> None:
-        self.query_one("#goals", TextArea).load_text("\n".join(message.goals))
-        self.query_one("#dob", Input).value = message.date_of_birth
+        self.run_use_case(goals, self._goals_loaded, group="client-form")
+
+    def _goals_loaded(self, loaded: tuple[list[str], str]) -> None:
+        goals, date_of_birth = loaded
+        self.query_one("#goals", TextArea).load_text("\n".join(goals))
+        self.query_one("#dob", Input).value = date_of_birth
+
+    def show_status(self, text: str) -> None:
+        self.query_one("#form-problem", Static).update(Text(text))
 
     def action_save(self) -> None:
         values = {
@@ -98,29 +86,18 @@ class ClientForm(ModalScreen[bool]):
             return
         self._save(values)
 
-    @work(thread=True, exclusive=True, group="client-form")
     def _save(self, values: dict) -> None:
-        from ..errors import HushpadError
+        client = self.client
 
-        workspace = self.app.workspace
-        if workspace is None:
-            self.post_message(self.Refused("Hushpad is locked; nothing was saved."))
-            return
-        try:
-            if self.client is None:
+        def save(workspace: "Workspace") -> None:
+            if client is None:
                 workspace.add_client(values["code"], values["name"], values["dob"], values["goals"])
             else:
-                workspace.update_client(self.client.id, values["code"], values["name"], values["dob"], values["goals"])
-        except HushpadError as exc:
-            self.post_message(self.Refused(str(exc)))
-            return
-        self.post_message(self.Saved())
+                workspace.update_client(client.id, values["code"], values["name"], values["dob"], values["goals"])
 
-    def on_client_form_saved(self, _: Saved) -> None:
-        self.dismiss(True)
-
-    def on_client_form_refused(self, message: Refused) -> None:
-        self.query_one("#form-problem", Static).update(Text(message.text))
+        self.run_use_case(save, lambda _: self.dismiss(True),
+                          lambda text: self.show_status("Hushpad is locked; nothing was saved."
+                                                        if text == LOCKED else text), group="client-form")
 
     def action_cancel(self) -> None:
         self.dismiss(False)

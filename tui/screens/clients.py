@@ -5,20 +5,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from ..widgets.key_footer import KeyFooter
 from ..widgets.score_trend import RISK_STYLES
+from ._base import HushpadScreen
+from .intents import (
+    OpenBeforeSession, OpenChart, OpenNotesDue, OpenScratchpad, OpenSearch, OpenWriteup, Returned, StartSession,
+)
+
 if TYPE_CHECKING:
     from ..app import HushpadApp
     from ..services.caseload import ClientRow
-    from ..services.workspace import ScratchpadStart
+    from ..services.workspace import Workspace
 
 SORTS = {
     "code": lambda c: c.code.lower(),
@@ -29,7 +33,7 @@ SORTS = {
 DESCENDING = {"last session", "notes due", "risk"}
 
 
-class ClientsScreen(Screen[None]):
+class ClientsScreen(HushpadScreen[None]):
     app: "HushpadApp"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -53,21 +57,6 @@ class ClientsScreen(Screen[None]):
 
     class Refresh(Message):
         """Reload the list from the record."""
-
-    class Loaded(Message):
-        def __init__(self, clients: list["ClientRow"]) -> None:
-            super().__init__()
-            self.clients = clients
-
-    class Problem(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
-    class SessionReady(Message):
-        def __init__(self, start: "ScratchpadStart") -> None:
-            super().__init__()
-            self.start = start
 
     def __init__(self) -> None:
         super().__init__()
@@ -96,25 +85,30 @@ class ClientsScreen(Screen[None]):
     def on_clients_screen_refresh(self, _: Refresh) -> None:
         self.refresh_bindings()  # which actions are live depends on being unlocked
         if self.app.workspace is None:
-            self._set_status("Locked.")
+            self.show_status("Locked.")
             self.query_one(DataTable).clear()
             self._all, self._clients = [], []  # the rows hold client names: not past a lock
             self._marked.clear()
             return
         self._load()
 
-    @work(thread=True, exclusive=True, group="clients-load")
     def _load(self) -> None:
-        workspace = self.app.workspace
-        if workspace is None:
-            return
-        from ..services.caseload import Caseload
+        def rows(workspace: "Workspace") -> "list[ClientRow]":
+            from ..services.caseload import Caseload
 
-        self.post_message(self.Loaded(Caseload(workspace).client_rows()))
+            return Caseload(workspace).client_rows()
 
-    def on_clients_screen_loaded(self, message: Loaded) -> None:
-        self._all = message.clients
+        self.run_use_case(rows, self._loaded, group="clients-load")
+
+    def _loaded(self, clients: "list[ClientRow]") -> None:
+        self._all = clients
         self._fill()
+
+    def on_returned(self, message: Returned) -> None:
+        """Back from a screen this one opened: what it changed shows here."""
+        if isinstance(message.intent, OpenScratchpad):
+            self._marked.clear()
+        self.post_message(self.Refresh())
 
     def _fill(self) -> None:
         needle = self.query_one("#clients-filter", Input).value.strip().casefold()
@@ -152,7 +146,7 @@ class ClientsScreen(Screen[None]):
         workspace = self.app.workspace
         if workspace is not None and workspace.profile.warnings:
             status += f"  Note: {len(workspace.profile.warnings)} loose file permission(s) were tightened to private."
-        self._set_status(status)
+        self.show_status(status)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "clients-filter":
@@ -183,50 +177,32 @@ class ClientsScreen(Screen[None]):
         self._sort = keys[(keys.index(self._sort) + 1) % len(keys)]
         self._fill()
 
-    def _open_for_current(self, make) -> None:  # noqa: ANN001
+    def action_chart(self) -> None:
         client = self._current()
         if client is not None:
-            self.app.push_screen(make(client), lambda _: self.post_message(self.Refresh()))
-
-    def action_chart(self) -> None:
-        from .chart import ChartScreen
-
-        self._open_for_current(lambda c: ChartScreen(c.id))
+            self.navigate(OpenChart(client.id))
 
     def action_before_session(self) -> None:
-        from .before_session import BeforeSessionScreen
-
         client = self._current()
-        if client is None:
-            return
-
-        def closed(result: "str | None") -> None:
-            self.post_message(self.Refresh())
-            if result == "start":  # Enter on Before session starts this client's session
-                self._start_session(client.id)
-
-        self.app.push_screen(BeforeSessionScreen(client.id), closed)
+        if client is not None:  # Enter there starts this client's session (the navigator's part)
+            self.navigate(OpenBeforeSession(client.id))
 
     def action_export(self) -> None:
-        from .export import ExportForm
+        from .export import ExportForm  # a dialog, not a screen
 
-        self._open_for_current(lambda c: ExportForm(c.code))
+        client = self._current()
+        if client is not None:
+            self.app.push_screen(ExportForm(client.code), lambda _: self.post_message(self.Refresh()))
 
     def action_notes_due(self) -> None:
-        from .notes_due import NotesDueScreen
-
-        self.app.push_screen(NotesDueScreen(), lambda _: self.post_message(self.Refresh()))
+        self.navigate(OpenNotesDue())
 
     def action_search(self) -> None:
-        from .search import SearchScreen
+        self.navigate(OpenSearch(None))
 
-        self.app.push_screen(SearchScreen(None))
-
-    def on_clients_screen_problem(self, message: Problem) -> None:
-        self._set_status(message.text)
-
-    def _set_status(self, text: str) -> None:
+    def show_status(self, text: str) -> None:
         self.query_one("#clients-status", Static).update(Text(text))
+
 
     # -- actions -----------------------------------------------------------
     def _current(self) -> "ClientRow | None":
@@ -276,101 +252,36 @@ class ClientsScreen(Screen[None]):
         self._marked ^= {client.id}
         table = self.query_one(DataTable)
         table.update_cell(str(client.id), table.ordered_columns[0].key, "•" if client.id in self._marked else " ")
-        self._set_status(f"{len(self._marked)} marked for a group session. Press g to start it.")
+        self.show_status(f"{len(self._marked)} marked for a group session. Press g to start it.")
 
     def action_jot(self) -> None:
         client = self._current()
         if client is not None:
-            self._start_session(client.id)
-
-    def open_session_for_code(self, code: str) -> None:
-        for client in self._clients:
-            if client.code.lower() == code.lower():
-                self._start_session(client.id)
-                return
-        self._find_and_start(code)
-
-    @work(thread=True, exclusive=True, group="session-start")
-    def _find_and_start(self, code: str) -> None:
-        from ..errors import HushpadError
-
-        workspace = self.app.workspace
-        if workspace is None:
-            return
-        try:
-            client = workspace.client_by_code(code)
-            self.post_message(self.SessionReady(workspace.open_scratchpad(workspace.start_session(client["id"]))))
-        except HushpadError as exc:
-            self.app.call_from_thread(self.app.startup_failed, str(exc))
-
-    @work(thread=True, exclusive=True, group="session-start")
-    def _start_session(self, client_id: int) -> None:
-        from ..errors import HushpadError
-
-        workspace = self.app.workspace
-        if workspace is None:
-            return
-        try:
-            self.post_message(self.SessionReady(workspace.open_scratchpad(workspace.start_session(client_id))))
-        except HushpadError as exc:
-            self.post_message(self.Problem(str(exc)))
+            self.navigate(StartSession(client.id))
 
     def action_group(self) -> None:
         if len(self._marked) < 2:
-            self._set_status("Mark at least two clients with space, then press g.")
+            self.show_status("Mark at least two clients with space, then press g.")
             return
-        self._start_group(sorted(self._marked))
-
-    @work(thread=True, exclusive=True, group="session-start")
-    def _start_group(self, client_ids: list[int]) -> None:
-        from ..errors import HushpadError
-
-        workspace = self.app.workspace
-        if workspace is None:
-            return
-        try:
-            self.post_message(self.SessionReady(workspace.open_scratchpad(workspace.start_group_session(client_ids))))
-        except HushpadError as exc:
-            self.post_message(self.Problem(str(exc)))
-
-    def on_clients_screen_session_ready(self, message: SessionReady) -> None:
-        from .scratchpad import ScratchpadScreen
-
-        self._marked.clear()
-        start = message.start
-
-        def after_session(ended: bool | None) -> None:
-            self.post_message(self.Refresh())
-            if ended:
-                self.open_writeup(start.session.id)
-
-        self.app.push_screen(ScratchpadScreen(start.session, start.lines, start.questions), after_session)
+        self.navigate(StartSession(group=tuple(sorted(self._marked))))
 
     def open_writeup(self, session_id: int) -> None:
-        from .writeup import WriteupScreen
-
-        def after_writeup(next_session: int | None) -> None:
-            self.post_message(self.Refresh())
-            if next_session:
-                self.open_writeup(next_session)
-
-        self.app.push_screen(WriteupScreen(session_id), after_writeup)
+        self.navigate(OpenWriteup(session_id))
 
     def action_write_up(self) -> None:
         client = self._current()
-        if client is not None:
-            self._find_unsigned(client.id)
-
-    @work(thread=True, exclusive=True, group="session-start")
-    def _find_unsigned(self, client_id: int) -> None:
-        workspace = self.app.workspace
-        if workspace is None:
+        if client is None:
             return
-        session_id = workspace.latest_unsigned_session(client_id)
-        if session_id is None:
-            self.post_message(self.Problem("Every ended session of this client has a signed note."))
-        else:
-            self.app.call_from_thread(self.open_writeup, session_id)
+        client_id = client.id
+
+        def opened(session_id: int | None) -> None:
+            if session_id is None:
+                self.show_status("Every ended session of this client has a signed note.")
+            else:
+                self.open_writeup(session_id)
+
+        self.run_use_case(lambda workspace: workspace.latest_unsigned_session(client_id), opened,
+                          group="session-start")
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:

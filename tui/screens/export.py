@@ -7,37 +7,30 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from ..widgets.key_footer import KeyFooter
 from ..widgets.choice import ChoiceField
+from ._base import HushpadDialog
 
 if TYPE_CHECKING:
     from ..app import HushpadApp
+    from ..services.workspace import Workspace
 
 PRIVATE_WARNING = ("Psychotherapy notes are legally separate from the record and are normally NOT released. "
                    "Include them only when the law or the client's authorisation requires it.")
 
 
-class ExportForm(ModalScreen[bool]):
+class ExportForm(HushpadDialog[bool]):
     app: "HushpadApp"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "export", "Export", id="export.run", priority=True),
         Binding("escape", "cancel", "Cancel", id="export.cancel"),
     ]
-
-    class Done(Message):
-        def __init__(self, text: str, ok: bool) -> None:
-            super().__init__()
-            self.text = text
-            self.ok = ok
 
     def __init__(self, code: str) -> None:
         super().__init__()
@@ -67,30 +60,28 @@ class ExportForm(ModalScreen[bool]):
         self._export(self.query_one("#export-format", ChoiceField).value, self.query_one("#export-path", Input).value,
                      self.query_one("#export-private", ChoiceField).value == "yes")
 
-    @work(thread=True, exclusive=True, group="export")
     def _export(self, fmt: str, path: str, include_private: bool) -> None:
-        from ..services.records_export import RecordsExport
-        from ..errors import HushpadError
-        from ..storage.files import atomic_write
-
-        workspace = self.app.workspace
-        if workspace is None:
-            self.post_message(self.Done("Hushpad is locked.", False))
-            return
+        code = self.code
         target = Path(path).expanduser()
-        if not target.parent.is_dir():
-            self.post_message(self.Done(f"No folder {target.parent}.", False))
-            return
-        try:
-            text = RecordsExport(workspace).client(self.code, fmt, include_private=include_private)
-            atomic_write(target.absolute(), text.encode("utf-8"))
-        except HushpadError as exc:
-            self.post_message(self.Done(str(exc), False))
-            return
-        self.post_message(self.Done(f"Wrote {target}. The export is recorded in the audit log.", True))
 
-    def on_export_form_done(self, message: Done) -> None:
-        self.query_one("#export-result", Static).update(Text(message.text, style="" if message.ok else "bold"))
+        def export(workspace: "Workspace") -> str:
+            from ..errors import HushpadError
+            from ..services.records_export import RecordsExport
+            from ..storage.files import atomic_write
+
+            if not target.parent.is_dir():
+                raise HushpadError(f"No folder {target.parent}.")
+            text = RecordsExport(workspace).client(code, fmt, include_private=include_private)
+            atomic_write(target.absolute(), text.encode("utf-8"))
+            return f"Wrote {target}. The export is recorded in the audit log."
+
+        self.run_use_case(export, lambda done: self._result(done, ok=True), group="export")
+
+    def show_status(self, text: str) -> None:
+        self._result(text, ok=False)
+
+    def _result(self, text: str, *, ok: bool) -> None:
+        self.query_one("#export-result", Static).update(Text(text, style="" if ok else "bold"))
 
     def action_cancel(self) -> None:
         self.dismiss(False)

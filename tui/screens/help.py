@@ -31,6 +31,13 @@ def bindings_for_screen(screen: Screen) -> list[tuple[str, str, str]]:
             continue
         seen.add(binding.action)
         rows.append((screen.app.get_key_display(binding), binding.description, binding.id or ""))
+    # Keys the screen offers only at times (the emergency copy while saving fails) are listed too.
+    for bindings in screen._bindings.key_to_bindings.values():
+        for binding in bindings:
+            if binding.description and binding.id and binding.action not in seen:
+                seen.add(binding.action)
+                rows.append((screen.app.get_key_display(binding), f"{binding.description} (when offered)",
+                             binding.id))
     # Hushpad's own actions first; the widgets' cursor keys after them.
     return sorted(rows, key=lambda row: not row[2])
 

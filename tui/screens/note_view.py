@@ -5,22 +5,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.message import Message
-from textual.screen import ModalScreen, Screen
 from textual.widgets import Static, TextArea
 
 from ..domain.session_facts import display_time
 from ..widgets.key_footer import KeyFooter
+from ._base import HushpadDialog, HushpadScreen
 if TYPE_CHECKING:
     from ..app import HushpadApp
     from ..services.chart import NoteView
+    from ..services.workspace import Workspace
 
 
-class NoteViewScreen(Screen[None]):
+class NoteViewScreen(HushpadScreen[None]):
     app: "HushpadApp"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -28,17 +27,6 @@ class NoteViewScreen(Screen[None]):
         Binding("ctrl+o", "copy", "Copy for EHR", id="note.copy"),
         Binding("escape", "back", "Back", id="note.back"),
     ]
-
-    class Loaded(Message):
-        def __init__(self, view: "NoteView", plain: str) -> None:
-            super().__init__()
-            self.view = view
-            self.plain = plain
-
-    class Failed(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
 
     def __init__(self, note_id: int) -> None:
         super().__init__()
@@ -55,28 +43,23 @@ class NoteViewScreen(Screen[None]):
         self.query_one("#note-scroll").focus()
         self.load()
 
-    @work(thread=True, exclusive=True, group="note-load")
     def load(self) -> None:
-        from ..services.chart import ClientChart
-        from ..services.records_export import RecordsExport
-        from ..errors import HushpadError
+        note_id = self.note_id
 
-        workspace = self.app.workspace
-        if workspace is None:
-            return
-        try:
-            view = ClientChart(workspace).open_note(self.note_id)
-            plain = RecordsExport(workspace).plain_text(self.note_id, banner=False)  # the bar shows the verdict
-        except HushpadError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        self.post_message(self.Loaded(view, plain))
+        def read(workspace: "Workspace") -> "tuple[NoteView, str]":
+            from ..services.chart import ClientChart
+            from ..services.records_export import RecordsExport
 
-    def on_note_view_screen_failed(self, message: Failed) -> None:
-        self.query_one("#note-text", Static).update(Text(message.text))
+            view = ClientChart(workspace).open_note(note_id)
+            return view, RecordsExport(workspace).plain_text(note_id, banner=False)  # the bar shows the verdict
 
-    def on_note_view_screen_loaded(self, message: Loaded) -> None:
-        view, self.plain = message.view, message.plain
+        self.run_use_case(read, self._loaded, group="note-load")
+
+    def show_status(self, text: str) -> None:
+        self.query_one("#note-text", Static).update(Text(text))
+
+    def _loaded(self, loaded: "tuple[NoteView, str]") -> None:
+        view, self.plain = loaded
         seal = self.query_one("#seal", Static)
         verdict = view.verdict
         if view.seal_ok and view.chain_ok:
@@ -110,7 +93,7 @@ class NoteViewScreen(Screen[None]):
         self.dismiss(None)
 
 
-class AddendumForm(ModalScreen[bool]):
+class AddendumForm(HushpadDialog[bool]):
     """A dated correction, hash-linked to what it amends. The note itself never changes."""
 
     app: "HushpadApp"
@@ -119,11 +102,6 @@ class AddendumForm(ModalScreen[bool]):
         Binding("ctrl+s", "sign", "Sign addendum", id="addendum.sign", priority=True),
         Binding("escape", "cancel", "Cancel", id="addendum.cancel"),
     ]
-
-    class Done(Message):
-        def __init__(self, problem: str = "") -> None:
-            super().__init__()
-            self.problem = problem
 
     def __init__(self, note_id: int) -> None:
         super().__init__()
@@ -144,27 +122,18 @@ class AddendumForm(ModalScreen[bool]):
     def action_sign(self) -> None:
         self._sign(self.query_one(TextArea).text)
 
-    @work(thread=True, exclusive=True, group="addendum")
     def _sign(self, body: str) -> None:
-        from ..services.writeup import NoteRecords
-        from ..errors import HushpadError
+        note_id = self.note_id
 
-        workspace = self.app.workspace
-        if workspace is None:
-            self.post_message(self.Done("Hushpad is locked."))
-            return
-        try:
-            NoteRecords(workspace).add_addendum(self.note_id, body)
-        except HushpadError as exc:
-            self.post_message(self.Done(str(exc)))
-            return
-        self.post_message(self.Done())
+        def sign(workspace: "Workspace") -> None:
+            from ..services.writeup import NoteRecords
 
-    def on_addendum_form_done(self, message: Done) -> None:
-        if message.problem:
-            self.query_one("#addendum-problem", Static).update(Text(message.problem))
-        else:
-            self.dismiss(True)
+            NoteRecords(workspace).add_addendum(note_id, body)
+
+        self.run_use_case(sign, lambda _: self.dismiss(True), group="addendum")
+
+    def show_status(self, text: str) -> None:
+        self.query_one("#addendum-problem", Static).update(Text(text))
 
     def action_cancel(self) -> None:
         self.dismiss(False)

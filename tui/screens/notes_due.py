@@ -5,18 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Static
 
 from ..widgets.key_footer import KeyFooter
 from ..widgets.row_list import RowList
+from ._base import HushpadScreen
+from .intents import OpenWriteup, Returned
 
 if TYPE_CHECKING:
     from ..app import HushpadApp
+    from ..services.workspace import Workspace
 
 
 def due_row(row: dict[str, Any]) -> Text:
@@ -30,7 +31,7 @@ def due_row(row: dict[str, Any]) -> Text:
     return text
 
 
-class NotesDueScreen(Screen[None]):
+class NotesDueScreen(HushpadScreen[None]):
     app: "HushpadApp"
 
     # The column heads sit over the list's columns (the list is padded 0 1).
@@ -42,11 +43,6 @@ class NotesDueScreen(Screen[None]):
         Binding("enter", "write_up", "Write up", id="due.write_up", priority=True),
         Binding("escape", "back", "Back", id="due.back"),
     ]
-
-    class Loaded(Message):
-        def __init__(self, rows: list[dict[str, Any]]) -> None:
-            super().__init__()
-            self.rows = rows
 
     def compose(self) -> ComposeResult:
         yield Static("Notes due", classes="screen-title", markup=False)
@@ -63,33 +59,28 @@ class NotesDueScreen(Screen[None]):
         self.query_one(RowList).focus()
         self.load()
 
-    @work(thread=True, exclusive=True, group="due-load")
     def load(self) -> None:
-        from ..services.notes_due import NotesDue
+        def rows(workspace: "Workspace") -> "tuple[list[dict[str, Any]], list[dict[str, Any]]]":
+            from ..services.notes_due import NotesDue
+            from ..services.signing import Reviews
 
-        from ..services.signing import Reviews
+            return NotesDue(workspace).rows(), Reviews(workspace).awaiting()
 
-        workspace = self.app.workspace
-        if workspace is not None:
-            self.post_message(self.Loaded(NotesDue(workspace).rows()))
-            self.post_message(self.AwaitingCosign(Reviews(workspace).awaiting()))
+        self.run_use_case(rows, self._loaded, group="due-load")
 
-    class AwaitingCosign(Message):
-        def __init__(self, rows: list[dict[str, Any]]) -> None:
-            super().__init__()
-            self.rows = rows
+    def show_status(self, text: str) -> None:
+        self.query_one("#due-summary", Static).update(Text(text))
 
-    def on_notes_due_screen_awaiting_cosign(self, message: AwaitingCosign) -> None:
+    def _loaded(self, loaded: "tuple[list[dict[str, Any]], list[dict[str, Any]]]") -> None:
+        rows, awaiting = loaded
+        self.query_one(RowList).set_rows(rows, keep_cursor=True)
+        overdue = sum(1 for r in rows if r["overdue"])
+        self.query_one("#due-summary", Static).update(Text(f"{len(rows)} due, {overdue} overdue."))
         box = self.query_one("#due-cosign", Static)
         box.update(Text("\n".join(
             f"Awaiting co-signature: note {r['note_id']} ({r['client_code']}, {r['started_at'][:10]}), "
-            f"sent to {r['supervisor']} on {r['sent_at'][:10]}" for r in message.rows)))
-        box.display = bool(message.rows)
-
-    def on_notes_due_screen_loaded(self, message: Loaded) -> None:
-        self.query_one(RowList).set_rows(message.rows, keep_cursor=True)
-        overdue = sum(1 for r in message.rows if r["overdue"])
-        self.query_one("#due-summary", Static).update(Text(f"{len(message.rows)} due, {overdue} overdue."))
+            f"sent to {r['supervisor']} on {r['sent_at'][:10]}" for r in awaiting)))
+        box.display = bool(awaiting)
 
     @on(RowList.Chosen)
     def _chosen(self, event: RowList.Chosen) -> None:
@@ -97,11 +88,12 @@ class NotesDueScreen(Screen[None]):
         self.action_write_up()
 
     def action_write_up(self) -> None:
-        from .writeup import WriteupScreen
-
         row = self.query_one(RowList).current
         if row is not None:
-            self.app.push_screen(WriteupScreen(row["session_id"]), lambda _: self.load())
+            self.navigate(OpenWriteup(row["session_id"]))
+
+    def on_returned(self, _: Returned) -> None:
+        self.load()
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -23,7 +23,7 @@ from ..services.saving import describe_failure
 from ..widgets.autosaver import Autosaver
 from ..widgets.folder_prompt import FolderPrompt
 from ..widgets.key_footer import KeyFooter
-from ._base import HushpadScreen
+from ._base import HushpadScreen, key_for
 from ..widgets.jotting_editor import JottingEditor, make_visible, minute_clock
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class ScratchpadScreen(HushpadScreen[bool]):
         Binding("ctrl+s", "save_now", "Save now", id="scratchpad.save", show=False),
         Binding("f10", "leave", "Leave open", id="scratchpad.leave", show=False, priority=True),
         # Offered only while saving fails: the way out that loses nothing (issue 9).
-        Binding("ctrl+e", "emergency_copy", "Emergency copy", id="scratchpad.emergency", priority=True,
+        Binding("f9", "emergency_copy", "Emergency copy", id="scratchpad.emergency", priority=True,
                 tooltip="Write the jottings, encrypted, to a folder on another disk; the next start restores them"),
     ]
 
@@ -197,14 +197,6 @@ class ScratchpadScreen(HushpadScreen[bool]):
             return bool(self.autosave.problem) and not self._prompting
         return True
 
-    @property
-    def _emergency_binding(self) -> Binding:
-        for bindings in self._bindings.key_to_bindings.values():
-            for binding in bindings:
-                if binding.id == "scratchpad.emergency":
-                    return binding
-        raise LookupError("scratchpad.emergency")
-
     def _copy_holds_everything(self) -> bool:
         return self.autosave.generation <= self._copied_generation
 
@@ -253,7 +245,7 @@ class ScratchpadScreen(HushpadScreen[bool]):
         if not saved and self._copy_holds_everything():
             return True  # the emergency copy holds every line; the next start restores them
         self._update_status("" if saved else f"{refused}: the last lines are not saved; "
-                            f"{self.app.get_key_display(self._emergency_binding)} writes an encrypted emergency copy")
+                            f"{key_for(self, 'scratchpad.emergency')} writes an encrypted emergency copy")
         return saved
 
     def before_keys_go(self, action: str) -> bool:

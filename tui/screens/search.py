@@ -8,20 +8,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.message import Message
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from ..widgets.key_footer import KeyFooter
 from ..widgets.row_list import RowList
+from ._base import HushpadScreen
+from .intents import OpenNote
 
 if TYPE_CHECKING:
     from ..app import HushpadApp
     from ..services.search import SearchHit, SearchResults
+    from ..services.workspace import Workspace
 
 DEBOUNCE = 0.15
 
@@ -47,7 +48,7 @@ def hit_text(hit: "SearchHit | tuple[int, str, str]") -> Text:
     return text
 
 
-class SearchScreen(Screen[None]):
+class SearchScreen(HushpadScreen[None]):
     app: "HushpadApp"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -56,11 +57,6 @@ class SearchScreen(Screen[None]):
         Binding("down", "to_results", "Results", show=False),
         Binding("escape", "back", "Back", id="search.back"),
     ]
-
-    class Results(Message):
-        def __init__(self, results: "SearchResults") -> None:
-            super().__init__()
-            self.results = results
 
     def __init__(self, client_id: int | None = None) -> None:
         super().__init__()
@@ -94,16 +90,18 @@ class SearchScreen(Screen[None]):
         self._timer = None
         self._search(self.query_one(Input).value, self.client_id, self.include_private)
 
-    @work(thread=True, exclusive=True, group="search")
     def _search(self, text: str, client_id: int | None, include_private: bool) -> None:
-        from ..services.search import NoteSearch
+        def search(workspace: "Workspace") -> "SearchResults":
+            from ..services.search import NoteSearch
 
-        workspace = self.app.workspace
-        if workspace is not None:
-            self.post_message(self.Results(NoteSearch(workspace).search(text, client_id, include_private=include_private)))
+            return NoteSearch(workspace).search(text, client_id, include_private=include_private)
 
-    def on_search_screen_results(self, message: Results) -> None:
-        results = message.results
+        self.run_use_case(search, self._results, group="search")
+
+    def show_status(self, text: str) -> None:
+        self.query_one("#search-summary", Static).update(Text(text))
+
+    def _results(self, results: "SearchResults") -> None:
         if results.query != self.query_one(Input).value:
             return  # an older search finishing late
         rows: list = [*results.hits, *results.private_hits]
@@ -132,11 +130,9 @@ class SearchScreen(Screen[None]):
 
     @on(RowList.Chosen)
     def _open(self, event: RowList.Chosen) -> None:
-        from .note_view import NoteViewScreen
-
         event.stop()
         if not isinstance(event.row, tuple):
-            self.app.push_screen(NoteViewScreen(event.row.note_id))
+            self.navigate(OpenNote(event.row.note_id))
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Input, Static
 
 from ..widgets.key_footer import KeyFooter
+from ._base import HushpadScreen
 if TYPE_CHECKING:
     from ..app import HushpadApp
     from ..services.access import KeyringStatus
@@ -26,7 +24,7 @@ INTRO = (
 )
 
 
-class SetupScreen(Screen[None]):
+class SetupScreen(HushpadScreen[None]):
     app: "HushpadApp"
 
     # Nothing to type on the first step. Auto-focus would put the cursor in the hidden
@@ -37,22 +35,6 @@ class SetupScreen(Screen[None]):
         Binding("k", "use_keyring", "Use keyring", id="setup.keyring"),
         Binding("p", "use_passphrase", "Use passphrase", id="setup.passphrase"),
     ]
-
-    class KeyringChecked(Message):
-        def __init__(self, status: "KeyringStatus") -> None:
-            super().__init__()
-            self.status = status
-
-    class Created(Message):
-        def __init__(self, workspace: "Workspace", code: str) -> None:
-            super().__init__()
-            self.workspace = workspace
-            self.code = code
-
-    class Failed(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
 
     def __init__(self) -> None:
         super().__init__()
@@ -86,20 +68,23 @@ class SetupScreen(Screen[None]):
     def on_mount(self) -> None:
         self._check_keyring()
 
-    @work(thread=True, exclusive=True, group="setup")
     def _check_keyring(self) -> None:
         from ..services.access import keyring_status
 
-        self.post_message(self.KeyringChecked(keyring_status(self.app.keystore)))
+        app = self.app
+        self.run_task(lambda: keyring_status(app.keystore), self._keyring_checked, group="setup")
 
-    def on_setup_screen_keyring_checked(self, message: KeyringChecked) -> None:
-        self._status = message.status
+    def show_status(self, text: str) -> None:
+        self._problem(text)
+
+    def _keyring_checked(self, status: "KeyringStatus") -> None:
+        self._status = status
         line = self.query_one("#keyring-line", Static)
-        if message.status.usable and message.status.info:
-            line.update(Text(f"Keyring: {message.status.info.name}, accepted. Press k to use it "
+        if status.usable and status.info:
+            line.update(Text(f"Keyring: {status.info.name}, accepted. Press k to use it "
                              "(recommended), or p to use a passphrase instead."))
         else:
-            line.update(Text(f"{message.status.problem}\n\nPress p to protect the keys with a passphrase."))
+            line.update(Text(f"{status.problem}\n\nPress p to protect the keys with a passphrase."))
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -135,32 +120,27 @@ class SetupScreen(Screen[None]):
         elif event.input.id == "confirm":
             self._confirm(event.value)
 
-    @work(thread=True, exclusive=True, group="setup")
     def _create(self, use_keyring: bool, passphrase: str | None) -> None:
-        from ..services import access
-        from ..services.workspace import Workspace
-        from ..errors import HushpadError
+        app, config = self.app, self.app.config
 
-        from ..config import write_example_config
+        def create() -> "tuple[Workspace, str]":
+            from ..config import write_example_config
+            from ..services import access
+            from ..services.workspace import Workspace
 
-        try:
-            profile, code = access.initialise(self.app.config, self.app.keystore if use_keyring else None, passphrase)
-            write_example_config(self.app.config)
-        except HushpadError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        self.post_message(self.Created(Workspace(profile, self.app.config), code))
+            profile, code = access.initialise(config, app.keystore if use_keyring else None, passphrase)
+            write_example_config(config)
+            return Workspace(profile, config), code
 
-    def on_setup_screen_failed(self, message: Failed) -> None:
-        self._problem(message.text)
+        self.run_task(create, self._created, group="setup")
 
-    def on_setup_screen_created(self, message: Created) -> None:
-        self._workspace, self._code = message.workspace, message.code
+    def _created(self, created: "tuple[Workspace, str]") -> None:
+        self._workspace, self._code = created
         self._step = "code"
         self.refresh_bindings()
         for field in ("#pass1", "#pass2"):
             self.query_one(field, Input).value = ""
-        self.query_one("#code-text", Static).update(Text(message.code.replace("-", "  "), style="bold"))
+        self.query_one("#code-text", Static).update(Text(self._code.replace("-", "  "), style="bold"))
         self.query_one(ContentSwitcher).current = "code"
         self.query_one("#confirm", Input).focus()
         self._problem(f"Your settings file is {self.app.config.config_path}: put your name and credentials "

@@ -6,19 +6,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Static
 
 from ..widgets.key_footer import KeyFooter
+from ._base import HushpadScreen
 from ..widgets.row_list import RowList
 
 if TYPE_CHECKING:
     from ..app import HushpadApp
+    from ..services.workspace import Workspace
 
 GOAL_STATUSES = ("active", "met", "discontinued")
 PLAN_RECENT_NOTES = 300  # goal history from the newest notes; each goal shows its last 30 entries
@@ -58,7 +57,7 @@ def goal_detail(goal: dict[str, Any] | None, problems: list[dict[str, Any]]) -> 
     return text
 
 
-class TreatmentPlanScreen(Screen[None]):
+class TreatmentPlanScreen(HushpadScreen[None]):
     app: "HushpadApp"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -70,11 +69,6 @@ class TreatmentPlanScreen(Screen[None]):
         Binding("s", "cycle_status", "Goal status", id="plan.status"),
         Binding("escape", "back", "Back", id="plan.back"),
     ]
-
-    class Loaded(Message):
-        def __init__(self, plan: dict[str, Any]) -> None:
-            super().__init__()
-            self.plan = plan
 
     def __init__(self, client_id: int) -> None:
         super().__init__()
@@ -92,16 +86,21 @@ class TreatmentPlanScreen(Screen[None]):
         self.query_one(RowList).focus()
         self.load()
 
-    @work(thread=True, exclusive=True, group="plan-load")
     def load(self) -> None:
-        from ..services.chart import ClientChart
+        client_id = self.client_id
 
-        workspace = self.app.workspace
-        if workspace is not None:
-            self.post_message(self.Loaded(ClientChart(workspace).treatment_plan(self.client_id, recent_notes=PLAN_RECENT_NOTES)))
+        def plan(workspace: "Workspace") -> dict[str, Any]:
+            from ..services.chart import ClientChart
 
-    def on_treatment_plan_screen_loaded(self, message: Loaded) -> None:
-        self.plan = message.plan
+            return ClientChart(workspace).treatment_plan(client_id, recent_notes=PLAN_RECENT_NOTES)
+
+        self.run_use_case(plan, self._loaded, group="plan-load")
+
+    def show_status(self, text: str) -> None:
+        self.query_one("#plan-detail", Static).update(Text(text))
+
+    def _loaded(self, plan: dict[str, Any]) -> None:
+        self.plan = plan
         self.query_one(RowList).set_rows(self.plan["goals"], keep_cursor=True)
         self._detail()
 
@@ -117,13 +116,8 @@ class TreatmentPlanScreen(Screen[None]):
     def _edit(self, change: Callable[[Any], None]) -> None:
         self._apply(change)
 
-    @work(thread=True, exclusive=True, group="plan-edit")
     def _apply(self, change: Callable[[Any], None]) -> None:
-        workspace = self.app.workspace
-        if workspace is None:
-            return
-        change(workspace.record)
-        self.app.call_from_thread(self.load)
+        self.run_use_case(lambda workspace: change(workspace.record), lambda _: self.load(), group="plan-edit")
 
     def _ask(self, title: str, then: Callable[[Any, str], None], value: str = "") -> None:
         from ..services.workspace import GOAL_LIMIT, clean_text

@@ -5,36 +5,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from ..widgets.key_footer import KeyFooter
+from ._base import HushpadScreen
 if TYPE_CHECKING:
     from ..app import HushpadApp
+    from ..services.workspace import Workspace
 
 
-class UnlockScreen(Screen[None]):
+class UnlockScreen(HushpadScreen[None]):
     app: "HushpadApp"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+k", "keyring", "Unlock with keyring", id="unlock.keyring"),
         Binding("ctrl+r", "recovery", "Use recovery code", id="unlock.recovery"),
     ]
-
-    class Failed(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
-    class ModeKnown(Message):
-        def __init__(self, passphrase: bool) -> None:
-            super().__init__()
-            self.passphrase = passphrase
 
     def __init__(self, problem: str = "", locked: bool = False) -> None:
         super().__init__()
@@ -55,18 +44,14 @@ class UnlockScreen(Screen[None]):
         self.show_problem(self._problem)
         self._find_mode()
 
-    @work(thread=True, exclusive=True, group="unlock-mode")
     def _find_mode(self) -> None:
         from ..services.access import passphrase_mode
-        from ..errors import HushpadError
 
-        try:
-            self.post_message(self.ModeKnown(passphrase_mode(self.app.config)))
-        except HushpadError as exc:
-            self.post_message(self.Failed(str(exc)))
+        config = self.app.config
+        self.run_task(lambda: passphrase_mode(config), self._mode_known, group="unlock-mode")
 
-    def on_unlock_screen_mode_known(self, message: ModeKnown) -> None:
-        self._passphrase_mode = message.passphrase
+    def _mode_known(self, passphrase: bool) -> None:
+        self._passphrase_mode = passphrase
         self._show_mode()
 
     def _show_mode(self) -> None:
@@ -116,25 +101,23 @@ class UnlockScreen(Screen[None]):
         self.show_problem("Unlocking…")
         self._unlock(value, self._recovering)
 
-    @work(thread=True, exclusive=True, group="unlock")
     def _unlock(self, secret: str, recovering: bool) -> None:
-        from ..services import access
-        from ..services.workspace import Workspace
-        from ..errors import HushpadError
+        app, config, passphrase_mode = self.app, self.app.config, self._passphrase_mode
 
-        config = self.app.config
-        try:
+        def unlock() -> "Workspace":
+            from ..services import access
+            from ..services.workspace import Workspace
+
             if recovering:
-                keystore = None if self._passphrase_mode else self.app.keystore
+                keystore = None if passphrase_mode else app.keystore
                 if keystore is not None and not access.keyring_status(keystore).usable:
                     keystore = None  # open with the code; the keyring can be enrolled later
                 profile = access.recover(config, secret, keystore, None)
             else:
                 profile = access.unlock(config, passphrase=secret)
-        except HushpadError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        self.app.post_message(self.app.Unlocked(Workspace(profile, config)))
+            return Workspace(profile, config)
 
-    def on_unlock_screen_failed(self, message: Failed) -> None:
-        self.show_problem(message.text)
+        self.run_task(unlock, lambda workspace: app.post_message(app.Unlocked(workspace)), group="unlock")
+
+    def show_status(self, text: str) -> None:
+        self.show_problem(text)

@@ -15,8 +15,9 @@ from textual.widgets.option_list import Option
 
 from ..services.saving import describe_failure
 from ..widgets.autosaver import Autosaver
+from ..widgets.folder_prompt import FolderPrompt
 from ..widgets.key_footer import KeyFooter
-from ._base import HushpadScreen
+from ._base import HushpadScreen, key_for
 from ..widgets.writeup_steps import (
     CombinedStep, FactsPane, MentalStatusPane, ReviewPane, RiskPane, SectionPane, StepPane, step_part,
 )
@@ -53,6 +54,9 @@ class WriteupScreen(HushpadScreen["int | None"]):
         Binding("ctrl+o", "copy", "Copy for EHR", id="writeup.copy", priority=True),
         Binding("escape", "leave", "Leave", id="writeup.leave", tooltip="The draft is kept."),
         Binding("escape", "close", "Back", id="writeup.close"),
+        # Offered only while saving fails: the way out that loses nothing (issue 9).
+        Binding("f9", "emergency_copy", "Emergency copy", id="writeup.emergency", priority=True,
+                tooltip="Write the draft, encrypted, to a folder on another disk; the next start restores it"),
     ]
 
     def __init__(self, session_id: int) -> None:
@@ -69,6 +73,8 @@ class WriteupScreen(HushpadScreen["int | None"]):
         self.autosave: Autosaver[DraftSnapshot] = Autosaver(
             self._snapshot, self._write, describe=describe_failure, delay=SAVE_DELAY)
         self._notice = ""
+        self._failing = False  # saving fails now: the emergency key is on offer
+        self._copied_generation = -1  # the newest change an emergency copy holds
 
     # -- layout -----------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -77,6 +83,7 @@ class WriteupScreen(HushpadScreen["int | None"]):
             yield StepList(id="steps")
             with Vertical(id="writeup-main"):
                 yield ContentSwitcher(id="panes")
+        yield FolderPrompt(id="emergency-folder")
         yield KeyFooter()
         yield self.autosave
 
@@ -249,13 +256,52 @@ class WriteupScreen(HushpadScreen["int | None"]):
 
     def on_autosaver_state_changed(self, _: Autosaver.StateChanged) -> None:
         self._update_header()
+        if bool(self.autosave.problem) != self._failing:  # the emergency key comes and goes with it
+            self._failing = bool(self.autosave.problem)
+            self.refresh_bindings()
+
+    def action_emergency_copy(self) -> None:
+        self.query_one(FolderPrompt).open()
+        self.refresh_bindings()
+        self._notice = "type a folder on another disk for an encrypted copy of the draft; Enter writes it, Esc goes back"
+        self._update_header()
+
+    def _close_prompt(self, notice: str) -> None:
+        self.query_one(FolderPrompt).close()
+        self.refresh_bindings()
+        self._notice = notice
+        self._update_header()
+        if self.panes:
+            self._focus_pane(self.panes[self.step])
+
+    def on_folder_prompt_cancelled(self, _: FolderPrompt.Cancelled) -> None:
+        self._close_prompt("no emergency copy written")
+
+    def on_folder_prompt_chosen(self, message: FolderPrompt.Chosen) -> None:
+        from ..services.saving import write_draft_copy
+
+        if self.writeup is None or self.service is None:
+            return
+        snapshot, generation = self.service.snapshot(self.writeup), self.autosave.generation  # UI thread
+
+        def written(copy) -> None:  # noqa: ANN001 - CopyWritten
+            self._copied_generation = max(self._copied_generation, generation)
+            later = ("the next start offers to restore it" if copy.noted
+                     else "this profile could not note it, so write down that path")
+            self._close_prompt(f"encrypted copy of the draft written to {copy.path}; leaving is safe now; {later}")
+
+        self.run_use_case(lambda workspace: write_draft_copy(workspace, snapshot, message.folder), written,
+                          self.show_status, group="emergency-copy")
 
     def _flush(self, refused: str) -> bool:
         """Save synchronously and let go of the draft. If saving fails, say so and keep everything."""
         if self.writeup is None or self.signed:
             return True
         if not self.autosave.flush():
-            self._notice = f"{refused}: the last changes are not saved"
+            if self.autosave.generation <= self._copied_generation:
+                return True  # the emergency copy holds every change; the next start restores it
+            self._notice = (f"{refused}: the last changes are not saved; "
+                            f"{key_for(self, 'writeup.emergency')} writes an encrypted emergency copy")
             self._update_header()
             return False
         if self.service:
@@ -317,6 +363,8 @@ class WriteupScreen(HushpadScreen["int | None"]):
             mse.fill_blank()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "emergency_copy":
+            return bool(self.autosave.problem) and not self.query_one(FolderPrompt).display
         pane = self._pane()
         if action == "carry_all":
             return bool(self._sections())
