@@ -72,12 +72,12 @@ def run_doctor(config: "Config", keystore: "KeyStore", passphrase_reader: Callab
         return report
     report.good("keys.json", f"wraps: {', '.join(sorted(keyfile.kinds()))}")
     # The recovery code stands alone only while these copies exist (read here, never written).
-    copies = ", ".join(p.name for p in keymod.recovery_copy_paths(paths.keys))
+    copies = len(keymod.recovery_copy_paths(paths.keys))
     problems = keymod.recovery_copies_status(keyfile, paths.keys)
     if problems:
         report.bad("recovery copies", "; ".join(problems) + " (the next unlock rewrites missing ones)")
     else:
-        report.good("recovery copies", f"{copies} hold every recovery wrap")
+        report.good("recovery copies", f"all {copies} (keys.json.bak and one beside each store) hold every recovery wrap")
 
     deks = None
     if "device" in keyfile.kinds():
