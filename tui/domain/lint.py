@@ -7,6 +7,7 @@ Rule ids are stable strings (stored with acknowledgements), never renamed.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from dataclasses import dataclass
 from collections.abc import Sequence
@@ -369,6 +370,25 @@ def _judgemental_findings(texts: list[tuple[str, str, str]]) -> Iterable[Finding
                 )
 
 
+# Review lints on every visit; unchanged sections need not be compared again (the full
+# ratio is quadratic in the text). Keyed by a digest, never the text: no note text outlives a
+# lock in this cache. Bounded: cleared when full.
+_SIMILAR_CACHE: dict[bytes, bool] = {}
+
+
+def _similar(a: str, b: str) -> bool:
+    key = hashlib.blake2b(f"{len(a)}:{a}\x00{b}".encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    found = _SIMILAR_CACHE.get(key)
+    if found is None:
+        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        found = (matcher.real_quick_ratio() >= REPEAT_RATIO and matcher.quick_ratio() >= REPEAT_RATIO
+                 and matcher.ratio() >= REPEAT_RATIO)
+        if len(_SIMILAR_CACHE) > 512:
+            _SIMILAR_CACHE.clear()
+        _SIMILAR_CACHE[key] = found
+    return found
+
+
 def _repeat_findings(draft: NoteDraft, template: Template) -> Iterable[Finding]:
     seen: list[tuple[str, str, str]] = []
     for spec in template.sections:
@@ -376,12 +396,7 @@ def _repeat_findings(draft: NoteDraft, template: Template) -> Iterable[Finding]:
         if len(normal) < REPEAT_MIN_CHARS:
             continue
         for key, title, other in seen:
-            matcher = difflib.SequenceMatcher(None, other, normal, autojunk=False)
-            if normal == other or (
-                matcher.real_quick_ratio() >= REPEAT_RATIO
-                and matcher.quick_ratio() >= REPEAT_RATIO
-                and matcher.ratio() >= REPEAT_RATIO
-            ):
+            if normal == other or _similar(other, normal):
                 yield _finding("section.repeats", f"{spec.title} repeats {title}.", spec.key)
                 break
         seen.append((spec.key, spec.title, normal))
