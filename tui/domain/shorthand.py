@@ -442,7 +442,7 @@ def marker_span(text: str, rules: ShorthandRules = DEFAULT_RULES) -> tuple[int, 
     except Exception:  # noqa: BLE001 - tinting must never break typing
         return None
     if m is None:
-        return (0, offset) if offset else None
+        return None  # an attribution alone is plain text: nothing to tint
     return (m.start + offset, m.end + offset)
 
 

@@ -37,7 +37,7 @@ def test_carried_text_never_includes_the_attribution_and_private_stays_private()
 
 def test_marker_tint_skips_the_attribution():
     assert marker_span("@AB ! passive SI") == (4, 5)
-    assert marker_span("@AB") == (0, 3)
+    assert marker_span("@AB") is None  # plain text, like any line without a marker
 
 
 @pytest.mark.parametrize("token,code", [("AB", "C-201"), ("ab", "C-201"), ("c-202", "C-202"), ("Priya", "C-203"),
