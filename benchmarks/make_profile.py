@@ -230,7 +230,7 @@ def make(out: Path, clients: int = 50, big_sessions: int = 10_000, mid_sessions:
     key_path = out / KEYRING_FILE
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
-        json.dump(dict(keystore._items), fh)
+        json.dump({k: bytes(v).decode("utf-8") for k, v in keystore._items.items()}, fh)
     workspace = Workspace(profile, config)
     rng = random.Random(seed)
     made: dict[str, Any] = {"clients": {}, "recovery_code": recovery_code}
