@@ -204,8 +204,9 @@ def _risk_findings(draft: NoteDraft, risk_jottings: Sequence[str] = ()) -> Itera
         if not risk.level:
             yield _finding("risk.level-missing",
                            "Risk came up this session: state the risk level (low, moderate or high).", "risk")
-    # SI present when risk came up: the protective factors and the safety plan are stated too.
-    if risk.si == "endorsed" and flagged:
+    # SI present (issue 11 item 1): the protective factors and the safety plan are stated too,
+    # whether or not a `!` line was jotted; endorsing SI is itself risk coming up.
+    if risk.si == "endorsed":
         if not risk.protective_factors.strip():
             yield _finding("risk.si-protective",
                            "SI is endorsed: record the protective factors (or that none were identified).", "risk")
