@@ -16,8 +16,9 @@ widget alive through:
 ``scrub_after_lock`` waits for the popped screens to be gone, undoes each of these for
 closed nodes only, and runs a full collection (nothing is frozen after a lock; see heap.py);
 it looks again twice in the next two seconds for what queued callbacks left. These reach
-into Textual and asyncio internals (each guarded: a missing attribute is skipped); a
-Textual upgrade can add another, and the memory test is what finds it. What Python then
+into Textual internals through tui/widgets/_textual_compat.py (each read hashed and tested
+there) and into asyncio's loop and executor here (each guarded: a missing attribute is
+skipped); a Textual upgrade can add another, and the memory test is what finds it. What Python then
 frees is overwritten only where the allocator does it: see tui/launch.py and the README.
 """
 
@@ -30,6 +31,15 @@ import heapq
 import sys
 from collections.abc import Awaitable, Iterable
 from typing import Any
+
+from .widgets._textual_compat import (
+    after_refresh_queues,
+    clear_active_worker,
+    node_is_closed,
+    queued_callback,
+    reactive_watchers,
+    signal_subscribers,
+)
 
 CACHED_PACKAGES = ("textual", "rich")
 LATER_PASSES = (0.5, 1.5)  # seconds after the first pass
@@ -65,10 +75,6 @@ async def forget_workers_in_executor_threads(timeout: float = 1.0) -> int:
     """
     import threading
 
-    try:
-        from textual.worker import active_worker
-    except ImportError:
-        return 0
     loop = asyncio.get_running_loop()
     executor = getattr(loop, "_default_executor", None)
     threads = list(getattr(executor, "_threads", ()) or ())
@@ -77,7 +83,7 @@ async def forget_workers_in_executor_threads(timeout: float = 1.0) -> int:
     barrier = threading.Barrier(len(threads))
 
     def forget() -> None:
-        active_worker.set(None)  # type: ignore[arg-type]
+        clear_active_worker()
         try:
             barrier.wait(timeout)
         except threading.BrokenBarrierError:
@@ -96,11 +102,7 @@ def scrub_now(app: Any) -> None:
     gc.collect()
 
 
-def _closed(node: Any) -> bool:
-    if getattr(node, "_closing", False) or getattr(node, "_closed", False):
-        return True
-    attached = getattr(node, "is_attached", True)
-    return attached is False
+_closed = node_is_closed
 
 
 def drop_closed_watchers(app: Any) -> int:
@@ -110,10 +112,7 @@ def drop_closed_watchers(app: Any) -> int:
     for screen in list(owners[1:]):
         owners.extend(screen.walk_children(with_self=False))
     for owner in owners:
-        watchers = getattr(owner, "__watchers", None)
-        if not isinstance(watchers, dict):
-            continue
-        for name, entries in watchers.items():
+        for entries in reactive_watchers(owner).values():
             keep = [(node, callback) for node, callback in entries if not _closed(node)]
             dropped += len(entries) - len(keep)
             entries[:] = keep
@@ -136,10 +135,7 @@ def drop_closed_subscriptions(app: Any) -> int:
         for value in list(vars(owner).values()):
             if not isinstance(value, Signal):
                 continue
-            table = getattr(value, "_subscriptions", None)
-            if table is None:
-                continue
-            for node in [n for n in list(table.keys()) if _closed(n)]:
+            for node in [n for n in signal_subscribers(value) if _closed(n)]:
                 value.unsubscribe(node)
                 dropped += 1
     return dropped
@@ -153,13 +149,10 @@ def drop_closed_callbacks(app: Any) -> int:
     """
     dropped = 0
     for screen in getattr(app, "screen_stack", []):
-        for attribute in ("_callbacks", "_next_callbacks"):
-            entries = getattr(screen, attribute, None)
-            if not isinstance(entries, list):
-                continue
+        for entries in after_refresh_queues(screen):
             keep = []
             for entry in entries:
-                callback = entry[0] if isinstance(entry, tuple) else getattr(entry, "callback", entry)
+                callback = queued_callback(entry)
                 target = getattr(getattr(callback, "func", callback), "__self__", None)
                 if target is not None and _closed(target):
                     dropped += 1

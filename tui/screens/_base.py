@@ -30,6 +30,7 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, get_current_worker
 
 from ..errors import HushpadError
+from ..widgets._textual_compat import node_bindings
 
 if TYPE_CHECKING:
     from ..services.workspace import Workspace
@@ -148,7 +149,7 @@ class RunsUseCases:
 
 def key_for(node: Any, binding_id: str) -> str:
     """How the (possibly remapped) key of a binding id reads, for a hint in a sentence."""
-    for bindings in node._bindings.key_to_bindings.values():
+    for bindings in node_bindings(node).key_to_bindings.values():
         for binding in bindings:
             if binding.id == binding_id:
                 return node.app.get_key_display(binding)

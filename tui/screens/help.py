@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
+from ..widgets._textual_compat import node_bindings
 from ..widgets.key_footer import KeyFooter
 if TYPE_CHECKING:
     from ..app import HushpadApp
@@ -32,7 +33,7 @@ def bindings_for_screen(screen: Screen) -> list[tuple[str, str, str]]:
         seen.add(binding.action)
         rows.append((screen.app.get_key_display(binding), binding.description, binding.id or ""))
     # Keys the screen offers only at times (the emergency copy while saving fails) are listed too.
-    for bindings in screen._bindings.key_to_bindings.values():
+    for bindings in node_bindings(screen).key_to_bindings.values():
         for binding in bindings:
             if binding.description and binding.id and binding.action not in seen:
                 seen.add(binding.action)

@@ -33,17 +33,21 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 import textual
-from textual import events
+from textual import events, reactive
 from textual._parser import Parser, ParseEOF, ParseTimeout, Read1, TokenCallback
 from textual._xterm_parser import BRACKETED_PASTE_END, BRACKETED_PASTE_START, XTermParser
 from textual.document._document import Location
 from textual.document._document_navigator import DocumentNavigator
 from textual.document._wrapped_document import WrappedDocument
+from textual.dom import DOMNode
 from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.screen import Screen
+from textual.signal import Signal
 from textual.strip import Strip
 from textual.widgets import Footer, TextArea
 from textual.widgets.text_area import TextAreaTheme
+from textual.worker import Worker
 
 TEXTUAL_VERSION = "8.2.8"
 if textual.__version__ != TEXTUAL_VERSION:
@@ -112,6 +116,33 @@ UPSTREAM: dict[str, tuple[Callable[[], Any], str]] = {
                                      "d796af6d69db337d6fa6bd463984f7d17188d991dbb22f60efb92a8a9619507c"),
     "LinuxInlineDriver.run_input_thread": (lambda: _driver("linux_inline_driver").LinuxInlineDriver.run_input_thread,
                                            "5b80c98a823ac83422ee1ce2491f20b0e506c3639d01314b9f82c979aa96e7db"),
+    # Private state read after a lock (tui/lock_hygiene.py), through the functions at the end.
+    "reactive._watch": (lambda: reactive._watch,
+                        "d0a0965fc6cea4d31d71d406b97545c08e337592f7e366f142af46735e1ee86d"),
+    "Signal.__init__": (lambda: Signal.__init__,
+                        "108464ea40464e1ad4c909796afa3446c1266110a77251ce4673ccd88303b490"),
+    "Signal.subscribe": (lambda: Signal.subscribe,
+                         "3d4f81854bf22f29bed5cec949547cf50f83c7462795eb071652b7a7e7f068fb"),
+    "Signal.unsubscribe": (lambda: Signal.unsubscribe,
+                           "a108d414075e1cef9eba7319cd8d090c28a75b8483064ac520d80d48180eb769"),
+    "MessagePump.__init__": (lambda: MessagePump.__init__,
+                             "4c13f534c77c6b67fdba6e9232f1e247320e50ac5c1a97eaf77694680bbb343f"),
+    "MessagePump._close_messages": (lambda: MessagePump._close_messages,
+                                    "2e1d874dba92ba6810ffa284a5eea5aee9b9f98d9dc634e3e1f6ee9bad3951a3"),
+    "MessagePump.call_next": (lambda: MessagePump.call_next,
+                              "489dc1404089eccac78c4be8bf780b7f50de7360c7843c89ac1d833c654fede8"),
+    "MessagePump._flush_next_callbacks": (lambda: MessagePump._flush_next_callbacks,
+                                          "52f874c952d9a45c48004bb76ebfec1beb6af44839ac178c614fc87edb188dcd"),
+    "MessagePump._on_invoke_later": (lambda: MessagePump._on_invoke_later,
+                                     "0ee077aaffdaa63ac40c136445a5fafb3c490a31a70a7b6e50ee057faa1ae4c8"),
+    "Screen._invoke_later": (lambda: Screen._invoke_later,
+                             "d59e2de31d1c37177b1466b9cc98c0340522593ae8266d47b0ce7885ab825751"),
+    "Screen._invoke_and_clear_callbacks": (lambda: Screen._invoke_and_clear_callbacks,
+                                           "73ddb9fc12c345dcee1300a25eb272c6b4f183063c9edaad65589d11a8156b7f"),
+    "Worker._run_threaded": (lambda: Worker._run_threaded,
+                             "c73eb2e29bca5d3dd39431a4a3d70374d2bbf70f98903fe98fca5774d913ab1f"),
+    "DOMNode.__init__": (lambda: DOMNode.__init__,
+                         "92386cf024a399a8c5f01a5d5947b9877993b2512f044c546cd0fa62b0073229"),
 }
 
 
@@ -384,3 +415,58 @@ def install_paste_safe_parser() -> None:
 
 
 install_paste_safe_parser()
+
+
+# -- private state read by tui/lock_hygiene.py ------------------------------------------
+# After a lock, tui/lock_hygiene.py lets go of what still holds a closed screen or widget
+# (and so note text). Each of these reads one private piece of Textual 8.2.8, hashed above.
+def node_is_closed(node: Any) -> bool:
+    """True once a message pump is closing or closed (MessagePump._closing / _closed), or
+    once a node is no longer attached."""
+    if getattr(node, "_closing", False) or getattr(node, "_closed", False):
+        return True
+    return getattr(node, "is_attached", True) is False
+
+
+def reactive_watchers(owner: Any) -> dict[str, list[tuple[Any, Any]]]:
+    """The live ``{attribute: [(node, callback), ...]}`` table that ``textual.reactive._watch``
+    keeps on ``owner`` under the name ``__watchers`` (empty when nothing watches it)."""
+    watchers = getattr(owner, "__watchers", None)
+    return watchers if isinstance(watchers, dict) else {}
+
+
+def signal_subscribers(signal: Any) -> list[Any]:
+    """The nodes subscribed to a Signal (its private ``_subscriptions`` table)."""
+    table = getattr(signal, "_subscriptions", None)
+    return list(table.keys()) if table is not None else []
+
+
+def after_refresh_queues(pump: Any) -> list[list[Any]]:
+    """The lists of callbacks queued on a screen: ``Screen._callbacks`` (call_after_refresh,
+    as (callback, sender) pairs) and ``MessagePump._next_callbacks`` (call_next, as
+    ``events.Callback``). The lists themselves, so a caller may prune them in place."""
+    queues = []
+    for attribute in ("_callbacks", "_next_callbacks"):
+        entries = getattr(pump, attribute, None)
+        if isinstance(entries, list):
+            queues.append(entries)
+    return queues
+
+
+def queued_callback(entry: Any) -> Any:
+    """The callable inside one entry of ``after_refresh_queues``."""
+    return entry[0] if isinstance(entry, tuple) else getattr(entry, "callback", entry)
+
+
+def clear_active_worker() -> None:
+    """Forget the Worker a thread worker left in this thread's context (Worker._run sets
+    ``textual.worker.active_worker`` in the executor thread and never resets it)."""
+    from textual.worker import active_worker
+
+    active_worker.set(None)  # type: ignore[arg-type]
+
+
+def node_bindings(node: Any) -> Any:
+    """Every binding a node declares, offered now or not (DOMNode._bindings, a BindingsMap);
+    ``active_bindings`` holds only those offered at this moment."""
+    return node._bindings

@@ -332,3 +332,93 @@ def test_the_terminal_drivers_build_the_paste_safe_parser():
 
     assert linux_driver.XTermParser is PasteSafeXTermParser
     assert linux_inline_driver.XTermParser is PasteSafeXTermParser
+
+
+# -- private state read after a lock (tui/lock_hygiene.py) -------------------------------
+class Holder(App):
+    BINDINGS = [Binding("f5", "noop", "Shown", id="holder.shown"),
+                Binding("f6", "later", "Later", id="holder.later")]
+
+    def compose(self) -> ComposeResult:
+        yield TextArea("private words", id="area")
+
+    def check_action(self, action, parameters):
+        return action != "later"  # offered only at times, like the emergency copy
+
+
+async def test_a_removed_text_area_is_closed_and_still_watches_the_theme():
+    """A TextArea watches app.theme: the pair stays in the app's watcher table after the
+    area is removed, which is what lock hygiene prunes, and the area reads as closed."""
+    async with Holder().run_test() as pilot:
+        app = pilot.app
+        area = app.query_one("#area")
+        assert not compat.node_is_closed(area)
+        assert area in [node for node, _ in compat.reactive_watchers(app)["theme"]]
+        await area.remove()
+        await pilot.pause()
+        assert compat.node_is_closed(area)
+        assert area in [node for node, _ in compat.reactive_watchers(app)["theme"]]
+        assert compat.reactive_watchers(object()) == {}
+
+
+async def test_a_text_area_subscribes_to_its_screen_s_selection_signal():
+    async with Holder().run_test() as pilot:
+        app = pilot.app
+        area = app.query_one("#area")
+        signal = app.screen.text_selection_started_signal
+        assert area in compat.signal_subscribers(signal)
+        signal.unsubscribe(area)
+        assert area not in compat.signal_subscribers(signal)
+
+
+async def test_queued_callbacks_are_seen_in_both_queues_and_prunable_in_place():
+    async with Holder().run_test() as pilot:
+        screen = pilot.app.screen
+        area = pilot.app.query_one("#area")
+        later, nxt = area.refresh_bindings, area.focus
+        # call_after_refresh posts InvokeLater; its handler (MessagePump._on_invoke_later) queues
+        # the callback on the screen like this, where it waits for the screen's next repaint.
+        screen._invoke_later(later, area)
+        screen.call_next(nxt)
+        queued = [compat.queued_callback(entry) for queue in compat.after_refresh_queues(screen)
+                  for entry in queue]
+        assert later in queued
+        assert any(getattr(c, "func", None) == nxt for c in queued)
+        for queue in compat.after_refresh_queues(screen):
+            queue.clear()  # the lists are the live ones: pruning them cancels the calls
+        assert all(not queue for queue in compat.after_refresh_queues(screen))
+        assert len(compat.after_refresh_queues(screen)) == 2
+
+
+async def test_a_thread_worker_leaves_itself_in_its_thread_until_cleared():
+    import asyncio
+    import concurrent.futures
+
+    from textual.worker import NoActiveWorker, get_current_worker
+
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    asyncio.get_running_loop().set_default_executor(pool)
+    async with Holder().run_test() as pilot:
+        worker = pilot.app.run_worker(lambda: None, thread=True)
+        await worker.wait()
+
+        def current():
+            try:
+                return get_current_worker()
+            except NoActiveWorker:
+                return None
+
+        left = await asyncio.get_running_loop().run_in_executor(None, current)
+        assert left is worker
+        await asyncio.get_running_loop().run_in_executor(None, compat.clear_active_worker)
+        assert await asyncio.get_running_loop().run_in_executor(None, current) is None
+
+
+async def test_node_bindings_include_the_keys_not_offered_now():
+    async with Holder().run_test() as pilot:
+        app = pilot.app
+        ids = {binding.id for bindings in compat.node_bindings(app).key_to_bindings.values()
+               for binding in bindings}
+        assert {"holder.shown", "holder.later"} <= ids
+        offered = {active.binding.id for active in app.screen.active_bindings.values()}
+        assert "holder.shown" in offered and "holder.later" not in offered
