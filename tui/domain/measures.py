@@ -112,6 +112,15 @@ def band_for(instrument: str, total: int) -> str:
     return band
 
 
+def stored_band(instrument: str, total: Any) -> str:
+    """band_for over a stored row, for display: a total no instrument allows (an edited or
+    damaged record) reads "out of range" rather than failing the screen that shows it."""
+    try:
+        return band_for(instrument, total)
+    except MeasureError:
+        return "out of range"
+
+
 @dataclass(frozen=True)
 class MeasureScore:
     """One administration. Always valid: construction refuses impossible scores."""

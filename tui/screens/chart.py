@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from ..services.chart import Chart, TimelineRow
     from ..services.workspace import Workspace
 
-STATUS_STYLE = {"no note": "dim", "draft": "#b39a6b", "signed": "", "late entry": "#b58a70", "addended": "#8fa3b0"}
+STATUS_STYLE = {"no note": "dim", "draft": "#b39a6b", "signed": "", "late entry": "#b58a70", "addended": "#8fa3b0",
+                "INVALID": "bold reverse"}
 COLUMNS = f"{'Date':<11}{'#':>5}  {'Template':<10}{'Status':<11}{'Risk':<9}{'PHQ':>4}{'GAD':>5}  Assessment"
 
 
@@ -55,6 +56,9 @@ class ChartScreen(HushpadScreen[None]):
         super().__init__()
         self.client_id = client_id
         self.chart: Chart | None = None
+        self.invalid: dict[int, list[str]] = {}  # note id: why its signature fails (the one verify)
+        self.record_problems: list[str] = []
+        self._header = Text("")
 
     def compose(self) -> ComposeResult:
         yield Static("Loading…", id="chart-header", markup=False)
@@ -111,7 +115,8 @@ class ChartScreen(HushpadScreen[None]):
         header = Text("  ·  ".join(parts), style="bold")
         goals = [f"{g['ordinal']}. {g['description']}" for g in chart.goals]
         header.append("\nGoals: " + ("   ".join(goals) if goals else "none yet (p opens the treatment plan)"), style="dim")
-        self.query_one("#chart-header", Static).update(header)
+        self._header = header
+        self._show_header()
         self.query_one("#trend-phq9", ScoreTrend).set_scores(chart.phq9)
         self.query_one("#trend-gad7", ScoreTrend).set_scores(chart.gad7)
         risk = Text("Risk   ")
@@ -126,13 +131,46 @@ class ChartScreen(HushpadScreen[None]):
         else:
             risk.append("no risk assessments yet", style="dim")
         self.query_one("#chart-risk", Static).update(risk)
-        self.query_one(RowList).set_rows(chart.sessions, keep_cursor=True)
+        self.query_one(RowList).set_rows(self._flagged(chart.sessions), keep_cursor=True)
+        if chart.complete:
+            self._check()
         if chart.complete and len(chart.sessions) > CHART_FIRST_PAGE:
             from ..heap import HEAP
 
             # A long history is loaded: out of the collector's way, so full collections (100+ ms
             # with this heap) stop stalling page-down. Thawed when the chart closes.
             HEAP.freeze(self)
+
+    def _check(self) -> None:
+        """Doctor's checks for this client, after the list is drawn (they read every note)."""
+        client_id = self.client_id
+
+        def check(workspace: "Workspace") -> "tuple[dict[int, list[str]], list[str]]":
+            from ..services.chart import ClientChart
+
+            return ClientChart(workspace).integrity(client_id)
+
+        self.run_use_case(check, self._checked, group="chart-integrity")
+
+    def _checked(self, found: "tuple[dict[int, list[str]], list[str]]") -> None:
+        self.invalid, self.record_problems = found
+        self._show_header()
+        if self.chart is not None:
+            self.query_one(RowList).set_rows(self._flagged(self.chart.sessions), keep_cursor=True)
+
+    def _flagged(self, rows: "list[TimelineRow]") -> "list[TimelineRow]":
+        if not self.invalid:
+            return rows
+        return [r._replace(status="INVALID") if r.note_id in self.invalid else r for r in rows]
+
+    def _show_header(self) -> None:
+        header = self._header.copy()
+        if self.invalid:
+            header.append(f"\nSIGNATURE INVALID: {len(self.invalid)} note(s) here fail verification "
+                          "(open one to see why). The record may have been altered outside Hushpad.", style="bold")
+        for problem in self.record_problems:
+            header.append(f"\nRECORD ALTERED: {problem}", style="bold")
+        self.query_one("#chart-header", Static).update(header)
 
     def on_unmount(self) -> None:
         from ..heap import HEAP

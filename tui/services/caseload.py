@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..domain import clock
-from ..domain.measures import band_for
+from ..domain.measures import stored_band
 from ..storage import queries
 from .reading import RecordReader, day
 
@@ -25,11 +25,11 @@ class ClientRow:
 
     @property
     def phq9_band(self) -> str:
-        return band_for("phq9", self.phq9) if self.phq9 is not None else ""
+        return stored_band("phq9", self.phq9) if self.phq9 is not None else ""
 
     @property
     def gad7_band(self) -> str:
-        return band_for("gad7", self.gad7) if self.gad7 is not None else ""
+        return stored_band("gad7", self.gad7) if self.gad7 is not None else ""
 
 
 class Caseload(RecordReader):

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from ..domain import clock
-from ..domain.measures import band_for
+from ..domain.measures import stored_band
 from ..domain.visible import make_visible
 from ..storage import queries
 from .reading import RecordReader, TimelineError, day
@@ -146,6 +146,14 @@ class ClientChart(RecordReader):
         verdict = Signatures(self.workspace).verify_row(note)
         return NoteView(note, client["code"] if client else "", addenda, verdict.note_ok, verdict.addenda_ok, verdict)
 
+    def integrity(self, client_id: int) -> "tuple[dict[int, list[str]], list[str]]":
+        """This client's notes that fail the one verify, and the record's own problems (doctor's
+        note chain, audit log and search index checks): what the chart flags."""
+        from .signing import Signatures, client_integrity
+
+        signatures = Signatures(self.workspace)
+        return client_integrity(self.record, client_id, signatures.trusted(), set(signatures.supervisor_keys()))
+
     def private_jottings(self, session_id: int) -> list[tuple[int, str]]:
         """The session's private psychotherapy notes. Every opening is audited."""
         from ..storage.vault import doc_key_for
@@ -172,7 +180,7 @@ class ClientChart(RecordReader):
 
         def latest(instrument: str) -> tuple[int, str] | None:
             row = queries.latest_score(self.record, client_id, instrument)
-            return (row["total"], band_for(instrument, row["total"])) if row else None
+            return (row["total"], stored_band(instrument, row["total"])) if row else None
 
         risk = queries.latest_risk(self.record, client_id)
         risk_summary = ""

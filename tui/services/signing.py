@@ -331,6 +331,41 @@ def check_record(record: Any, keyfile: Any, private: dict[str, bytes]) -> list[t
     return out
 
 
+def client_integrity(record: Any, client_id: int, trusted: set[str],
+                     supervisors: set[str]) -> tuple[dict[int, list[str]], list[str]]:
+    """What the chart shows of doctor's checks: ({note id: problems} for this client's notes
+    that fail the one verify, record problems: a deleted note, the audit log, the search index)."""
+    from ..storage.signing import note_audit_heads, verify_audit
+
+    notes = record.query("SELECT n.* FROM progress_notes n JOIN sessions s ON s.id = n.session_id "
+                         "WHERE n.status = 'signed' AND s.client_id = ? ORDER BY n.id", (client_id,))
+    invalid = {nid: v.problems for nid, v in verify_many(record, notes, trusted, supervisors).items() if not v.ok}
+    entries = []
+    for note in notes:
+        signed = sig.stored_signed(note)
+        previous = None
+        if signed is not None:
+            try:
+                previous = json.loads(signed.payload).get("previous_note_hash")
+            except json.JSONDecodeError:
+                pass
+        entries.append((note["content_hash"], previous))
+    problems = list(sig.check_note_chain(entries))
+    present = {f"note:{n['id']}" for n in record.query("SELECT id FROM progress_notes WHERE status = 'signed'")}
+    for row in record.query("SELECT DISTINCT subject FROM audit_log WHERE action = 'note signed'"):
+        if row["subject"] not in present:
+            problems.append(f"{row['subject'].replace(':', ' ')} was signed (audit log) but is no longer in the record")
+    _, audit = verify_audit(record, trusted)
+    by_id = {r["id"]: r["row_hash"] for r in record.query("SELECT id, row_hash FROM audit_log")}
+    for head in note_audit_heads(notes):
+        if by_id.get(head["audit_id"]) != head["row_hash"]:
+            audit.append(f"note {head['note_id']} names audit row {head['audit_id']}, which is gone or changed "
+                         "(the log was truncated or edited)")
+    problems += [f"audit log: {p}" for p in audit]
+    problems += _search_index_problems(record, notes)
+    return invalid, problems
+
+
 def _search_index_problems(record: Any, notes: list[dict[str, Any]]) -> list[str]:
     """FTS5 tables take no triggers, so the index is compared with the signed text here."""
     problems = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-from ..domain.measures import band_for
+from ..domain.measures import stored_band
 
 BARS = " ▁▂▃▄▅▆▇█"
 BAND_STYLES = {
@@ -31,8 +31,8 @@ def trend_text(instrument: str, scores: list[tuple[str, int]], width: int) -> Te
     top = MAXIMA[instrument]
     for _, total in shown:
         bar = BARS[min(len(BARS) - 1, round(total / top * (len(BARS) - 1)))]
-        out.append(bar or " ", style=BAND_STYLES.get(band_for(instrument, total), ""))
-    out.append("  " + trend_words(label, instrument, scores), style=BAND_STYLES.get(band_for(instrument, scores[-1][1]), ""))
+        out.append(bar or " ", style=BAND_STYLES.get(stored_band(instrument, total), ""))
+    out.append("  " + trend_words(label, instrument, scores), style=BAND_STYLES.get(stored_band(instrument, scores[-1][1]), ""))
     return out
 
 
@@ -41,12 +41,12 @@ def trend_words(label: str, instrument: str, scores: list[tuple[str, int]]) -> s
     last_date, last = scores[-1]
     first = scores[0][1]
     delta = last - first
-    words = f"{label} {last} ({band_for(instrument, last)}) on {last_date}"
+    words = f"{label} {last} ({stored_band(instrument, last)}) on {last_date}"
     if len(scores) == 1:
         return words + ", the first score"
     change = "no change" if delta == 0 else f"{'up' if delta > 0 else 'down'} {abs(delta)}"
     return (f"{words}, {change} since the first of {len(scores)} "
-            f"({first}, {band_for(instrument, first)})")
+            f"({first}, {stored_band(instrument, first)})")
 
 
 class ScoreTrend(Widget):

@@ -137,3 +137,25 @@ def truncate_audit(conn: Any, keep: int) -> None:
 
 def edit_search_index(conn: Any, note_id: int) -> None:
     conn.execute("UPDATE note_search SET body = 'nothing of note' WHERE note_id = ? AND kind = 'note'", (note_id,))
+
+
+def edit_section(conn: Any, note_id: int, key: str = "assessment") -> None:
+    triggers = drop_triggers(conn)
+    conn.execute("UPDATE note_sections SET body = 'Rewritten.' WHERE note_id = ? AND key = ?", (note_id, key))
+    recreate(conn, triggers)
+
+
+def forge_hash_only_note(conn: Any, client_id: int, started_at: str, code: str) -> int:
+    """A note dressed as one sealed before signatures (a hash seal, no signature), inserted by
+    someone who can write the record but not sign. Returns its id."""
+    text = f"PROGRESS NOTE (SOAP)\n\nClient: {code}\n\nASSESSMENT\nClient disclosed a plan.\n"
+    triggers = drop_triggers(conn)
+    conn.execute("INSERT INTO sessions (client_id, started_at, ended_at, duration_min) VALUES (?, ?, ?, 50)",
+                 (client_id, started_at, started_at))
+    sid = conn.execute("SELECT max(id) FROM sessions").fetchone()[0]
+    conn.execute("""INSERT INTO progress_notes (session_id, template, status, canonical_text, content_hash, signer,
+                    signed_at, created_at, updated_at) VALUES (?, 'soap', 'signed', ?, ?, 'Test Clinician',
+                    ?, 'x', 'x')""", (sid, text, content_hash(text), started_at))
+    forged = conn.execute("SELECT max(id) FROM progress_notes").fetchone()[0]
+    recreate(conn, triggers)
+    return forged
