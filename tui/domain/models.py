@@ -9,7 +9,7 @@ defaults, unknown keys are ignored) so an autosaved draft is never lost.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import InitVar, dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -283,15 +283,15 @@ class Plan:
 class NoteDraft:
     """A progress note being written.
 
-    ``template_key`` is authoritative; ``facts.template_key`` is kept in step
-    at construction. For a group note the shared group part lives in
+    The template is stored once, in ``facts.template_key``; ``template_key`` reads and
+    sets that (a constructor argument too, for callers that name it). For a group note the shared group part lives in
     ``group_part`` and the member's individualized part in ``sections``
     (both keyed by section key). ``previous_scores`` holds the last earlier
     administration per instrument, so the note can state the change.
     """
 
     facts: SessionFacts = field(default_factory=SessionFacts)
-    template_key: str = ""
+    template_key: InitVar[str] = ""
     sections: dict[str, str] = field(default_factory=dict)
     mental_status: MentalStatus = field(default_factory=MentalStatus)
     interventions: list[str] = field(default_factory=list)
@@ -303,11 +303,9 @@ class NoteDraft:
     previous_scores: dict[str, MeasureScore] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)  # "#word" from the carryable jottings
 
-    def __post_init__(self) -> None:
-        if not self.template_key:
-            self.template_key = self.facts.template_key
-        if self.facts.template_key != self.template_key:
-            self.facts = replace(self.facts, template_key=self.template_key)
+    def __post_init__(self, template_key: str) -> None:
+        if template_key and template_key != self.facts.template_key:
+            self.facts = replace(self.facts, template_key=template_key)
 
     def text_for(self, key: str, part: str = "note") -> str:
         """Text of a section; ``part="group"`` reads the shared group part."""
@@ -318,7 +316,6 @@ class NoteDraft:
         return {
             "schema": DRAFT_SCHEMA,
             "facts": self.facts.to_dict(),
-            "template_key": self.template_key,
             "sections": dict(self.sections),
             "mental_status": self.mental_status.to_dict(),
             "interventions": list(self.interventions),
@@ -337,6 +334,7 @@ class NoteDraft:
         facts = SessionFacts.from_dict(data.get("facts"))
         return cls(
             facts=facts,
+            # Older drafts also stored it at the top level (then authoritative, kept in step).
             template_key=str(data.get("template_key") or facts.template_key or ""),
             sections={str(k): str(v) for k, v in (data.get("sections") or {}).items()},
             mental_status=MentalStatus.from_dict(data.get("mental_status")),
@@ -351,6 +349,18 @@ class NoteDraft:
             },
             tags=[str(t) for t in (data.get("tags") or [])],
         )
+
+
+def _template_key(draft: NoteDraft) -> str:
+    return draft.facts.template_key
+
+
+def _set_template_key(draft: NoteDraft, value: str) -> None:
+    draft.facts = replace(draft.facts, template_key=value)
+
+
+# Set after the dataclass is made, so the constructor keeps its plain ``template_key=""``.
+NoteDraft.template_key = property(_template_key, _set_template_key)  # type: ignore[assignment]
 
 
 def is_late_entry(facts: SessionFacts, signed_at: datetime, *, recorded_end: datetime | None = None) -> bool:

@@ -258,8 +258,7 @@ class WriteupService:
 
     def change_template(self, writeup: Writeup, key: str) -> None:
         writeup.template = self.template_for(key)
-        writeup.draft.template_key = writeup.template.key
-        writeup.draft.facts = replace(writeup.draft.facts, template_key=writeup.template.key)
+        writeup.draft.template_key = writeup.template.key  # stored once, in the facts
 
     # -- review -----------------------------------------------------------------
     def lint(self, writeup: Writeup) -> list[Finding]:

@@ -67,6 +67,17 @@ def test_template_key_kept_in_step_with_facts():
     assert NoteDraft.from_dict({"facts": {"template_key": "girp"}}).template_key == "girp"
 
 
+def test_the_template_is_stored_once_and_an_old_draft_s_second_copy_still_loads():
+    draft = full_draft()
+    stored = draft.to_dict()
+    assert "template_key" not in stored and stored["facts"]["template_key"] == "soap"
+    draft.template_key = "dap"  # setting it sets the one copy
+    assert draft.facts.template_key == "dap" and draft.to_dict()["facts"]["template_key"] == "dap"
+    old = {**stored, "template_key": "birp", "previous_scores": {"phq9": {"instrument": "phq9", "total": 3}}}
+    loaded = NoteDraft.from_dict(old)  # drafts saved before: both copies, the top one authoritative
+    assert loaded.template_key == loaded.facts.template_key == "birp"
+
+
 def test_text_for_reads_group_part_separately():
     draft = full_draft()
     assert draft.text_for("topic", "group") == "Sleep hygiene"
