@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import Config, ConfigError, default_profile_dir, load_config, write_example_config
+from .domain.session_facts import display_time
 from .errors import HushpadError
 
 if TYPE_CHECKING:
@@ -444,10 +445,10 @@ def cmd_supervisor(config: Config, args: argparse.Namespace) -> int:
             print(f"Registered {args.name.strip()} (key {fp}). Check this fingerprint with them, by voice or in person.")
             return 0
         for fp, row in reviews.signatures.supervisor_keys().items():
-            print(f"{row['name']}  key {fp}  added {row['added_at'][:10]}")
+            print(f"{row['name']}  key {fp}  added {display_time(row['added_at'])[:10]}")
         for row in reviews.awaiting():
-            print(f"awaiting co-signature: note {row['note_id']} ({row['client_code']}, {row['started_at'][:10]}) "
-                  f"sent to {row['supervisor']} on {row['sent_at'][:10]}")
+            print(f"awaiting co-signature: note {row['note_id']} ({row['client_code']}, {display_time(row['started_at'])[:10]}) "
+                  f"sent to {row['supervisor']} on {display_time(row['sent_at'])[:10]}")
     return 0
 
 
@@ -476,7 +477,7 @@ def cmd_review(config: Config, args: argparse.Namespace) -> int:
             print("SIGNATURE INVALID: " + "; ".join(review["problems"]))
             return EXIT_FAILURE
         print(f"Signature verified: signed by {associate.get('name', '?')} with key "
-              f"{review['header'].get('from')} on {review['payload'].get('signed_at')}.")
+              f"{review['header'].get('from')} on {display_time(str(review['payload'].get('signed_at') or ''), zone=True)}.")
         if args.cosign:
             decision, comment = "cosigned", ""
         elif args.return_comment is not None:

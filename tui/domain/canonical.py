@@ -14,6 +14,7 @@ import unicodedata
 
 from .measures import change_since
 from .models import NoteDraft
+from .session_facts import display_time
 from .lint import plan_fields_answer
 from .templates import Template
 
@@ -191,7 +192,8 @@ def _blocks(
         ("blank",),
         ("heading", 1, "Signature"),
         ("field", "Signed electronically by", who),
-        ("field", "Signed at", signed_at),
+        # The signer's own offset, not this machine's, so the text is the same everywhere.
+        ("field", "Signed at", display_time(signed_at, zone=True, local=False)),
     ]
     if key_fingerprint:
         # In the signed text itself, so every copy (screen, export, paste into an EHR) names the key.

@@ -128,15 +128,24 @@ def signed_before_end(facts: SessionFacts, signed_at: datetime) -> bool:
     return signed_at < end - timedelta(minutes=SIGN_SLACK_MIN)
 
 
-def display_time(iso: str, *, with_date: bool = True) -> str:
+def display_time(iso: str, *, with_date: bool = True, zone: bool = False, local: bool = True) -> str:
     """A stored ISO timestamp as the clinician's local wall-clock time, e.g. "2026-03-14 10:05".
 
-    Anything that is not a timestamp comes back unchanged, so a display never fails.
+    ``zone`` adds the UTC offset, "2026-03-14 10:05 (UTC+01:00)", for text read away from this
+    machine (signed notes, addenda, exports). ``local=False`` keeps the stamp's own offset
+    instead of this machine's, so signed text renders the same on any machine. Anything that
+    is not a timestamp comes back unchanged, so a display never fails.
     """
     try:
         moment = datetime.fromisoformat((iso or "").strip())
     except ValueError:
         return iso
-    if moment.tzinfo is not None:
+    if moment.tzinfo is not None and local:
         moment = moment.astimezone()
-    return moment.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
+    shown = moment.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
+    offset = moment.utcoffset() if zone else None
+    if offset is not None:
+        minutes = round(offset.total_seconds() / 60)
+        sign, minutes = ("-" if minutes < 0 else "+"), abs(minutes)
+        shown += f" (UTC{sign}{minutes // 60:02d}:{minutes % 60:02d})"
+    return shown

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from ..domain.session_facts import display_time
 from ..widgets.key_footer import KeyFooter
 from ..widgets.row_list import RowList
 from ._base import HushpadScreen
@@ -78,8 +79,8 @@ class NotesDueScreen(HushpadScreen[None]):
         self.query_one("#due-summary", Static).update(Text(f"{len(rows)} due, {overdue} overdue."))
         box = self.query_one("#due-cosign", Static)
         box.update(Text("\n".join(
-            f"Awaiting co-signature: note {r['note_id']} ({r['client_code']}, {r['started_at'][:10]}), "
-            f"sent to {r['supervisor']} on {r['sent_at'][:10]}" for r in awaiting)))
+            f"Awaiting co-signature: note {r['note_id']} ({r['client_code']}, {display_time(r['started_at'])[:10]}), "
+            f"sent to {r['supervisor']} on {display_time(r['sent_at'])[:10]}" for r in awaiting)))
         box.display = bool(awaiting)
 
     @on(RowList.Chosen)

@@ -11,6 +11,7 @@ from ..domain import signature as sig
 from ..domain.canonical import escape_markdown, markdown_from_blocks
 from ..domain import clock
 from ..domain.measures import band_for
+from ..domain.session_facts import display_time
 from ..domain.visible import make_visible
 from ..storage import queries
 from .chart import ClientChart
@@ -81,7 +82,7 @@ class RecordsExport(RecordReader):
         out = (_banner(verdict) if banner else []) + [note["canonical_text"].rstrip("\n")]
         for addendum in self.record.addenda(note_id):
             who = addendum["signer"] + (f", {addendum['credentials']}" if addendum["credentials"] else "")
-            out += ["", f"ADDENDUM {addendum['created_at']} by {who}", addendum["body"].rstrip(),
+            out += ["", f"ADDENDUM {display_time(addendum['created_at'], zone=True)} by {who}", addendum["body"].rstrip(),
                     f"Amends: {addendum['amends_hash'][:16]}  Seal: {addendum['content_hash'][:16]}"]
         out += ["", *_signature_lines(verdict), f"Seal (SHA-256): {note['content_hash']}", "", *_banner(verdict)]
         return make_visible("\n".join(out).rstrip("\n")) + "\n"
@@ -101,7 +102,7 @@ class RecordsExport(RecordReader):
             text = "```text\n" + (note["canonical_text"] or "").replace("```", "`\u200b``").rstrip("\n") + "\n```"
         out = [f"**{line}**" if line else "" for line in _banner(verdict)] + [text]
         for addendum in self.record.addenda(note_id):
-            out += ["", f"## Addendum {escape_markdown(addendum['created_at'])}", "", escape_markdown(addendum["body"])]
+            out += ["", f"## Addendum {escape_markdown(display_time(addendum['created_at'], zone=True))}", "", escape_markdown(addendum["body"])]
         out += [""] + [f"- {escape_markdown(line)}" for line in _signature_lines(verdict)]
         out += ["", f"Seal (SHA-256): `{note['content_hash']}`", ""]
         out += [f"**{escape_markdown(line)}**" if line else "" for line in _banner(verdict)]

@@ -99,7 +99,7 @@ GOALS
 
 SIGNATURE
 Signed electronically by: Dr Ada Lee, PhD, LP
-Signed at: 2024-05-01T15:10
+Signed at: 2024-05-01 15:10
 """
 
 

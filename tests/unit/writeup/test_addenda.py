@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from tui.domain.session_facts import display_time
 from tui.domain.canonical import addendum_hash
 from tui.services.workspace import ValidationError
 from tui.services.records_export import RecordsExport
@@ -78,7 +79,9 @@ def test_addenda_appear_in_the_plain_text_and_are_audited_without_content(env, s
     row = env.ws.record.addenda(note_id)[0]
     text = RecordsExport(env.ws).plain_text(note_id)
     assert text.startswith(note.text.rstrip("\n"))
-    assert f"ADDENDUM {row['created_at']} by Dana Reyes, LCSW" in text
+    # Local wall-clock time with its offset (issue 11 item 3), never the raw ISO stamp.
+    assert f"ADDENDUM {display_time(row['created_at'], zone=True)} by Dana Reyes, LCSW" in text
+    assert row["created_at"] not in text
     assert "zqaddendum42 corrected the date." in text
     assert f"Amends: {note.content_hash[:16]}  Seal: {row['content_hash'][:16]}" in text
     audit = env.ws.record.query("SELECT * FROM audit_log WHERE action = 'addendum signed'")

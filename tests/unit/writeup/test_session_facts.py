@@ -70,3 +70,12 @@ def test_chart_days_are_local_days():
     utc = datetime(2026, 3, 10, 23, 30, tzinfo=timezone.utc)
     assert day(utc.isoformat()) == utc.astimezone().strftime("%Y-%m-%d")
     assert day("") == "" and day(None) == ""
+
+
+def test_display_time_can_show_the_zone_and_keep_the_stamps_own_offset():
+    stamp = "2026-03-04T10:05:00+01:00"
+    assert display_time(stamp, zone=True, local=False) == "2026-03-04 10:05 (UTC+01:00)"
+    assert display_time("2026-03-04T10:05:00-03:30", zone=True, local=False) == "2026-03-04 10:05 (UTC-03:30)"
+    local = datetime.fromisoformat(stamp).astimezone()
+    assert display_time(stamp, zone=True).startswith(local.strftime("%Y-%m-%d %H:%M (UTC"))
+    assert display_time("2026-03-04T10:05", zone=True) == "2026-03-04 10:05"  # a naive stamp claims no zone

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tui.domain.canonical import content_hash
+from tui.domain.session_facts import display_time
 from tui.services.writeup import WriteupError, WriteupService
 
 from .conftest import complete, sign
@@ -49,7 +50,9 @@ def test_signing_stores_signer_time_hash_sections_measures_risk(env, client):
     assert note["content_hash"] == content_hash(signed.text) == signed.content_hash
     assert note["content_hash"] == content_hash(note["canonical_text"])
     assert "Signed electronically by: Dana Reyes, LCSW" in signed.text
-    assert f"Signed at: {note['signed_at']}" in signed.text
+    # Wall-clock time with the signer's offset (issue 11 item 3), not a raw ISO stamp.
+    assert f"Signed at: {display_time(note['signed_at'], zone=True, local=False)}" in signed.text
+    assert note["signed_at"] not in signed.text and "(UTC" in signed.text
     assert note["editing_pid"] is None
     sections = rows(env, "SELECT key, body FROM note_sections WHERE note_id = ? ORDER BY ordinal", w.note_id)
     assert [r["key"] for r in sections] == ["subjective", "objective", "assessment", "plan"]
