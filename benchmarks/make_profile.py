@@ -195,6 +195,8 @@ def _bulk_client(workspace: Any, client_id: int, code: str, sessions: int, rng: 
 
 def _sign_through_service(workspace: Any, client_id: int, rng: random.Random, when: datetime) -> int:
     """One more session signed by the real WriteupService (cross-check of the bulk path)."""
+    from dataclasses import replace
+
     from tui.services.writeup import WriteupService, finding_id
     from tui.storage.vault import JottingLine
 
@@ -210,6 +212,8 @@ def _sign_through_service(workspace: Any, client_id: int, rng: random.Random, wh
     writeup = service.open(session_id)
     for key, text in _note_text(rng, 0).items():
         writeup.draft.sections[key] = text
+    if not writeup.draft.risk.level:  # risk came up ("!"), so the level must be stated to sign
+        writeup.draft.risk = replace(writeup.draft.risk, level="low")
     findings = service.lint(writeup)
     service.sign(writeup, {finding_id(f) for f in findings if f.level == "warning"},
                  signed_at=(when + timedelta(hours=2)).isoformat(timespec="seconds"))
