@@ -43,12 +43,12 @@ class ChartScreen(HushpadScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_note", "Open note", id="chart.open_note", priority=True),
-        Binding("j", "private_jottings", "Private jottings", id="chart.private"),
+        Binding("j", "private_jottings", "Private jottings", id="chart.private", show=False),
         Binding("b", "before_session", "Before session", id="chart.before"),
         Binding("p", "plan", "Treatment plan", id="chart.plan"),
         Binding("slash", "search", "Search", id="chart.search"),
         Binding("w", "write_up", "Write up", id="chart.write_up"),
-        Binding("x", "export", "Export record", id="chart.export"),
+        Binding("x", "export", "Export record", id="chart.export", show=False),
         Binding("escape", "back", "Back", id="chart.back"),
     ]
 

@@ -63,9 +63,9 @@ class TreatmentPlanScreen(HushpadScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("g", "add_goal", "Add goal", id="plan.add_goal"),
         Binding("e", "edit_goal", "Edit goal", id="plan.edit_goal"),
-        Binding("o", "add_objective", "Add objective", id="plan.add_objective"),
-        Binding("i", "add_intervention", "Add intervention", id="plan.add_intervention"),
-        Binding("p", "add_problem", "Add problem", id="plan.add_problem"),
+        Binding("o", "add_objective", "Add objective", id="plan.add_objective", show=False),
+        Binding("i", "add_intervention", "Add intervention", id="plan.add_intervention", show=False),
+        Binding("p", "add_problem", "Add problem", id="plan.add_problem", show=False),
         Binding("s", "cycle_status", "Goal status", id="plan.status"),
         Binding("escape", "back", "Back", id="plan.back"),
     ]
