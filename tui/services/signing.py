@@ -263,7 +263,7 @@ def check_record(record: Any, keyfile: Any, private: dict[str, bytes]) -> list[t
     The trusted key is the one derived from the unwrapped private key; the public key in
     keys.json is only compared with it (a replaced one is reported)."""
     from ..storage import keys as keymod
-    from ..storage.signing import note_audit_heads, verify_audit
+    from ..storage.signing import verify_audit
 
     out: list[tuple[str, str, str]] = []
     listed = (keyfile.public_keys or {}).get("ed25519")
@@ -299,31 +299,18 @@ def check_record(record: Any, keyfile: Any, private: dict[str, bytes]) -> list[t
         counts[verdict.status] = counts.get(verdict.status, 0) + 1
         if not verdict.ok:
             bad.append(f"note {note['id']}: {'; '.join(verdict.problems)}")
-        signed = sig.stored_signed(note)
-        previous = None
-        if signed is not None:
-            try:
-                previous = json.loads(signed.payload).get("previous_note_hash")
-            except json.JSONDecodeError:
-                pass
-        by_client.setdefault(clients.get(note["session_id"], -1), []).append((note["content_hash"], previous))
+        by_client.setdefault(clients.get(note["session_id"], -1), []).append(
+            (note["content_hash"], _previous_note_hash(note)))
     summary = (f"{len(notes)} signed notes: {counts[sig.VERIFIED]} verified, "
                f"{counts[sig.HASH_ONLY]} sealed (hash only), {counts[sig.INVALID]} SIGNATURE INVALID")
     out.append(("FAIL" if bad else "ok", "signatures", summary))
     out += [("FAIL", "signatures", line) for line in bad]
     chain = [p for entries in by_client.values() for p in sig.check_note_chain(entries)]
     # A note named in the audit log as signed must still be there.
-    present = {f"note:{n['id']}" for n in notes}
-    for row in record.query("SELECT DISTINCT subject FROM audit_log WHERE action = 'note signed'"):
-        if row["subject"] not in present:
-            chain.append(f"{row['subject'].replace(':', ' ')} was signed (audit log) but is no longer in the record")
+    chain += _signed_notes_missing(record, {n["id"] for n in notes})
     out += [("FAIL", "note chain", p) for p in chain] or [("ok", "note chain", "no signed note is missing")]
     rows, problems = verify_audit(record, trusted)
-    by_id = {r["id"]: r["row_hash"] for r in record.query("SELECT id, row_hash FROM audit_log")}
-    for head in note_audit_heads(notes):
-        if by_id.get(head["audit_id"]) != head["row_hash"]:
-            problems.append(f"note {head['note_id']} names audit row {head['audit_id']}, which is gone or changed "
-                            "(the log was truncated or edited)")
+    problems += _audit_heads_missing(record, notes)
     out += [("FAIL", "audit log", p) for p in problems] or [("ok", "audit log", f"{rows} rows, hash chain and signed "
                                                                                  "heads intact")]
     index = _search_index_problems(record, notes)
@@ -335,36 +322,49 @@ def client_integrity(record: Any, client_id: int, trusted: set[str],
                      supervisors: set[str]) -> tuple[dict[int, list[str]], list[str]]:
     """What the chart shows of doctor's checks: ({note id: problems} for this client's notes
     that fail the one verify, record problems: a deleted note, the audit log, the search index)."""
-    from ..storage.signing import note_audit_heads, verify_audit
+    from ..storage.signing import verify_audit
 
     notes = record.query("SELECT n.* FROM progress_notes n JOIN sessions s ON s.id = n.session_id "
                          "WHERE n.status = 'signed' AND s.client_id = ? ORDER BY n.id", (client_id,))
     invalid = {nid: v.problems for nid, v in verify_many(record, notes, trusted, supervisors).items() if not v.ok}
-    entries = []
-    for note in notes:
-        signed = sig.stored_signed(note)
-        previous = None
-        if signed is not None:
-            try:
-                previous = json.loads(signed.payload).get("previous_note_hash")
-            except json.JSONDecodeError:
-                pass
-        entries.append((note["content_hash"], previous))
-    problems = list(sig.check_note_chain(entries))
-    present = {f"note:{n['id']}" for n in record.query("SELECT id FROM progress_notes WHERE status = 'signed'")}
-    for row in record.query("SELECT DISTINCT subject FROM audit_log WHERE action = 'note signed'"):
-        if row["subject"] not in present:
-            problems.append(f"{row['subject'].replace(':', ' ')} was signed (audit log) but is no longer in the record")
+    problems = list(sig.check_note_chain([(n["content_hash"], _previous_note_hash(n)) for n in notes]))
+    signed_ids = {r["id"] for r in record.query("SELECT id FROM progress_notes WHERE status = 'signed'")}
+    problems += _signed_notes_missing(record, signed_ids)
     _, audit = verify_audit(record, trusted)
-    by_id = {r["id"]: r["row_hash"] for r in record.query("SELECT id, row_hash FROM audit_log")}
-    for head in note_audit_heads(notes):
-        if by_id.get(head["audit_id"]) != head["row_hash"]:
-            audit.append(f"note {head['note_id']} names audit row {head['audit_id']}, which is gone or changed "
-                         "(the log was truncated or edited)")
+    audit += _audit_heads_missing(record, notes)
     problems += [f"audit log: {p}" for p in audit]
     problems += _search_index_problems(record, notes)
     return invalid, problems
 
+
+
+def _previous_note_hash(note: dict[str, Any]) -> str | None:
+    """The hash of the note before this one, as its signed payload names it (None if unsigned or unreadable)."""
+    signed = sig.stored_signed(note)
+    if signed is None:
+        return None
+    try:
+        return json.loads(signed.payload).get("previous_note_hash")
+    except json.JSONDecodeError:
+        return None
+
+
+def _signed_notes_missing(record: Any, signed_ids: set[int]) -> list[str]:
+    """A note named in the audit log as signed must still be there."""
+    present = {f"note:{i}" for i in signed_ids}
+    return [f"{row['subject'].replace(':', ' ')} was signed (audit log) but is no longer in the record"
+            for row in record.query("SELECT DISTINCT subject FROM audit_log WHERE action = 'note signed'")
+            if row["subject"] not in present]
+
+
+def _audit_heads_missing(record: Any, notes: list[dict[str, Any]]) -> list[str]:
+    """Each signed note names the audit row it saw as the head: that row must be there, unchanged."""
+    from ..storage.signing import note_audit_heads
+
+    by_id = {r["id"]: r["row_hash"] for r in record.query("SELECT id, row_hash FROM audit_log")}
+    return [f"note {head['note_id']} names audit row {head['audit_id']}, which is gone or changed "
+            "(the log was truncated or edited)"
+            for head in note_audit_heads(notes) if by_id.get(head["audit_id"]) != head["row_hash"]]
 
 def _search_index_problems(record: Any, notes: list[dict[str, Any]]) -> list[str]:
     """FTS5 tables take no triggers, so the index is compared with the signed text here."""
