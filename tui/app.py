@@ -8,16 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events, work
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.screen import Screen
 
 from .config import Config
 from .heap import HEAP
 from .navigator import Navigator
-from .screens._base import AppFacing, RunsUseCases
+from .screens._base import AppFacing, RunsUseCases, log, unexpected_line, where
 from .theme import THEMES
 
 if TYPE_CHECKING:
@@ -46,16 +45,6 @@ class HushpadApp(RunsUseCases, App[int]):
         Binding("ctrl+l", "lock", "Lock", id="app.lock"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
-
-    class Unlocked(Message):
-        def __init__(self, workspace: "Workspace") -> None:
-            super().__init__()
-            self.workspace = workspace
-
-    class UnlockFailed(Message):
-        def __init__(self, message: str) -> None:
-            super().__init__()
-            self.message = message
 
     def __init__(self, config: Config, *, keystore: "KeyStore | None" = None,
                  start: StartRequest | None = None) -> None:
@@ -104,41 +93,47 @@ class HushpadApp(RunsUseCases, App[int]):
             # otherwise compete with it for the interpreter.
             self.call_after_refresh(self.unlock_with_keyring)
 
-    @work(thread=True, exclusive=True, group="unlock")
     def unlock_with_keyring(self) -> None:
-        from .services import access
-        from .services.workspace import Workspace
-        from .errors import HushpadError
+        """Ask the keyring for the keys (a worker); passphrase mode asks the unlock screen instead."""
+        config, keystore, jot = self.config, lambda: self.keystore, bool(self.start.jot_code)
 
-        try:
-            if access.passphrase_mode(self.config):
-                self.post_message(self.UnlockFailed(""))
-                return
-            profile = access.unlock(self.config, keystore=self.keystore)
-        except HushpadError as exc:
-            self.post_message(self.UnlockFailed(str(exc)))
-            return
-        if self.start.jot_code:
-            from .screens import scratchpad  # noqa: F401 - imported here, off the UI thread
-        self.post_message(self.Unlocked(Workspace(profile, self.config)))
+        def unlock() -> "Workspace | None":
+            from .services import access
+            from .services.workspace import Workspace
+
+            if access.passphrase_mode(config):
+                return None
+            profile = access.unlock(config, keystore=keystore())
+            if jot:
+                from .screens import scratchpad  # noqa: F401 - imported here, off the UI thread
+            return Workspace(profile, config)
+
+        self.run_task(unlock, lambda workspace: self.open_workspace(workspace) if workspace is not None
+                      else self.ask_to_unlock(""), self.ask_to_unlock, group="unlock")
 
     def _demo_status(self) -> None:
         if isinstance(self.screen, AppFacing) and self.workspace is None:
             self.screen.show_status("Preparing fictional demo clients…")
 
-    @work(thread=True, exclusive=True, group="unlock")
     def _open_demo(self) -> None:
-        from .services import access
-        from .services.demo import seed_demo
-        from .services.workspace import Workspace
+        config, keystore = self.config, lambda: self.keystore
 
-        profile, _code = access.initialise(self.config, self.keystore, None)
-        workspace = Workspace(profile, self.config)
-        seed_demo(workspace)
-        self.post_message(self.Unlocked(workspace))
+        def open_demo() -> "Workspace":
+            from .services import access
+            from .services.demo import seed_demo
+            from .services.workspace import Workspace
 
-    def on_hushpad_app_unlocked(self, message: Unlocked) -> None:
-        self.workspace = message.workspace
+            profile, _code = access.initialise(config, keystore(), None)
+            workspace = Workspace(profile, config)
+            seed_demo(workspace)
+            return workspace
+
+        self.run_task(open_demo, self.open_workspace, group="unlock")
+
+    def open_workspace(self, workspace: "Workspace") -> None:
+        """Unlocked (by the keyring, the unlock or setup screen, or the demo): the clients list, then
+        any emergency copies waiting, then (for `hushpad jot CODE`) the session."""
+        self.workspace = workspace
         HEAP.freeze_base()
         self._last_input = time.monotonic()
         while len(self.screen_stack) > 2:
@@ -179,13 +174,23 @@ class HushpadApp(RunsUseCases, App[int]):
         if code:
             self.open_scratchpad_for_code(code)
 
-    def on_hushpad_app_unlock_failed(self, message: UnlockFailed) -> None:
+    def ask_to_unlock(self, problem: str) -> None:
+        """The keyring could not give the keys (or passphrase mode): the unlock screen, saying why."""
         from .screens.unlock import UnlockScreen
 
         if isinstance(self.screen, UnlockScreen):
-            self.screen.show_problem(message.message)
+            self.screen.show_problem(problem)
         else:
-            self.push_screen(UnlockScreen(problem=message.message))
+            self.push_screen(UnlockScreen(problem=problem))
+
+    def report_unexpected(self, exc: BaseException) -> None:
+        """While locked the only work is unlocking: an unexpected failure there says so on the unlock
+        screen (the recovery code still works from it), never a dead end on the locked list."""
+        if self.workspace is not None:
+            super().report_unexpected(exc)
+            return
+        log.error("unexpected %s at %s", type(exc).__name__, where(exc))
+        self.ask_to_unlock(unexpected_line(exc))
 
     def open_scratchpad_for_code(self, code: str) -> None:
         """`hushpad jot CODE`: straight into that client's session (a problem ends the program)."""

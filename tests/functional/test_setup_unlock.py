@@ -217,3 +217,41 @@ async def test_idle_with_help_open_over_a_session_still_does_not_lock(two_client
         await settle(pilot)
         assert app.workspace is not None, "idle never locks mid-session, whatever is on top"
         assert pad in app.screen_stack
+
+
+class BrokenKeyring(MemoryKeyring):
+    """A keyring backend that fails in a way no one planned for (not a HushpadError)."""
+
+    broken = False
+
+    def get(self, profile_id: str) -> str | None:
+        if self.broken:
+            raise RuntimeError("backend exploded near PRIVATE-DETAIL")
+        return super().get(profile_id)
+
+
+async def test_an_unexpected_keyring_failure_opens_unlock_calmly_and_the_code_still_works(made_profile) -> None:
+    """The app's unlock worker is on the common worker base: an unexpected exception neither closes
+    the app nor leaves a locked list with no way in; its message never reaches the screen."""
+    made = made_profile()
+    keystore = BrokenKeyring()
+    keystore._items = made.keystore._items  # the same device key, behind a backend that will fail
+    keystore.broken = True
+    app = make_app(made.config, keystore=keystore)
+    async with app.run_test(size=SIZE) as pilot:
+        unlock = await wait_for_screen(pilot, UnlockScreen)
+        problem = _static_text(unlock, "#unlock-problem")
+        assert "Something unexpected went wrong (RuntimeError)" in problem
+        assert "PRIVATE-DETAIL" not in screen_text(app)
+        assert app.return_code is None and app.workspace is None
+
+        await pilot.press("ctrl+k")  # still unexpected: said again, still no crash
+        await settle(pilot)
+        assert "RuntimeError" in _static_text(unlock, "#unlock-problem") and app.return_code is None
+
+        keystore.broken = False  # the recovery code opens it (the keyring works again, so it is enrolled)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await _type_into(pilot, "#secret", made.recovery_code)
+        await wait_for_screen(pilot, ClientsScreen)
+        await wait_until(pilot, lambda: app.workspace is not None, "unlocked with the recovery code")

@@ -156,4 +156,4 @@ class SetupScreen(HushpadScreen[None]):
         self.query_one("#code-text", Static).update("")
         workspace, self._workspace = self._workspace, None
         assert workspace is not None
-        self.app.post_message(self.app.Unlocked(workspace))
+        self.app.open_workspace(workspace)

@@ -117,7 +117,7 @@ class UnlockScreen(HushpadScreen[None]):
                 profile = access.unlock(config, passphrase=secret)
             return Workspace(profile, config)
 
-        self.run_task(unlock, lambda workspace: app.post_message(app.Unlocked(workspace)), group="unlock")
+        self.run_task(unlock, app.open_workspace, group="unlock")
 
     def show_status(self, text: str) -> None:
         self.show_problem(text)
