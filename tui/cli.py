@@ -125,7 +125,77 @@ def build_parser() -> argparse.ArgumentParser:
 
     jot = sub.add_parser("jot", help="open the scratchpad for a client's session")
     jot.add_argument("code", metavar="CODE")
+
+    sub.add_parser("paths", help="print where the settings file, the data folder and the profile are")
+    completion = sub.add_parser("completion", help="print a shell completion script (bash, zsh or fish)")
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"), metavar="SHELL", help="bash, zsh or fish")
+    _add_examples(parser)
     return parser
+
+
+# Every command's help ends with an example (tests/unit/storage/test_cli_help.py walks them all).
+EXAMPLES: dict[str, str] = {
+    "hushpad": "hushpad init                      # once: keys, stores, recovery code\n"
+               "hushpad                           # the clients screen\n"
+               "hushpad jot RB-07                 # straight into a session for client RB-07\n"
+               "hushpad export note 12 -o note-12.txt",
+    "hushpad init": "hushpad init                      # keys in this computer's keyring\n"
+                    "hushpad init --passphrase         # no keyring: a passphrase instead",
+    "hushpad doctor": "hushpad doctor",
+    "hushpad backup": "hushpad backup /media/usb/hushpad-backup",
+    "hushpad client": "hushpad client add RB-07",
+    "hushpad client add": "hushpad client add RB-07           # then asks for the name, date of birth and goals",
+    "hushpad keys": "hushpad keys show",
+    "hushpad keys rotate": "hushpad keys rotate --new-recovery-code",
+    "hushpad keys recover": "hushpad keys recover              # asks for the recovery code",
+    "hushpad keys show": "hushpad keys show --pem > my-hushpad-key.pem",
+    "hushpad export": "hushpad export note 12 --format md -o note-12.md\n"
+                      "hushpad export client RB-07 -o RB-07-record.md",
+    "hushpad export note": "hushpad export note 12 -o ~/Documents/RB-07-note-12.txt\n"
+                           "# 12 is the note id: the chart's Note column, and the note view's title",
+    "hushpad export client": "hushpad export client RB-07 --format json -o ~/Documents/RB-07-record.json",
+    "hushpad export review": "hushpad export review 12 --to \"Dr Lee\" -o note-12-review.json",
+    "hushpad verify": "hushpad verify note-12.json --key clinician.pem",
+    "hushpad supervisor": "hushpad supervisor list",
+    "hushpad supervisor add": "hushpad supervisor add \"Dr Lee\" --key lee.pem",
+    "hushpad supervisor list": "hushpad supervisor list",
+    "hushpad review": "hushpad review note-12-review.json --cosign\n"
+                      "hushpad review import note-12-review-response.json",
+    "hushpad jot": "hushpad jot RB-07",
+    "hushpad paths": "hushpad paths",
+    "hushpad completion": "hushpad completion bash > ~/.local/share/bash-completion/completions/hushpad\n"
+                          "hushpad completion zsh > ~/.zfunc/_hushpad     # with fpath+=(~/.zfunc) in ~/.zshrc\n"
+                          "hushpad completion fish > ~/.config/fish/completions/hushpad.fish",
+}
+
+
+def subparsers_of(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """The parser and every subcommand's parser under it, depth first."""
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):  # an alias maps to the same parser
+                yield from subparsers_of(child)
+
+
+def _add_examples(parser: argparse.ArgumentParser) -> None:
+    """Help text keeps the examples' line breaks (RawDescriptionHelpFormatter), so the
+    prose around them is wrapped here instead."""
+    import textwrap
+
+    def fill(text: str) -> str:
+        return "\n\n".join(textwrap.fill(part, 78) for part in text.split("\n\n"))
+
+    for each in subparsers_of(parser):
+        example = EXAMPLES.get(each.prog)
+        if example is None:
+            continue  # a test fails for a command without one
+        each.formatter_class = argparse.RawDescriptionHelpFormatter
+        if each.description:
+            each.description = fill(each.description)
+        lines = "\n".join(f"  {line}" for line in example.splitlines())
+        label = "Examples" if len(example.splitlines()) > 1 else "Example"
+        each.epilog = (fill(each.epilog) + "\n\n" if each.epilog else "") + f"{label}:\n{lines}"
 
 
 # -- helpers ---------------------------------------------------------------
@@ -500,6 +570,54 @@ def cmd_review(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_paths(args: argparse.Namespace) -> int:
+    """Where everything is, without reading the settings: a broken config.toml is one
+    reason to ask."""
+    from .config import ENV_HOME, default_config_path
+    from .storage.paths import ProfilePaths
+
+    import platformdirs
+
+    profile_dir = default_profile_dir(args.profile)
+    paths = ProfilePaths(profile_dir)
+    config_path = default_config_path(profile_dir, explicit_profile=bool(args.profile))
+    data_dir = Path(platformdirs.user_data_dir("hushpad", appauthor=False))
+    source = "--profile" if args.profile else f"${ENV_HOME}" if os.environ.get(ENV_HOME) else "the default"
+    state = "set up" if paths.is_initialised() else "no profile yet; `hushpad init` sets one up"
+
+    def there(path: Path) -> str:
+        return "" if path.exists() else "  (not there yet)"
+
+    print(f"Settings file:  {config_path}{there(config_path)}")
+    print(f"Data folder:    {data_dir}{there(data_dir)}")
+    print(f"Profile folder: {profile_dir}  (from {source}; {state})")
+    for label, path in (("keys", paths.keys), ("record", paths.record), ("vault", paths.vault)):
+        print(f"  {label + ':':<8}{path}{there(path)}")
+    return 0
+
+
+def _completion_hints(parser: argparse.ArgumentParser) -> None:
+    """File and folder arguments complete as paths (shtab reads ``action.complete``)."""
+    import shtab
+
+    for each in subparsers_of(parser):
+        for action in each._actions:
+            metavar = str(action.metavar or "")
+            if metavar in ("DIR",):
+                action.complete = shtab.DIRECTORY  # type: ignore[attr-defined]
+            elif metavar in ("FILE", "PEM", "FILE.pem", "[import] FILE"):
+                action.complete = shtab.FILE  # type: ignore[attr-defined]
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    import shtab
+
+    parser = build_parser()
+    _completion_hints(parser)
+    sys.stdout.write(shtab.complete(parser, shell=args.shell))
+    return 0
+
+
 def cmd_jot(config: Config, args: argparse.Namespace) -> int:
     # An unknown code is reported by the app as it unlocks (one unlock, not two).
     return run_app(config, jot_code=args.code)
@@ -549,6 +667,13 @@ COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
 }
 
 
+# Need no profile and read no settings.
+NO_PROFILE_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "paths": cmd_paths,
+    "completion": cmd_completion,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -560,6 +685,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 config = Config(profile_dir=root, config_path=root / "config.toml",
                                 clinician_name="Demo Clinician", credentials="LCSW", demo=True, debug=args.debug)
                 return run_app(config, jot_code=getattr(args, "code", None))
+        if args.command in NO_PROFILE_COMMANDS:
+            return NO_PROFILE_COMMANDS[args.command](args)
         config = _config(args)
         if args.command is None:
             return run_app(config)
