@@ -19,6 +19,7 @@ from .storage.paths import ProfilePaths
 from .theme import THEME_NAMES
 
 if TYPE_CHECKING:
+    from .domain.letterhead import Letterhead
     from .domain.shorthand import ShorthandRules
     from .domain.templates import Template
 
@@ -31,6 +32,13 @@ EXAMPLE_CONFIG = """\
 [clinician]
 name = ""            # shown on signed notes, e.g. "Dana Reyes"
 credentials = ""     # e.g. "LCSW"
+licence_number = ""  # printed on exports, e.g. "LCSW 12345 (CA)"; license_number works too
+npi = ""             # 10-digit NPI, printed on exports if set (its check digit is verified)
+
+[practice]           # the header of every export and records request (all optional)
+name = ""            # e.g. "Riverside Counselling"
+address = ""         # one line, or several: "12 Main St\\nSpringfield, IL 62701"
+phone = ""
 
 [notes]
 default_template = "SOAP"   # SOAP, DAP, BIRP, GIRP, NARRATIVE, GROUP or a custom one
@@ -64,6 +72,11 @@ class Config:
     config_path: Path
     clinician_name: str = ""
     credentials: str = ""
+    licence_number: str = ""
+    npi: str = ""
+    practice_name: str = ""
+    practice_address: str = ""
+    practice_phone: str = ""
     default_template: str = "SOAP"
     idle_lock_minutes: float = 10.0
     curtain_minutes: float = 5.0
@@ -85,6 +98,15 @@ class Config:
     @property
     def signer(self) -> str:
         return self.clinician_name or "clinician"
+
+    @property
+    def letterhead(self) -> "Letterhead":
+        """The practice and clinician header printed around (never inside) the signed text."""
+        from .domain.letterhead import Letterhead
+
+        return Letterhead(practice=self.practice_name, address=self.practice_address, phone=self.practice_phone,
+                          clinician=self.clinician_name, credentials=self.credentials,
+                          licence=self.licence_number, npi=self.npi)
 
     def with_overrides(self, **changes: Any) -> "Config":
         return replace(self, **changes)
@@ -159,6 +181,12 @@ def _line_of(text: str, key: str, table: str | None = None) -> int | None:
 _FIELDS: dict[tuple[str, str], tuple[str, type | tuple[type, ...]]] = {
     ("clinician", "name"): ("clinician_name", str),
     ("clinician", "credentials"): ("credentials", str),
+    ("clinician", "licence_number"): ("licence_number", str),
+    ("clinician", "license_number"): ("licence_number", str),  # the US spelling, same setting
+    ("clinician", "npi"): ("npi", str),
+    ("practice", "name"): ("practice_name", str),
+    ("practice", "address"): ("practice_address", str),
+    ("practice", "phone"): ("practice_phone", str),
     ("notes", "default_template"): ("default_template", str),
     ("notes", "interventions"): ("interventions", list),
     ("privacy", "idle_lock_minutes"): ("idle_lock_minutes", (int, float)),
@@ -167,7 +195,7 @@ _FIELDS: dict[tuple[str, str], tuple[str, type | tuple[type, ...]]] = {
     ("privacy", "show_client_names"): ("show_client_names", bool),
     ("appearance", "theme"): ("theme", str),
 }
-_TABLES = {"clinician", "notes", "privacy", "appearance", "shorthand", "keys", "templates"}
+_TABLES = {"clinician", "practice", "notes", "privacy", "appearance", "shorthand", "keys", "templates"}
 
 
 def load_config(profile_dir: Path, config_path: Path | None = None, *, explicit_profile: bool = False) -> Config:
@@ -200,6 +228,9 @@ def _apply(config: Config, doc: dict[str, Any], text: str, path: Path) -> Config
             raise _fail(path, text, f"[{table}]", f"unknown section [{table}]")
         if not isinstance(doc[table], dict):
             raise _fail(path, text, table, f"'{table}' must be a section, written [{table}]")
+    if {"licence_number", "license_number"} <= set(doc.get("clinician", {})):
+        raise _fail(path, text, "license_number", "licence_number and license_number are the same setting; "
+                    "keep one", "clinician")
     for (table, key), (attr, kind) in _FIELDS.items():
         section = doc.get(table, {})
         if not isinstance(section, dict) or key not in section:
@@ -231,9 +262,22 @@ def _apply(config: Config, doc: dict[str, Any], text: str, path: Path) -> Config
                     "privacy")
     if "theme" in changes and changes["theme"] not in THEME_NAMES:
         raise _fail(path, text, "theme", f"theme must be one of {', '.join(THEME_NAMES)}", "appearance")
-    for attr, key in (("clinician_name", "name"), ("credentials", "credentials")):
+    for attr, table, key in (("clinician_name", "clinician", "name"), ("credentials", "clinician", "credentials"),
+                             ("licence_number", "clinician", _licence_key(doc)), ("npi", "clinician", "npi"),
+                             ("practice_name", "practice", "name"), ("practice_phone", "practice", "phone")):
         if attr in changes:
-            _check_one_line(path, text, key, changes[attr])
+            if attr not in ("clinician_name", "credentials"):  # those two are signed as written
+                changes[attr] = changes[attr].strip()
+            _check_one_line(path, text, key, changes[attr], table)
+    if "practice_address" in changes:  # an address may take several lines, each one clean
+        changes["practice_address"] = "\n".join(line.strip() for line in changes["practice_address"].strip().splitlines())
+        for line in changes["practice_address"].split("\n"):
+            _check_one_line(path, text, "address", line, "practice")
+    if changes.get("npi"):
+        from .domain.identifiers import npi_problem
+
+        if problem := npi_problem(changes["npi"]):
+            raise _fail(path, text, "npi", problem, "clinician")
     shorthand = doc.get("shorthand", {})
     markers = shorthand.get("markers", {})
     if not isinstance(markers, dict) or not all(
@@ -252,15 +296,21 @@ def _apply(config: Config, doc: dict[str, Any], text: str, path: Path) -> Config
     return _parse_domain(path, text, replace(config, **changes), "default_template" in changes)
 
 
-def _check_one_line(path: Path, text: str, key: str, value: str) -> None:
-    """The clinician's name goes on every signed note: refused, not silently cleaned."""
+def _licence_key(doc: dict[str, Any]) -> str:
+    """Which spelling the file uses (for the line of a message)."""
+    return "license_number" if "license_number" in doc.get("clinician", {}) else "licence_number"
+
+
+def _check_one_line(path: Path, text: str, key: str, value: str, table: str = "clinician") -> None:
+    """The clinician's name goes on every signed note, the practice's on every export:
+    refused, not silently cleaned."""
     from .domain.one_line import clean_line
 
     cleaned = clean_line(value)
     if cleaned.changed:
         what = ", ".join(dict.fromkeys(cleaned.removed)) or "a tab or line break"
         raise _fail(path, text, key, f"'{key}' contains {what}; write it on one line without control characters",
-                    "clinician")
+                    table)
 
 
 def _check_keys(path: Path, text: str, keymap: Any) -> None:
