@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Mapping
 
-from .measures import change_since
+from .measures import MeasureScore, change_since
 from .models import NoteDraft
 from .session_facts import display_time
 from .lint import plan_fields_answer
@@ -23,6 +24,8 @@ __all__ = [
     "canonical_text",
     "content_hash",
     "escape_markdown",
+    "fenced",
+    "line_kinds",
     "layout",
     "markdown_from_blocks",
     "normalise_text",
@@ -131,8 +134,10 @@ def _blocks(
     signed_at: str,
     late_entry: bool,
     key_fingerprint: str = "",
+    previous: Mapping[str, MeasureScore] | None = None,
 ) -> list[_Block]:
     f = draft.facts
+    previous = previous or {}
     b: list[_Block] = [("title", f"Progress note ({template.name})")]
     if late_entry:
         b.append(("flag", "LATE ENTRY"))
@@ -164,7 +169,7 @@ def _blocks(
     b += [("blank",), ("heading", 1, "Measures")]
     for score in draft.measures:
         entry = f"{score.name}: {score.total} ({score.band}); "
-        entry += change_since(draft.previous_scores.get(score.instrument), score)
+        entry += change_since(previous.get(score.instrument), score)
         if score.items is not None:
             entry += "; items " + " ".join(str(i) for i in score.items)
         if score.item9_flag:
@@ -213,17 +218,22 @@ def canonical_text(
     signed_at: str,
     late_entry: bool,
     key_fingerprint: str = "",
+    previous: Mapping[str, MeasureScore] | None = None,
 ) -> str:
     """Plain text of the whole note, ending with a single newline."""
     return text_from_blocks(layout(
-        draft, template, client_label=client_label, signer=signer,
-        credentials=credentials, signed_at=signed_at, late_entry=late_entry, key_fingerprint=key_fingerprint,
+        draft, template, client_label=client_label, signer=signer, credentials=credentials,
+        signed_at=signed_at, late_entry=late_entry, key_fingerprint=key_fingerprint, previous=previous,
     ))
 
 
 def layout(draft: NoteDraft, template: Template, **fields: object) -> list[list[object]]:
     """The note's layout blocks, as lists: this is what a signed payload carries, so every
-    later rendering (text, Markdown, PDF) is drawn from what was signed."""
+    later rendering (text, Markdown, PDF) is drawn from what was signed.
+
+    Besides the draft and the signature fields, ``previous`` is context the note is written
+    in, not part of the draft: the client's last earlier score per instrument, so each
+    measure states its change ("+3 since last")."""
     return [list(block) for block in _blocks(draft, template, **fields)]  # type: ignore[arg-type]
 
 
@@ -247,18 +257,69 @@ def text_from_blocks(blocks: list) -> str:
     return normalise_text("\n".join(out)) + "\n"
 
 
+def line_kinds(blocks: list, text: str) -> list[str] | None:
+    """For each line of the signed ``text``, the kind of layout block it came from ("title",
+    "heading1", "heading2", "field", "item", "text", "flag", "blank"), so a PDF can set
+    headings in bold. None when the blocks do not lay out to exactly this text: styling only
+    ever decorates what was signed, it never replaces it."""
+    from .visible import make_visible
+
+    kinds: list[str] = []
+    lines: list[str] = []
+    for block in blocks:
+        kind = block[0]
+        piece = text_from_blocks([block]).rstrip("\n") if kind != "blank" else ""
+        for line in piece.split("\n"):
+            kinds.append(f"heading{block[1]}" if kind == "heading" else kind)
+            lines.append(line)
+    joined = normalise_text("\n".join(lines))
+    shown = joined.split("\n")
+    if make_visible(joined + "\n") != text or shown != lines[: len(shown)]:
+        return None
+    return kinds[: len(shown)]
+
+
 # --- Markdown export -----------------------------------------------------------
 
-# Escaped everywhere: inline syntax, HTML and entities. CommonMark lets any
-# ASCII punctuation be backslash-escaped, so over-escaping is harmless.
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&$!{}()])")
-# Block syntax that only matters at the start of a line.
-_LINE_START_SPECIAL = re.compile(r"^([-+=:])")
-_ORDERED_LIST = re.compile(r"^(\d+)([.)])")
+# Only what Markdown would read as syntax is escaped, so a records clerk reading the file raw
+# sees "(none)" and "~ 5 hours", not "\(none\)" and "\~". The rules, by character:
+# - a backslash before ASCII punctuation or at the end of a line (elsewhere it is literal);
+# - a backtick always (code spans);
+# - * _ ~ $ when they could open emphasis, strikethrough or math: followed by a non-space
+#   (an unescaped closer has no opener to close); _ only where it is not inside a word;
+# - ] before ( [ or : (links, images, reference definitions: no link can form without it);
+# - < before a letter, / ! or ? (HTML, comments, autolinks); & that reads as an entity;
+# - at the start of a line: block syntax (# > - + * = | : [ _ and "1." / "1)").
+_ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});")
+_LINE_START_SPECIAL = frozenset("#>-+*=|:[_")
+_ORDERED_LIST = re.compile(r"^(\d{1,9})([.)])")
 
 
 def _inline_escape(value: str) -> str:
-    return _INLINE_SPECIAL.sub(r"\\\1", value)
+    out: list[str] = []
+    last = len(value) - 1
+    for i, ch in enumerate(value):
+        after = value[i + 1] if i < last else ""
+        before = value[i - 1] if i else ""
+        if ch == "\\":
+            escape = not after or after in _ASCII_PUNCT
+        elif ch == "`":
+            escape = True
+        elif ch in "*~$":
+            escape = bool(after) and not after.isspace()
+        elif ch == "_":
+            escape = bool(after) and not after.isspace() and not before.isalnum()
+        elif ch == "]":
+            escape = after in ("(", "[", ":") and after != ""
+        elif ch == "<":
+            escape = bool(after) and (after.isalpha() or after in "/!?")
+        elif ch == "&":
+            escape = _ENTITY.match(value, i) is not None
+        else:
+            escape = False
+        out.append("\\" + ch if escape else ch)
+    return "".join(out)
 
 
 def escape_markdown(value: str, indent: str = "") -> str:
@@ -267,13 +328,15 @@ def escape_markdown(value: str, indent: str = "") -> str:
     ``indent`` prefixes continuation lines (to stay inside a list item).
     """
     lines = []
-    for raw in normalise_text(value).split("\n"):
+    for number, raw in enumerate(normalise_text(value).split("\n")):
         stripped = raw.lstrip(" \t")
         leading = raw[: len(raw) - len(stripped)].replace("\t", "    ")
         escaped = _ORDERED_LIST.sub(r"\1\\\2", _inline_escape(stripped))
-        escaped = _LINE_START_SPECIAL.sub(r"\\\1", escaped)
-        # Leading spaces would start a code block or vanish; keep them visible.
-        lines.append("&#32;" * len(leading) + escaped)
+        if escaped[:1] in _LINE_START_SPECIAL:
+            escaped = "\\" + escaped
+        # Leading spaces would start a code block or vanish: no-break spaces keep the indent
+        # (the first line's, which a renderer trims, as &#32;; typed indents are rare).
+        lines.append(("&#32;" if number == 0 else "\u00a0") * len(leading) + escaped)
     out: list[str] = []
     for i, current in enumerate(lines):
         following = lines[i + 1] if i + 1 < len(lines) else ""
@@ -281,6 +344,14 @@ def escape_markdown(value: str, indent: str = "") -> str:
         line = current + "\\" if current and following else current
         out.append((indent + line) if i and line else line)
     return "\n".join(out)
+
+
+def fenced(text: str, info: str = "text") -> str:
+    """``text`` verbatim in a fenced code block: a fence longer than any backtick run inside
+    it, so nothing in the text can close the block early."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{text.rstrip(chr(10))}\n{fence}"
 
 
 def render_markdown(
@@ -292,11 +363,12 @@ def render_markdown(
     credentials: str,
     signed_at: str,
     late_entry: bool,
+    previous: Mapping[str, MeasureScore] | None = None,
 ) -> str:
     """The note as Markdown for export; user text is escaped to show literally."""
     return markdown_from_blocks(layout(
         draft, template, client_label=client_label, signer=signer,
-        credentials=credentials, signed_at=signed_at, late_entry=late_entry,
+        credentials=credentials, signed_at=signed_at, late_entry=late_entry, previous=previous,
     ))
 
 

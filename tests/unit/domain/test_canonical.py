@@ -39,12 +39,15 @@ def draft() -> NoteDraft:
         risk=RiskStatement(si="denied", hi="denied", self_harm="denied", level="low"),
         goals=[GoalProgress("1", "Sleep 7h", "improved", "6h average")],
         plan=Plan(next_session="2024-05-08", homework="sleep diary"),
-        previous_scores={"phq9": score_from_total("phq9", 14)},
     )
 
 
+# The context the note is written in (not part of the draft): the client's last earlier scores.
+PREVIOUS = {"phq9": score_from_total("phq9", 14)}
+
+
 def text(d=None, template=SOAP, **overrides):
-    return canonical_text(d or draft(), template, **{**SIGN, **overrides})
+    return canonical_text(d or draft(), template, **{**SIGN, "previous": PREVIOUS, **overrides})
 
 
 def test_canonical_text_layout():
@@ -128,7 +131,6 @@ MUTATIONS = {
     "mse": lambda d: setattr(d, "mental_status", replace(d.mental_status, insight="fair")),
     "intervention": lambda d: d.interventions.append("behavioural activation"),
     "measure": lambda d: setattr(d, "measures", [score_from_total("phq9", 11), d.measures[1]]),
-    "previous_score": lambda d: setattr(d, "previous_scores", {}),
     "risk": lambda d: setattr(d, "risk", replace(d.risk, level="moderate")),
     "risk_detail": lambda d: setattr(d, "risk", replace(d.risk, si_detail="passive")),
     "goal": lambda d: setattr(d, "goals", [replace(d.goals[0], status="stable")]),
@@ -142,6 +144,17 @@ def test_hash_changes_when_any_field_changes(name):
     changed = draft()
     MUTATIONS[name](changed)
     assert content_hash(text(changed)) != content_hash(text())
+
+
+@pytest.mark.parametrize("previous", [{}, {"phq9": score_from_total("phq9", 12)},
+                                      {**PREVIOUS, "gad7": score_from_total("gad7", 9)}])
+def test_hash_changes_with_the_earlier_scores(previous):
+    assert content_hash(text(previous=previous)) != content_hash(text())
+
+
+def test_without_earlier_scores_each_measure_is_a_first_administration():
+    shown = text(previous=None)
+    assert "PHQ-9: 11 (moderate); first administration" in shown and "since last" not in shown
 
 
 @pytest.mark.parametrize(
@@ -259,6 +272,30 @@ def test_markdown_escaping_shows_user_text_literally(value):
     assert shown.replace("\u00a0", " ") == value.replace("\t", "    ")
 
 
+_gfm = MarkdownIt("gfm-like", {"linkify": False})  # tables and ~~strikethrough~~ as GitHub reads them
+
+
+@pytest.mark.parametrize("value", [*NASTY, "a | b\n--- | ---", "| a |\n|---|", "x ~~struck~~ y", "~one~ two",
+                                   "$x$ and $y$", "[label]: http://x", "[ ] task?", "_ _ _", "&copy; &#169;",
+                                   "<http://x>", "<!-- hidden -->", "![img](http://tracker/x.png)"])
+def test_markdown_escaping_holds_for_github_flavoured_readers(value):
+    shown = html.unescape(re.sub(r"<[^>]+>", "", _gfm.render(escape_markdown(value)).replace("<br />\n", "\n")))
+    assert "<table" not in _gfm.render(escape_markdown(value)) and "<s>" not in _gfm.render(escape_markdown(value))
+    assert [line.strip() for line in shown.split("\n") if line.strip()] == [
+        line.strip() for line in value.split("\n") if line.strip()]
+
+
+@pytest.mark.parametrize(("value", "raw"), [
+    ("(none)", "(none)"), ("~ 5 hours, felt tired", "~ 5 hours, felt tired"), ("Score 12 (moderate); -2 since last",
+     "Score 12 (moderate); -2 since last"), ("snake_case and 3 * 4 = 12", "snake_case and 3 * 4 = 12"),
+    ("C:\\Users\\dana", "C:\\Users\\dana"), ("I <3 it & more", "I <3 it & more"), ("well... ok!", "well... ok!"),
+    ("see [1] and (2)", "see [1] and (2)"), ("UTC+01:00 # 5", "UTC+01:00 # 5"),
+])
+def test_markdown_escapes_only_what_markdown_would_read(value, raw):
+    """A records clerk reads the file raw: no backslash where Markdown would not act."""
+    assert escape_markdown(value) == raw
+
+
 def test_markdown_keeps_line_breaks():
     assert rendered_text(escape_markdown("one\n# two\n\nthree")).strip() == "one\n# two\nthree"
 
@@ -275,9 +312,9 @@ def test_render_markdown_note():
     d = draft()
     d.sections["objective"] = "Tearful; said *everything* is <awful>."
     md = render_markdown(d, SOAP, **SIGN)
-    assert md.startswith("# Progress note \\(SOAP\\)\n")
+    assert md.startswith("# Progress note (SOAP)\n")
     assert "\n## Objective\n" in md
-    assert "Tearful; said \\*everything\\* is \\<awful\\>." in md
+    assert "Tearful; said \\*everything* is \\<awful>." in md  # only the opener and the tag start
     assert "- Client: C\\-0007" not in md  # hyphen inside a line needs no escape
     assert "- Client: C-0007" in md
     shown = rendered_text(md)

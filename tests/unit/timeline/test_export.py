@@ -51,10 +51,14 @@ def test_export_holds_the_clinical_record(record_env, fmt):
     for seal in (r["content_hash"] for r in record_env.record.query("SELECT content_hash FROM progress_notes WHERE status='signed'")):
         assert seal in text
     if fmt == "md":
-        for row in ("| 2025-01-06 | PHQ-9 | 17 | moderately severe |", "| 2025-01-06 | GAD-7 | 11 | moderate |",
-                    "| 2025-01-13 | PHQ-9 | 12 | moderate |"):
+        # A trend table a clerk reads: one row per day, "PHQ-9 12 (moderate)" per cell.
+        for row in ("| Date | PHQ-9 | GAD-7 |", "| 2025-01-06 | 17 (moderately severe) | 11 (moderate) |",
+                    "| 2025-01-13 | 12 (moderate) | — |"):
             assert row in text
-        assert "level moderate" in text
+        assert "risk level moderate" in text
+        assert "\\(" not in text and "\\~" not in text
+        # Labels match the notes' own numbering.
+        assert "### Note 1 of 2: Session 1 · 2025-01-06" in text and "### Note 2 of 2: Session 2 · 2025-01-13" in text
     else:
         data = json.loads(text)
         assert [n["date"] for n in data["progress_notes"]] == ["2025-01-06", "2025-01-13"]
@@ -81,6 +85,10 @@ def test_export_never_holds_private_jottings_unless_asked(record_env, fmt):
     if fmt == "json":
         sessions = json.loads(with_private)["psychotherapy_notes"]
         assert sum(len(s["jottings"]) for s in sessions) == 7 + 2 + 1 + 1
+        assert [s["session"] for s in sessions] == ["Session 1 · 2025-01-06", "Session 2 · 2025-01-13",
+                                                    "Session 3 · 2025-01-20", "Session 4 · 2025-01-27"]
+    else:  # the private part is labelled by the session numbers the notes use, not by row ids
+        assert "### Session 1 · 2025-01-06" in with_private and "### Session 3 · 2025-01-20" in with_private
 
 
 def test_draft_note_text_is_not_exported(record_env):
@@ -130,9 +138,13 @@ def test_private_search_only_when_asked_and_audited(record_env):
 def test_export_of_an_empty_client_makes_sense(env):
     env.client("EMPTY-1")
     md = env.export.client("EMPTY-1", "md")
-    assert md.startswith("# Clinical record: EMPTY-1")
+    assert md.startswith("# Records request: EMPTY-1")
     for heading in ("## Treatment plan", "## Measures", "## Risk assessments", "## Progress notes"):
         assert heading in md
+    assert "|" not in md  # no empty table: a sentence says there is nothing
+    for sentence in ("No treatment plan recorded.", "No measures recorded.", "No risk assessments recorded.",
+                     "No signed progress notes."):
+        assert sentence in md
     data = json.loads(env.export.client("EMPTY-1", "json"))
     assert (data["progress_notes"], data["measures"], data["risk_assessments"]) == ([], [], [])
     assert data["treatment_plan"] == {"problems": [], "goals": []}

@@ -34,9 +34,16 @@ def signed(env, client):
 
 
 def test_txt_is_the_signed_text_then_the_seal(env, signed):
+    """Header (client name, code, date of birth; note id and session) above a rule, the signed
+    text unchanged, then the seal and the signature check below the second rule."""
     note_id, note = signed
     text = RecordsExport(env.ws).note(note_id, "txt")
-    assert text == note.text + "\n" + f"Seal (SHA-256): {note.content_hash}\n"
+    header, body, footer = text.split("=" * 72 + "\n")
+    assert header.startswith("Dana Reyes, LCSW\n\nClient: Alex Example · Client code: AB12 · Date of birth: not recorded\n")
+    assert f"Progress note {note_id} · Session 1 · " in header
+    assert body == note.text + "\n" + f"Seal (SHA-256): {note.content_hash}\n"
+    assert footer.startswith("Signature: verified (Ed25519, signer key ")
+    assert f"hushpad export note {note_id} --format json" in footer and "hushpad keys show --pem" in footer
 
 
 def test_markup_stays_literal_in_the_signed_text_and_txt(env, signed):
@@ -49,16 +56,30 @@ def test_markup_stays_literal_in_the_signed_text_and_txt(env, signed):
         assert "␛[31mred␛[0m ␛]52;c;ZXZpbA==␇" in t
 
 
-def test_markdown_escapes_user_text(env, signed):
-    note_id, _ = signed
+def test_markdown_shows_the_signed_text_verbatim_in_a_fence(env, signed):
+    """No escapes in the signed text: it sits in a fenced block, byte for byte as signed, so a
+    clerk reads it cleanly and nothing in it is read as Markdown."""
+    note_id, note = signed
     md = RecordsExport(env.ws).note(note_id, "md")
-    assert md.startswith("# Progress note \\(SOAP\\)\n")
-    assert "## Subjective" in md
-    assert ("\\[bold red\\]loud\\[/\\] \\*stars\\* \\_under\\_ \\`tick\\` \\<b\\>html\\</b\\> \\# not a heading "
-            "\\[link\\]\\(http://x\\) \\&amp;") in md
-    assert "\x1b" not in md and "␛\\[31mred␛\\[0m" in md
-    assert MARKUP not in md  # nothing unescaped
-    assert md.rstrip("\n").endswith(f"Seal (SHA-256): `{env.ws.record.note(note_id)['content_hash']}`")
+    assert md.startswith(f"# Progress note {note_id}: Alex Example, Session 1 · ")
+    assert "- Client code: AB12\n" in md
+    assert "```text\n" + note.text + "```\n" in md
+    assert MARKUP in md and "\\(" not in md and "\\~" not in md
+    assert "\x1b" not in md and "␛[31mred␛[0m" in md
+    assert f"- Seal (SHA-256): `{env.ws.record.note(note_id)['content_hash']}`" in md
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse(md)
+    assert [t.content for t in tokens if t.type == "fence"] == [note.text]  # nothing leaks out of it
+
+
+def test_markdown_fence_cannot_be_closed_by_the_note(env, client):
+    w, note = make_signed(env, client, ['" she wrote ``` and ```` then # heading', "! denies SI/HI/SH"])
+    md = RecordsExport(env.ws).note(w.note_id, "md")
+    from markdown_it import MarkdownIt
+
+    fences = [t.content for t in MarkdownIt("commonmark").parse(md) if t.type == "fence"]
+    assert fences == [note.text]
 
 
 def test_markup_in_client_names_never_reaches_the_note(tmp_path):
@@ -67,8 +88,10 @@ def test_markup_in_client_names_never_reaches_the_note(tmp_path):
         cid = made.ws.add_client("NM1", "[bold]Ro[/]bin \x1b[31mX")
         assert made.ws.record.client(cid)["display_name"] == "[bold]Ro[/]bin [31mX"  # controls dropped at entry
         w, note = make_signed(made, cid, ['" fine', "! denies SI/HI/SH"])
+        assert "Client: NM1" in note.text and "Ro[/]bin" not in note.text  # the signed text names the code only
         text = RecordsExport(made.ws).note(w.note_id, "txt")
-        assert "Client: NM1" in text and "Robin" not in text and "Ro[/]bin" not in text
+        header = text.split("=" * 72)[0]
+        assert "Client: [bold]Ro[/]bin [31mX · Client code: NM1" in header  # around the signed text, literally
     finally:
         made.ws.close()
 
@@ -98,9 +121,15 @@ def test_export_is_audited_without_content(env, signed):
 
 def test_cli_export_to_stdout_and_file(env, signed, capsys, monkeypatch, tmp_path):
     note_id, note = signed
-    expected_txt = RecordsExport(env.ws).plain_text(note_id)
+    from datetime import datetime, timezone
+
+    from tui.domain import clock
+
+    monkeypatch.setattr(clock, "_source", lambda: datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc))  # "exported …"
+    expected_txt = RecordsExport(env.ws).note_text(note_id)
     expected_md = RecordsExport(env.ws).markdown(note_id)
     env.ws.close()  # the CLI takes the profile lock
+    (env.config.profile_dir / "config.toml").write_text('[clinician]\nname = "Dana Reyes"\ncredentials = "LCSW"\n')
     # The CLI unlocks through the OS keyring; give it this test's in-memory one.
     monkeypatch.setattr("tui.cli._keystore", lambda config: env.keystore)
     monkeypatch.setenv("HUSHPAD_HOME", str(env.config.profile_dir))
