@@ -85,13 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
     export_sub = export.add_subparsers(dest="export_command", metavar="WHAT", required=True)
     note = export_sub.add_parser("note", help="a signed progress note with its addenda")
     note.add_argument("note_id", metavar="ID", type=int)
-    note.add_argument("--format", choices=("txt", "md", "json"), default="txt",
-                      help="json carries the signed payload and signature, for `hushpad verify` and openssl")
+    note.add_argument("--format", choices=("txt", "md", "json", "pdf"), default="txt",
+                      help="json carries the signed payload and signature, for `hushpad verify` and openssl; "
+                           "pdf is print-ready (give -o FILE)")
     note.add_argument("--output", "-o", metavar="FILE", help="write here (mode 0600) instead of standard output")
 
     client_export = export_sub.add_parser("client", help="a client's clinical record, for a records request")
     client_export.add_argument("code", metavar="CODE")
-    client_export.add_argument("--format", choices=("md", "json"), default="md")
+    client_export.add_argument("--format", choices=("md", "json", "pdf"), default="md",
+                               help="pdf: cover, index, every signed note with its signature block, measures "
+                                    "(give -o FILE)")
     client_export.add_argument("--include-private", action="store_true",
                                help="also include the private psychotherapy notes (normally withheld)")
     client_export.add_argument("--output", "-o", metavar="FILE", help="write here (mode 0600) instead of standard output")
@@ -410,13 +413,20 @@ def cmd_keys(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_output(text: str, output: str | None) -> None:
+def _write_output(text: str | bytes, output: str | None) -> None:
+    """Text, or a PDF's bytes, to ``output`` (atomically, mode 0600) or to standard output."""
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
     if output is None:
-        sys.stdout.write(text)
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(text)
         return
     from .storage.files import atomic_write
 
-    atomic_write(Path(output).expanduser().absolute(), text.encode("utf-8"))
+    atomic_write(Path(output).expanduser().absolute(), data)
     print(f"Wrote {output}", file=sys.stderr)
 
 
@@ -432,13 +442,19 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
             print(f"Send {args.output} to {args.to}; it opens only in their Hushpad.", file=sys.stderr)
             return 0
         exporter = RecordsExport(ws)
+        if args.format == "pdf" and args.output is None and sys.stdout.isatty():
+            raise CliError("A PDF is binary: give -o FILE (or send standard output to a file).")
+        text: str | bytes
         if args.export_command == "note":
-            text = exporter.note(args.note_id, args.format)
+            text = exporter.note_pdf(args.note_id) if args.format == "pdf" else exporter.note(args.note_id, args.format)
         else:
             if args.include_private:
                 print("hushpad: warning: including private psychotherapy notes. They are legally separate from "
                       "the clinical record and are normally not released.", file=sys.stderr)
-            text = exporter.client(args.code, args.format, include_private=args.include_private)
+            if args.format == "pdf":
+                text = exporter.client_pdf(args.code, include_private=args.include_private)
+            else:
+                text = exporter.client(args.code, args.format, include_private=args.include_private)
     _write_output(text, args.output)
     if exporter.failures:
         for failure in exporter.failures:
