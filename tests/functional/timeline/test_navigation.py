@@ -194,7 +194,7 @@ async def test_tui_export_writes_a_0600_file_without_private_text(timeline_profi
         await wait_until(pilot, lambda: "Wrote" in str(result.render()), "the export result")
         assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
         text = target.read_text()
-        assert text.startswith("# Clinical record: RB-07") and "zebrafinch" in text
+        assert text.startswith("# Records request: ") and "- Client code: RB-07\n" in text and "zebrafinch" in text
         assert TILDE_CANARY not in text
         entry = app.workspace.record.audit_entries(1)[0]
         assert (entry["action"], entry["detail"]) == ("client record exported", "md")
