@@ -27,6 +27,7 @@ run chart_open --profile "$profile"
 run page_down --profile "$profile"
 run search_latency --profile "$profile"
 run memory_profile --profile "$profile"
+run pdf_export --profile "$profile"
 run crash_harness --rounds 20
 for f in "$out"/*.txt; do
   echo "### $(basename "$f" .txt)"
