@@ -12,6 +12,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from tui.cli import main as cli_main
@@ -237,3 +239,30 @@ def test_the_font_is_a_dependency_not_a_system_font():
 
     assert "site-packages" in _font_path() or "fontpkg_noto_sans" in _font_path()
     assert Config  # the config type the CLI builds (imported for cli_env's config file)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", " ", "  ", "cdé", "中", "W", "-", "verylongwordwithoutanyspaces" * 4]),
+                max_size=120).map("".join), st.floats(min_value=20, max_value=170))
+def test_line_breaking_keeps_every_character_and_fits_the_line(text, measure):
+    from tui.services.pdf_export import _Glyphs, _Sheet
+
+    sheet = _Sheet(GLYPHS)
+    lines = sheet.wrap(text, 10, measure)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")  # nothing dropped, nothing reordered
+    for line in lines:
+        assert GLYPHS.width(line.rstrip(" "), 10) <= measure or len(line.strip()) <= 1
+    assert _Glyphs  # the class under test
+
+
+def _glyphs():
+    from fpdf import FPDF
+
+    from tui.services.pdf_export import _font_path, _Glyphs
+
+    pdf = FPDF()
+    pdf.add_font("noto", "", _font_path())
+    return _Glyphs(pdf.fonts["noto"].cmap, pdf.fonts["noto"].cw)
+
+
+GLYPHS = _glyphs()
