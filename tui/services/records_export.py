@@ -209,6 +209,9 @@ class RecordsExport(RecordReader):
 
     # -- one note ---------------------------------------------------------------------
     def note(self, note_id: int, fmt: str) -> str:
+        """txt, md or json (a PDF is bytes: ``note_pdf``)."""
+        if fmt not in ("txt", "md", "json"):
+            raise ValueError(f"note export format {fmt!r}: txt, md or json (note_pdf for a PDF)")
         if fmt == "json":
             text = make_visible(json.dumps(self.note_document(note_id), ensure_ascii=False, indent=2), keep="\n") + "\n"
         elif fmt == "txt":
@@ -343,7 +346,10 @@ class RecordsExport(RecordReader):
 
     # -- a client's record ----------------------------------------------------------------
     def client(self, code: str, fmt: str, *, include_private: bool = False) -> str:
-        """The clinical record for a records request. Psychotherapy notes only when asked."""
+        """The clinical record for a records request, md or json (``client_pdf`` for a PDF).
+        Psychotherapy notes only when asked."""
+        if fmt not in ("md", "json"):
+            raise ValueError(f"records request format {fmt!r}: md or json (client_pdf for a PDF)")
         if fmt == "json":
             return self._client_json(code, include_private)
         request = self.records_request(code, include_private=include_private, fmt=fmt)
