@@ -49,7 +49,7 @@ def _session_then_lock(term, env: dict[str, str], profile: Path, passphrase: str
         term.send_text(passphrase)
         term.send_key("Enter")
     term.wait_for("C-555", timeout=60, what="the client list")
-    term.send_key("Enter")
+    term.send_key("j")  # start the session at once (Enter opens Before session)
     term.wait_for(lambda s: bool(re.search(r"C-555  ·  \d+ min  ·  (saved|unsaved)", s)), timeout=30,
                   what="the scratchpad")
     term.send_text(jotting)

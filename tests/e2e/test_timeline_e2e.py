@@ -47,7 +47,9 @@ def test_create_sign_search_and_export(ss_env, tmux, tmp_path):
     term.send_key("C-s")
     term.wait_for(lambda s: CODE in s and "1 client" in s, what="the new client in the list")
 
-    # A session: jot, end.
+    # A session: Enter shows Before session, Enter there starts it; jot, end.
+    term.send_key("Enter")
+    term.wait_for("Before the session", what="before session")
     term.send_key("Enter")
     term.wait_for(lambda s: re.search(rf"{CODE}  ·  \d+ min", s) is not None, what="the scratchpad")
     for line in (f'" moving to {WORD} next month', "o calm, good eye contact", "* worry about the move eases",

@@ -47,7 +47,7 @@ async def test_lock_lets_go_of_the_session(made_profile):
     async with app.run_test(size=(110, 30)) as pilot:
         await wait_until(pilot, lambda: app.screen.query(DataTable) and app.screen.query_one(DataTable).row_count,
                          "the client list")
-        await pilot.press("enter")
+        await pilot.press("j")  # start the session at once (Enter opens Before session)
         await wait_for_screen(pilot, ScratchpadScreen)
         for piece in (jot, private):
             for char in piece:

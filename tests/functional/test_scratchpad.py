@@ -24,7 +24,7 @@ async def _open_from_clients(pilot, code: str) -> ScratchpadScreen:
     await settle(pilot)
     codes = [table.get_row_at(i)[1].plain for i in range(table.row_count)]
     table.move_cursor(row=codes.index(code))
-    await pilot.press("enter")
+    await pilot.press("j")  # start at once (Enter opens Before session first)
     pad = await wait_for_screen(pilot, ScratchpadScreen)
     return pad
 

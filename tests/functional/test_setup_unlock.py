@@ -187,7 +187,7 @@ async def test_idle_in_session_draws_the_curtain_and_never_locks(two_clients) ->
     async with app.run_test(size=SIZE) as pilot:
         clients = await wait_for_screen(pilot, ClientsScreen)
         await wait_until(pilot, lambda: clients.query_one("#clients-table").row_count == 2, "clients listed")
-        await pilot.press("enter")
+        await pilot.press("j")
         pad = await wait_for_screen(pilot, ScratchpadScreen)
 
         app._last_input -= 3600

@@ -22,6 +22,7 @@ from .intents import (
 if TYPE_CHECKING:
     from ..app import HushpadApp
     from ..services.caseload import ClientRow
+    from ..services.workspace import DiscardPlan
     from ..services.workspace import Workspace
 
 SORTS = {
@@ -37,14 +38,18 @@ class ClientsScreen(HushpadScreen[None]):
     app: "HushpadApp"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "jot", "Start session", id="clients.jot", priority=True),
+        # Enter opens Before session (last plan, homework, risk; Enter there starts): a session is
+        # never begun by one stray key. j starts at once, for when there is no time to look.
+        Binding("enter,b", "before_session", "Before session", id="clients.before", priority=True),
+        Binding("j", "jot", "Start session", id="clients.jot"),
         Binding("a", "add", "Add client", id="clients.add", show=False),
         Binding("e", "edit", "Edit client", id="clients.edit", show=False),
         Binding("space", "mark", "Mark for group", id="clients.mark", show=False),
         Binding("g", "group", "Group session", id="clients.group", show=False),
         Binding("w", "write_up", "Write up", id="clients.write_up", show=False),
         Binding("t", "chart", "Chart", id="clients.chart"),
-        Binding("b", "before_session", "Before session", id="clients.before", show=False),
+        Binding("d", "discard", "Discard a session", id="clients.discard", show=False,
+                tooltip="The client's latest unsigned session, started by mistake; asks you to type DISCARD"),
         Binding("n", "notes_due", "Notes due", id="clients.notes_due"),
         Binding("slash", "filter", "Filter", id="clients.filter"),
         Binding("s", "sort", "Sort", id="clients.sort", show=False),
@@ -64,6 +69,8 @@ class ClientsScreen(HushpadScreen[None]):
         self._clients: list[ClientRow] = []
         self._marked: set[int] = set()
         self._sort = "code"
+        self._said_after_load = ""
+        self._stale = True  # nothing listed since the last unlock
 
     def compose(self) -> ComposeResult:
         with Vertical(id="clients-body"):
@@ -88,6 +95,7 @@ class ClientsScreen(HushpadScreen[None]):
             self.show_status("Locked.")
             self.query_one(DataTable).clear()
             self._all, self._clients = [], []  # the rows hold client names: not past a lock
+            self._stale = True
             self._marked.clear()
             return
         self._load()
@@ -102,7 +110,16 @@ class ClientsScreen(HushpadScreen[None]):
 
     def _loaded(self, clients: "list[ClientRow]") -> None:
         self._all = clients
+        self._stale = False
         self._fill()
+        if self._said_after_load:  # what was just done, over the usual count of clients
+            self.show_status(self._said_after_load)
+            self._said_after_load = ""
+
+    def on_screen_resume(self) -> None:
+        # `hushpad jot CODE` opens its session before this list ever loads: load it on the way back.
+        if self.app.workspace is not None and self._stale:
+            self.post_message(self.Refresh())
 
     def on_returned(self, message: Returned) -> None:
         """Back from a screen this one opened: what it changed shows here."""
@@ -214,10 +231,10 @@ class ClientsScreen(HushpadScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.app.workspace is None and action in (
             "jot", "add", "edit", "mark", "group", "write_up", "chart", "before_session", "notes_due", "filter",
-            "sort", "search", "export",
+            "sort", "search", "export", "discard",
         ):
             return False
-        if action == "jot" and isinstance(self.focused, Input):
+        if action == "before_session" and isinstance(self.focused, Input):
             return False  # Enter in the filter box returns to the list instead
         if action in ("first_client", "last_client") and isinstance(self.focused, Input):
             return False  # Home/End move within the filter text there
@@ -283,7 +300,34 @@ class ClientsScreen(HushpadScreen[None]):
         self.run_use_case(lambda workspace: workspace.latest_unsigned_session(client_id), opened,
                           group="session-start")
 
+    def action_discard(self) -> None:
+        """The client's latest unsigned session (open, or ended with its draft due) was a mistake."""
+        client = self._current()
+        if client is None:
+            return
+        client_id = client.id
+
+        def found(plan: "DiscardPlan | None") -> None:
+            from .discard import DiscardDialog  # a dialog, not a screen
+
+            if plan is None:
+                self.show_status(f"{client.code} has no unsigned session to discard.")
+                return
+            self.app.push_screen(DiscardDialog(plan), lambda confirmed: confirmed and self._discard(plan))
+
+        self.run_use_case(lambda workspace: workspace.discard_plan_for_client(client_id), found,
+                          group="session-discard")
+
+    def _discard(self, plan: "DiscardPlan") -> None:
+        def discarded(_: object) -> None:
+            self._said_after_load = f"Session of {', '.join(plan.codes)} discarded; nothing of it stays due."
+            self._load()
+
+        self.run_use_case(lambda workspace: workspace.discard_session(plan.session_ids[0],
+                                                                      destroying=plan.jotting_lines),
+                          discarded, group="session-discard")
+
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        self.action_jot()
+        event.stop()  # a click on the highlighted row: as Enter
+        self.action_before_session()

@@ -28,7 +28,7 @@ from ..widgets.jotting_editor import JottingEditor, make_visible, minute_clock
 
 if TYPE_CHECKING:
     from ..app import HushpadApp
-    from ..services.workspace import SessionInfo
+    from ..services.workspace import DiscardPlan, SessionInfo
     from ..storage.vault import JottingLine
 
 SAVE_DELAY = 0.3  # first change to save start; a save takes a few ms, so well inside 500 ms
@@ -52,7 +52,7 @@ class ScratchpadScreen(HushpadScreen[bool]):
         Binding("ctrl+b", "curtain", "Curtain", id="scratchpad.curtain", priority=True),
         Binding("ctrl+o", "end_session", "End session", id="scratchpad.end", priority=True),
         Binding("f8", "discard_session", "Discard session", id="scratchpad.discard", show=False, priority=True,
-                tooltip="A session started by mistake, scratchpad empty: press twice. Audited."),
+                tooltip="A session started by mistake: press twice when empty; with jottings, type DISCARD. Audited."),
         Binding("ctrl+t", "toggle_questions", "Last time's ?", id="scratchpad.questions"),
         Binding("ctrl+s", "save_now", "Save now", id="scratchpad.save", show=False),
         Binding("f10", "leave", "Leave open", id="scratchpad.leave", show=False, priority=True),
@@ -297,17 +297,40 @@ class ScratchpadScreen(HushpadScreen[bool]):
     _discard_armed_until = 0.0
 
     def action_discard_session(self) -> None:
-        """A session started by mistake (scratchpad empty): f8 twice removes it, audited."""
-        now = time.monotonic()
-        if now > self._discard_armed_until:
-            self._discard_armed_until = now + END_CONFIRM_SECONDS
-            self._update_status("press f8 again to discard this empty session", until=self._discard_armed_until)
-            return
-        self._discard_armed_until = 0.0
+        """A session started by mistake. Empty: f8 twice. With jottings: a dialog that says they will
+        be destroyed and goes only when DISCARD is typed. Refused once any note of it is signed."""
         if not self._flush("session not discarded"):
-            return
+            return  # what is on screen must be in the vault before anyone counts it
         session = self.session
-        self.run_use_case(lambda workspace: workspace.discard_session(session), lambda _: self.dismiss(False),
+        if not any(text.strip() for _minute, text in self._snapshot()):
+            now = time.monotonic()
+            if now > self._discard_armed_until:
+                self._discard_armed_until = now + END_CONFIRM_SECONDS
+                self._update_status(f"press {key_for(self, 'scratchpad.discard')} again to discard this empty "
+                                    "session", until=self._discard_armed_until)
+                return
+            self._discard_armed_until = 0.0
+            self._discard(0)
+            return
+        self.run_use_case(lambda workspace: workspace.discard_plan(session.id), self._confirm_discard,
+                          lambda text: self.show_status(f"session not discarded: {text}"), group="session-end")
+
+    def _confirm_discard(self, plan: "DiscardPlan") -> None:
+        from .discard import DiscardDialog  # a dialog, not a screen
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._discard(plan.jotting_lines)
+            else:
+                self._update_status("nothing discarded")
+                self.query_one(JottingEditor).focus()
+
+        self.app.push_screen(DiscardDialog(plan), answered)
+
+    def _discard(self, destroying: int) -> None:
+        session = self.session
+        self.run_use_case(lambda workspace: workspace.discard_session(session.id, destroying=destroying),
+                          lambda _plan: self.dismiss(False),
                           lambda text: self.show_status(f"session not discarded: {text}"), group="session-end")
 
     def action_leave(self) -> None:

@@ -6,6 +6,7 @@ about Textual.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -41,6 +42,20 @@ class SessionInfo:
     group_session_id: int | None
     resumed: bool
     client_name: str = ""
+
+
+@dataclass(frozen=True)
+class DiscardPlan:
+    """What discarding a session destroys: shown to the clinician before they confirm."""
+
+    session_ids: tuple[int, ...]  # one, or every member's for a group
+    group_session_id: int | None
+    codes: tuple[str, ...]
+    started_at: datetime
+    ended: bool
+    doc_key: str
+    jotting_lines: int  # lines with any text
+    drafts: int  # unsigned notes begun
 
 
 def clean_text(value: str, limit: int, what: str) -> str:
@@ -212,22 +227,84 @@ class Workspace:
     def save_jottings(self, session: SessionInfo, lines: list["JottingLine"]) -> int:
         return self.vault.save_jottings(session.doc_key, lines)
 
-    def discard_session(self, session: SessionInfo) -> None:
-        """Undo a session started by mistake: only while its scratchpad is empty (clearing the
-        lines is the clinician's own explicit act) and no note of it is signed. The session
-        and any draft go; the audit log says so (ids only)."""
-        if session.group_session_id:
-            raise ValidationError("A group session cannot be discarded here; end it instead.")
-        if any(line.text.strip() for line in self.load_jottings(session)):
-            raise ValidationError("This session has jottings, so it is kept. Clear the lines first to discard it.")
+    # -- a session started by mistake ----------------------------------------
+    def discard_plan(self, session_id: int) -> "DiscardPlan":
+        """What discarding this session (the whole group, for a group) would destroy.
+
+        Refused while any member's note is signed (a signed note's session is permanent) or a
+        draft of it is open in another running Hushpad."""
+        from ..storage.vault import doc_key_for
+        from .writeup import _pid_alive  # the one liveness rule for draft claims
+
+        row = self.record.session(session_id)
+        if row is None:
+            raise ValidationError("That session no longer exists.")
+        group_id = row["group_session_id"]
+        members = self.record.query(
+            f"""SELECT s.id, s.started_at, c.code, n.status, n.editing_pid
+                  FROM sessions s JOIN clients c ON c.id = s.client_id
+                  LEFT JOIN progress_notes n ON n.session_id = s.id
+                 WHERE {'s.group_session_id' if group_id else 's.id'} = ? ORDER BY c.code""",
+            (group_id or session_id,))
+        signed = [m["code"] for m in members if m["status"] == "signed"]
+        if signed:
+            raise ValidationError(f"This session has a signed note ({', '.join(signed)}), so it can never be "
+                                  "discarded; correct a signed note with an addendum.")
+        busy = [m for m in members if m["editing_pid"] and m["editing_pid"] != os.getpid()
+                and _pid_alive(m["editing_pid"])]
+        if busy:
+            raise ValidationError(f"This session is being written up in another Hushpad (process "
+                                  f"{busy[0]['editing_pid']}); close that first. Nothing was discarded.")
+        doc_key = doc_key_for(row)
+        return DiscardPlan(
+            session_ids=tuple(int(m["id"]) for m in members), group_session_id=group_id,
+            codes=tuple(str(m["code"]) for m in members), started_at=_parse_time(row["started_at"]) or clock.now(),
+            ended=row["ended_at"] is not None, doc_key=doc_key,
+            jotting_lines=sum(1 for line in self.vault.load_jottings(doc_key) if line.text.strip()),
+            drafts=sum(1 for m in members if m["status"] == "draft"))
+
+    def discard_plan_for_client(self, client_id: int) -> "DiscardPlan | None":
+        """The client's latest session with no signed note (open or ended), or None."""
+        row = self.record.query_one(
+            """SELECT s.id FROM sessions s LEFT JOIN progress_notes n ON n.session_id = s.id
+                WHERE s.client_id = ? AND (n.id IS NULL OR n.status != 'signed')
+                ORDER BY s.started_at DESC, s.id DESC LIMIT 1""",
+            (client_id,))
+        return self.discard_plan(int(row["id"])) if row else None
+
+    def discard_session(self, session_id: int, *, destroying: int = 0) -> "DiscardPlan":
+        """Undo a session started by mistake, before any note of it is signed: the session (every
+        member's, for a group), its unsigned drafts and its jottings go, so nothing stays due.
+
+        `destroying` is how many jotting lines the clinician was shown and agreed to destroy; a
+        session holding more than that (lines typed since) is kept. The audit log records the
+        discard by ids and counts only, never jotting text."""
+        plan = self.discard_plan(session_id)
+        if plan.jotting_lines > destroying:
+            raise ValidationError(
+                f"This session has {plan.jotting_lines} jotting line(s) and discarding them was not confirmed; "
+                "nothing was discarded.")
+        ids = ",".join("?" * len(plan.session_ids))
+        # The vault first: record ids can be reused once deleted, and a session given the same id
+        # later must never find these jottings under its name. If the record step then fails, the
+        # session stays, emptied, and can be discarded again.
+        self.vault.delete_jottings(plan.doc_key)
         with self.record.transaction() as conn:
-            note = conn.execute("SELECT status FROM progress_notes WHERE session_id = ?", (session.id,)).fetchone()
-            if note is not None and note[0] == "signed":
-                raise ValidationError("This session has a signed note and cannot be discarded.")
-            conn.execute("DELETE FROM progress_notes WHERE session_id = ?", (session.id,))
-            conn.execute("DELETE FROM sessions WHERE id = ?", (session.id,))
-            self.record.audit_in(conn, self.config.signer, "session discarded", subject=f"session:{session.id}",
-                                 detail="empty scratchpad")
+            if conn.execute(f"SELECT 1 FROM progress_notes WHERE status = 'signed' AND session_id IN ({ids})",
+                            plan.session_ids).fetchone():
+                raise ValidationError("A note of this session was signed meanwhile; it is kept.")
+            conn.execute(f"DELETE FROM progress_notes WHERE session_id IN ({ids})", plan.session_ids)
+            conn.execute(f"DELETE FROM sessions WHERE id IN ({ids})", plan.session_ids)
+            if plan.group_session_id:
+                conn.execute("DELETE FROM group_sessions WHERE id = ?", (plan.group_session_id,))
+            subject = (f"group_session:{plan.group_session_id} sessions:{','.join(map(str, plan.session_ids))}"
+                       if plan.group_session_id else f"session:{plan.session_ids[0]}")
+            detail = (f"{plan.jotting_lines} jotting line(s) destroyed" if plan.jotting_lines
+                      else "empty scratchpad")
+            if plan.drafts:
+                detail += f"; {plan.drafts} unsigned draft(s) removed"
+            self.record.audit_in(conn, self.config.signer, "session discarded", subject=subject, detail=detail)
+        return plan
 
     def end_session(self, session: SessionInfo) -> int:
         """Stamp the end time and duration (for every member of a group). Returns minutes."""

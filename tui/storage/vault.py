@@ -73,6 +73,20 @@ class VaultStore(EncryptedStore):
         wanted = [(int(line.minute), str(line.text)) for line in lines]
         return self.write(lambda conn: _save_lines(conn, doc_key, wanted))
 
+    def delete_jottings(self, doc_key: str) -> int:
+        """Destroy a document and its lines (a session discarded by the clinician). Returns how
+        many lines it held."""
+
+        def delete(conn: Any) -> int:
+            row = conn.execute("SELECT id FROM jotting_documents WHERE doc_key = ?", (doc_key,)).fetchone()
+            if row is None:
+                return 0
+            lines = conn.execute("DELETE FROM jotting_lines WHERE document_id = ?", (row[0],)).rowcount
+            conn.execute("DELETE FROM jotting_documents WHERE id = ?", (row[0],))
+            return int(lines)
+
+        return self.write(delete)
+
 
 def _save_lines(conn: Any, doc_key: str, wanted: list[tuple[int, str]]) -> int:
     conn.execute(
