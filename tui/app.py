@@ -43,7 +43,9 @@ class HushpadApp(RunsUseCases, App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help"),
         Binding("ctrl+l", "lock", "Lock", id="app.lock"),
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        # Not in the footers (room for each screen's own keys): ctrl+q is every Textual app's quit,
+        # and it is in the palette and f1.
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
     ]
 
     def __init__(self, config: Config, *, keystore: "KeyStore | None" = None,

@@ -47,7 +47,7 @@ class ChartScreen(HushpadScreen[None]):
         Binding("b", "before_session", "Before session", id="chart.before"),
         Binding("p", "plan", "Treatment plan", id="chart.plan"),
         Binding("slash", "search", "Search", id="chart.search"),
-        Binding("w", "write_up", "Write up", id="chart.write_up"),
+        Binding("w", "write_up", "Write up", id="chart.write_up", show=False),  # 100 columns: palette, f1
         Binding("x", "export", "Export record", id="chart.export", show=False),
         Binding("escape", "back", "Back", id="chart.back"),
     ]

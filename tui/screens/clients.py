@@ -51,9 +51,9 @@ class ClientsScreen(HushpadScreen[None]):
         Binding("d", "discard", "Discard a session", id="clients.discard", show=False,
                 tooltip="The client's latest unsigned session, started by mistake; asks you to type DISCARD"),
         Binding("n", "notes_due", "Notes due", id="clients.notes_due"),
-        Binding("slash", "filter", "Filter", id="clients.filter"),
+        Binding("slash", "filter", "Filter", id="clients.filter", show=False),  # 100 columns: palette, f1
         Binding("s", "sort", "Sort", id="clients.sort", show=False),
-        Binding("ctrl+f", "search", "Search notes", id="clients.search"),
+        Binding("ctrl+f", "search", "Search", id="clients.search", tooltip="Search every client's signed notes"),
         Binding("x", "export", "Export record", id="clients.export", show=False),
         # The table's own Home/End scroll without moving the cursor: these move it.
         Binding("home", "first_client", "First client", id="clients.first", show=False, priority=True),

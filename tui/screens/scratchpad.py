@@ -53,7 +53,8 @@ class ScratchpadScreen(HushpadScreen[bool]):
         Binding("ctrl+o", "end_session", "End session", id="scratchpad.end", priority=True),
         Binding("f8", "discard_session", "Discard session", id="scratchpad.discard", show=False, priority=True,
                 tooltip="A session started by mistake: press twice when empty; with jottings, type DISCARD. Audited."),
-        Binding("ctrl+t", "toggle_questions", "Last time's ?", id="scratchpad.questions"),
+        # Named where it acts: the folded questions line says "(ctrl+t)".
+        Binding("ctrl+t", "toggle_questions", "Last time's ?", id="scratchpad.questions", show=False),
         Binding("ctrl+s", "save_now", "Save now", id="scratchpad.save", show=False),
         Binding("f10", "leave", "Leave open", id="scratchpad.leave", show=False, priority=True),
         # Offered only while saving fails: the way out that loses nothing (issue 9).
@@ -160,7 +161,8 @@ class ScratchpadScreen(HushpadScreen[bool]):
         if self._questions_open:
             panel.update(Text("Last time:\n" + "\n".join(f"  {q}" for q in self._questions)))
         else:
-            panel.update(Text(f"{len(self._questions)} question(s) from last time (ctrl+t)"))
+            panel.update(Text(f"{len(self._questions)} question(s) from last time "
+                              f"({key_for(self, 'scratchpad.questions')})"))
 
     def action_toggle_questions(self) -> None:
         self._questions_open = not self._questions_open
