@@ -56,7 +56,12 @@ RULES: dict[str, Level] = {
     "facts.invalid": "error",
     "facts.signed-before-end": "error",
     "mental-status.contradicts": "warning",
+    "risk.cssrs-positive": "error",
+    "risk.cssrs-level": "warning",
 }
+
+# Risk levels low to high, by the C-SSRS screen's level (1 low, 2 moderate, 3 high).
+RISK_ORDER: tuple[str, ...] = ("", "low", "moderate", "high")
 
 # A private jotting shorter than this is not searched for: short fragments
 # ("tired", "angry at dad") are ordinary clinical words that would appear in
@@ -184,7 +189,26 @@ def _risk_findings(draft: NoteDraft, risk_jottings: Sequence[str] = ()) -> Itera
                 "risk",
             )
             break
-    flagged = any(text.strip() for text in risk_jottings) or any(s.item9_flag for s in draft.measures)
+    # A positive C-SSRS screen (any yes) is held to the same rule as PHQ-9 item 9.
+    for score in draft.measures:
+        if score.cssrs_positive and not risk.si_detail.strip():
+            yield _finding(
+                "risk.cssrs-positive",
+                f"{score.risk_flag_text()}: the risk statement must address it (add SI detail).",
+                "risk",
+            )
+            break
+    for score in draft.measures:
+        # The screen's triage is a floor the clinician may overrule with reasons, not a verdict.
+        if score.cssrs_positive and risk.level in RISK_ORDER[1:] and RISK_ORDER.index(risk.level) < score.total:
+            yield _finding(
+                "risk.cssrs-level",
+                f"The C-SSRS screen indicates {score.band} but the risk level stated is {risk.level}: "
+                "confirm the level, and say in the SI detail why it differs.",
+                "risk",
+            )
+            break
+    flagged = any(text.strip() for text in risk_jottings) or any(s.risk_flag for s in draft.measures)
     if flagged and risk.is_stated:
         # Risk came up in session: a partial statement ("HI and self-harm not assessed.
         # Risk level not stated.") is not an assessment. Each area is denied, described,

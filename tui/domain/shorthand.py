@@ -70,7 +70,7 @@ DEFAULT_MARKERS: Mapping[Category, tuple[str, ...]] = MappingProxyType(
         Category.HOMEWORK: ("hw",),
         Category.QUESTION: ("?",),
         Category.PRIVATE: ("~",),
-        Category.MEASURE: ("phq9", "phq-9", "gad7", "gad-7"),
+        Category.MEASURE: ("phq9", "phq-9", "gad7", "gad-7", "pcl5", "pcl-5", "cssrs", "c-ssrs"),
         Category.TAG: ("#",),
         Category.GOAL: ("g",),
     }
@@ -184,7 +184,8 @@ class ShorthandRules:
                     key = "".join(ch for ch in prefix.lower() if ch.isalnum())
                     if key not in INSTRUMENTS:
                         raise ValueError(
-                            f"Measure marker {prefix!r} does not name a known measure (PHQ-9 or GAD-7)"
+                            f"Measure marker {prefix!r} does not name a known measure "
+                            f"({', '.join(inst.name for inst in INSTRUMENTS.values())})"
                         )
             merged[category] = tuple(cleaned)
 
@@ -216,7 +217,7 @@ DEFAULT_RULES = ShorthandRules()
 
 @dataclass(frozen=True)
 class MeasureJotting:
-    instrument: str  # "phq9" | "gad7"
+    instrument: str  # a key of measures.INSTRUMENTS: "phq9", "gad7", "pcl5", "cssrs"
     total: int
     items: tuple[int, ...] | None = None
 
@@ -552,7 +553,8 @@ _GUIDE: tuple[tuple[Category, str, str], ...] = (
     (Category.HOMEWORK, "{m} sleep diary", "homework (Plan)"),
     (Category.QUESTION, "{m} ask about the sister", "a question for next time (Plan, next scratchpad)"),
     (Category.PRIVATE, "{m} my own tiredness", "private reflection: NEVER goes into the record"),
-    (Category.MEASURE, "{m} 11   or   {m} 1 2 1 0 3 1 0 2 1", "a score: total or item scores (Measures)"),
+    (Category.MEASURE, "{m} 11   or   {m} 1 2 1 0 3 1 0 2 1",
+     "a score: total or item scores (Measures); the C-SSRS as answers: cssrs y n n n n n"),
     (Category.GOAL, "{m}1 +   {m}2 =   {m}3 -", "goal 1 better, 2 same, 3 worse (Goals)"),
     (Category.TAG, "{m}sleep", "a tag: kept on the note, searchable"),
 )

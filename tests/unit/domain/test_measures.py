@@ -120,7 +120,7 @@ def test_instrument_names():
     with pytest.raises(MeasureError, match="Unknown measure"):
         normalise_instrument("bdi2")
     with pytest.raises(MeasureError, match="Unknown measure"):
-        score_from_total("pcl5", 3)
+        score_from_total("bdi2", 3)
 
 
 def test_describe_and_round_trip():
