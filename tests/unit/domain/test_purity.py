@@ -13,6 +13,11 @@ ALLOWED = {
     # Pure computation too: signed payloads are canonical JSON, signatures travel as
     # base64, and Ed25519 (cryptography's primitives do no I/O) is what verify checks.
     "base64", "json", "cryptography",
+    # Search indexes (bisect, heapq) and the lock that builds the code set once.
+    "bisect", "heapq", "threading",
+    # The ICD-10-CM code set: the package reads only its own bundled data, once, on first
+    # use (tui.domain.diagnoses imports it inside a function, never at start-up).
+    "simple_icd_10_cm",
 }
 
 
