@@ -166,7 +166,6 @@ def _bulk_client(workspace: Any, client_id: int, code: str, sessions: int, rng: 
                     continue
                 draft, text, signed_at, late, level, phq_total, gad_total = note
                 payload = draft.to_dict()
-                payload.pop("previous_scores", None)
                 note_id = conn.execute(
                     """INSERT INTO progress_notes (session_id, template, status, draft_json, canonical_text,
                            content_hash, signer, credentials, signed_at, late_entry, summary, created_at, updated_at)

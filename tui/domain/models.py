@@ -286,8 +286,9 @@ class NoteDraft:
     The template is stored once, in ``facts.template_key``; ``template_key`` reads and
     sets that (a constructor argument too, for callers that name it). For a group note the shared group part lives in
     ``group_part`` and the member's individualized part in ``sections``
-    (both keyed by section key). ``previous_scores`` holds the last earlier
-    administration per instrument, so the note can state the change.
+    (both keyed by section key). Only what the clinician writes is here: context such as
+    the client's earlier scores comes from the record when the note is opened and is given
+    to the layout apart (``canonical.layout(..., previous=...)``).
     """
 
     facts: SessionFacts = field(default_factory=SessionFacts)
@@ -300,7 +301,6 @@ class NoteDraft:
     goals: list[GoalProgress] = field(default_factory=list)
     plan: Plan = field(default_factory=Plan)
     group_part: dict[str, str] = field(default_factory=dict)
-    previous_scores: dict[str, MeasureScore] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)  # "#word" from the carryable jottings
 
     def __post_init__(self, template_key: str) -> None:
@@ -324,7 +324,6 @@ class NoteDraft:
             "goals": [g.to_dict() for g in self.goals],
             "plan": self.plan.to_dict(),
             "group_part": dict(self.group_part),
-            "previous_scores": {k: v.to_dict() for k, v in self.previous_scores.items()},
             "tags": list(self.tags),
         }
 
@@ -344,9 +343,7 @@ class NoteDraft:
             goals=[GoalProgress.from_dict(g) for g in (data.get("goals") or [])],
             plan=Plan.from_dict(data.get("plan")),
             group_part={str(k): str(v) for k, v in (data.get("group_part") or {}).items()},
-            previous_scores={
-                str(k): MeasureScore.from_dict(v) for k, v in (data.get("previous_scores") or {}).items()
-            },
+            # Drafts saved before carried "previous_scores" too; it is context, read afresh on open.
             tags=[str(t) for t in (data.get("tags") or [])],
         )
 

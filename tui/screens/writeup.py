@@ -24,11 +24,13 @@ from ..widgets.writeup_steps import (
 
 if TYPE_CHECKING:
     from ..app import HushpadApp
+    from ..domain.lint import Finding
     from ..services.workspace import Workspace
     from ..services.writeup import DraftSnapshot, SignedNote, Writeup, WriteupService
 
 TARGET_SECONDS = 10 * 60
 SAVE_DELAY = 0.3
+REVIEW_AFTER = 0.5  # seconds without an edit before the review is worked out ahead
 
 
 class StepList(OptionList):
@@ -75,6 +77,12 @@ class WriteupScreen(HushpadScreen["int | None"]):
         self._notice = ""
         self._failing = False  # saving fails now: the emergency key is on offer
         self._copied_generation = -1  # the newest change an emergency copy holds
+        self._header_line = ""
+        # Counts edits of the draft: the review's lint and text are worked out once per
+        # revision (and minute: both read the clock), not on every visit.
+        self.revision = 0
+        self._edited_at = 0.0
+        self._review_cache: "tuple[tuple[int, str], str, list[Finding]] | None" = None
 
     # -- layout -----------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -89,7 +97,7 @@ class WriteupScreen(HushpadScreen["int | None"]):
 
     def on_mount(self) -> None:
         self._open()
-        self.set_interval(1.0, self._update_header)
+        self.set_interval(1.0, self._tick)
 
     def _open(self) -> None:
         session_id = self.session_id
@@ -101,6 +109,10 @@ class WriteupScreen(HushpadScreen["int | None"]):
             return service.open(session_id), service
 
         self.run_use_case(open_writeup, self._opened, group="writeup-open")
+
+    def _tick(self) -> None:
+        self._update_header()
+        self._prepare_review()
 
     def show_status(self, text: str) -> None:
         if self.writeup is None:  # could not open at all
@@ -137,7 +149,7 @@ class WriteupScreen(HushpadScreen["int | None"]):
             template_names={key: t.name for key, t in self.service.templates.items()},
             picks=list(self.app.config.interventions or DEFAULT_INTERVENTIONS),
             members=writeup.members, member=writeup.member, risk_lines=[j.text for j in writeup.risk_lines],
-            shared=not writeup.shared_locked,
+            shared=not writeup.shared_locked, previous=writeup.previous_scores,
         )
 
     async def _build_panes(self) -> None:
@@ -159,16 +171,21 @@ class WriteupScreen(HushpadScreen["int | None"]):
         index = max(0, min(index, len(self.panes) - 1))
         self.step = index
         pane = self.panes[index]
-        self.query_one("#panes", ContentSwitcher).current = pane.id
-        self.query_one("#steps", StepList).highlighted = index
+        # Header and pane reach the screen in the same frame: the header is updated first
+        # (a fixed one-line widget, so no layout pass of its own).
+        self._update_header()
         if isinstance(pane, ReviewPane):
             self._refresh_review()
         risk = step_part(pane, RiskPane)
         if isinstance(risk, RiskPane) and self.writeup:
             phq = next((m for m in self.writeup.draft.measures if m.instrument == "phq9"), None)
             risk.show_item9(phq.item9 if phq else None)
-        self.call_after_refresh(self._focus_pane, pane)
-        self._update_header()
+        self.query_one("#panes", ContentSwitcher).current = pane.id
+        self.query_one("#steps", StepList).highlighted = index
+        # Focus moves straight into the new pane, before the old one is hidden: otherwise
+        # hiding it hands the focus to a sibling in the hidden pane first (a second focus
+        # change, each restyling and repainting), and then on to the new pane.
+        self._focus_pane(pane)
         # Rebuilding the footer is the costliest part of a step change, and moving the
         # focus into the new pane refreshes the bindings anyway; refresh here only when
         # the step keys on offer actually change (e.g. into Presentation or Review).
@@ -180,16 +197,24 @@ class WriteupScreen(HushpadScreen["int | None"]):
     _STEP_ACTIONS = ("carry_all", "quick_fill", "fill_blank", "sign", "copy", "leave", "close")
     _offered: tuple[bool | None, ...] = ()
 
-    def _focus_pane(self, pane: StepPane) -> None:
+    def _focus_target(self, pane: StepPane):  # noqa: ANN202 - a Widget
+        """Where a step opens: the risk control still unanswered, else the pane's first field.
+        A part of a combined step is a container, not a field; a pane with no field (the
+        review without warnings) takes the focus itself, so the keys scroll the note."""
         risk = step_part(pane, RiskPane)
         target = risk.first_unanswered() if isinstance(risk, RiskPane) else None
-        if target is not None:  # open the risk step where the statement is still incomplete
-            target.focus()
-            return
+        if target is not None:
+            return target
         for widget in pane.query("*"):
-            if widget.focusable and widget.display:
-                widget.focus()
-                return
+            if widget.focusable and widget.display and not isinstance(widget, StepPane):
+                return widget
+        return pane
+
+    def _focus_pane(self, pane: StepPane) -> None:
+        target = self._focus_target(pane)
+        # Not scrolled into view now: the pane is laid out only in the coming frame.
+        self.set_focus(target, scroll_visible=False)
+        self.call_after_refresh(target.scroll_visible, animate=False)
 
     def action_next_step(self) -> None:
         if self.signed is not None and self.next_member_session:
@@ -226,10 +251,11 @@ class WriteupScreen(HushpadScreen["int | None"]):
         pane = self.panes[self.step] if self.panes else None
         if self._notice:
             mark = f"{mark} · {self._notice}"
-        self.query_one("#writeup-header", Static).update(Text(
-            f"{self.writeup.client_label} · {self.writeup.template.name} · step {self.step + 1}/{len(self.panes)} "
-            f"{pane.title if pane else ''}    write-up {elapsed // 60}:{elapsed % 60:02d} / 10:00{over} · {mark}"
-        ))
+        line = (f"{self.writeup.client_label} · {self.writeup.template.name} · step {self.step + 1}/{len(self.panes)} "
+                f"{pane.title if pane else ''}    write-up {elapsed // 60}:{elapsed % 60:02d} / 10:00{over} · {mark}")
+        if line != self._header_line:  # the clock ticks every second; repaint only on a change
+            self._header_line = line
+            self.query_one("#writeup-header", Static).update(Text(line), layout=False)  # always one line
 
     # -- edits and autosave ------------------------------------------------------
     async def on_step_pane_edited(self, message: StepPane.Edited) -> None:
@@ -238,6 +264,8 @@ class WriteupScreen(HushpadScreen["int | None"]):
         # No per-keystroke serialising to learn whether anything changed: the save is
         # debounced, and the service skips writing a draft identical to the last one written.
         message.pane.apply(self.writeup.draft)
+        self.revision += 1
+        self._edited_at = time.monotonic()
         self._notice = ""
         if isinstance(message.pane, FactsPane) and self.writeup.draft.template_key != self.writeup.template.key:
             assert self.service is not None
@@ -326,8 +354,25 @@ class WriteupScreen(HushpadScreen["int | None"]):
             review.show(self.signed.text, [], finding_id, self.acknowledged, signed=True,
                         next_member=bool(self.next_member_session))
             return
-        findings = self.service.lint(self.writeup)
-        review.show(self.service.render(self.writeup), findings, finding_id, self.acknowledged)
+        text, findings = self._review()
+        review.show(text, findings, finding_id, self.acknowledged)
+
+    def _prepare_review(self) -> None:
+        """Once typing pauses, work out the review for the newest revision, so going to
+        Review finds it ready (lint compares every section with every other)."""
+        if (self.writeup is None or self.service is None or self.signed or not self.panes
+                or self.step == len(self.panes) - 1 or time.monotonic() - self._edited_at < REVIEW_AFTER):
+            return
+        if self._review_cache is None or self._review_cache[0][0] != self.revision:
+            self._review()
+
+    def _review(self) -> "tuple[str, list[Finding]]":
+        """The note as it would be signed now, and its lint: once per draft revision and minute."""
+        assert self.service is not None and self.writeup is not None
+        key = (self.revision, self.service.signed_at_now()[:16])  # the text shows the minute
+        if self._review_cache is None or self._review_cache[0] != key:
+            self._review_cache = (key, self.service.render(self.writeup), self.service.lint(self.writeup))
+        return self._review_cache[1], self._review_cache[2]
 
     def on_selection_list_selected_changed(self, event) -> None:  # noqa: ANN001
         review = self.panes[-1] if self.panes else None

@@ -92,6 +92,9 @@ class Writeup:
     # True once another member's note is signed: the shared part (facts, group sections) is
     # then what that note says, and is not offered for editing again.
     shared_locked: bool = False
+    # Context, not draft: the client's last score per instrument before this session, read
+    # from the record on open, so each measure can state its change.
+    previous_scores: dict[str, MeasureScore] = field(default_factory=dict)
 
     @property
     def client_label(self) -> str:
@@ -189,7 +192,6 @@ class WriteupService:
         else:
             draft = NoteDraft.from_dict(stored)
             template = self.template_for(draft.template_key or template.key)
-        draft.previous_scores = previous
         other_members: list[str] = []
         if group_id:
             # The stored shared part wins over this member's copy: it holds the latest edits,
@@ -207,7 +209,7 @@ class WriteupService:
             (note := self.record.note_for_session(m["session_id"])) is not None and note["status"] == "signed"
             for m in self.workspace.group_members(group_id) if m["session_id"] != session_id)
         return Writeup(row["id"], session, client, template, draft, jottings, goals, other_members, group_id,
-                       members, this_member, shared_locked)
+                       members, this_member, shared_locked, previous)
 
     def next_unsigned_member(self, writeup: Writeup) -> int | None:
         """In a group, the next member whose note is not yet signed."""
@@ -236,7 +238,6 @@ class WriteupService:
             writeup.draft.group_part[SHARED_FACTS_KEY] = json.dumps(
                 {k: getattr(facts, k) for k in SHARED_FACTS}, sort_keys=True)
         payload = writeup.draft.to_dict()
-        payload.pop("previous_scores", None)  # comes fresh from the record on open
         return DraftSnapshot(writeup.note_id, writeup.template.key, json.dumps(payload, ensure_ascii=False),
                              writeup.group_session_id, json.dumps(writeup.draft.group_part, ensure_ascii=False))
 
@@ -292,7 +293,7 @@ class WriteupService:
         return make_visible(canonical_text(
             writeup.draft, writeup.template, client_label=writeup.client_label, signer=self.config.signer,
             credentials=self.config.credentials, signed_at=signed_at, late_entry=self.is_late(writeup, signed_at),
-            key_fingerprint=key_fingerprint,
+            key_fingerprint=key_fingerprint, previous=writeup.previous_scores,
         ))
 
     def sign(self, writeup: Writeup, acknowledged: set[str], *, before_commit: Any = None,
@@ -322,7 +323,6 @@ class WriteupService:
         sections = [(s.key, s.title, draft.text_for(s.key, "group" if s.part == "group" else "note"))
                     for s in writeup.template.sections]
         payload = draft.to_dict()
-        payload.pop("previous_scores", None)
         risk = draft.risk
         risk_row = None
         if risk.is_stated:
@@ -342,7 +342,7 @@ class WriteupService:
         # structured facts other screens and exports read, exactly as they are stored.
         blocks = layout(draft, writeup.template, client_label=writeup.client_label, signer=self.config.signer,
                         credentials=self.config.credentials, signed_at=signed_at, late_entry=late,
-                        key_fingerprint=key_fingerprint)
+                        key_fingerprint=key_fingerprint, previous=writeup.previous_scores)
         facts = draft.facts.to_dict()
         signed = signatures.sign(signatures.note_payload(
             note_id=writeup.note_id, client=writeup.client, session=self.record.session(writeup.session["id"]) or {},

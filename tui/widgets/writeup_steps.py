@@ -529,6 +529,7 @@ class ReviewPane(StepPane):
 
     def __init__(self) -> None:
         super().__init__(id="step-review")
+        self._shown: tuple[object, ...] | None = None  # what show() last put on screen
 
     DEFAULT_CSS = """
     ReviewPane > #review-top { dock: top; height: auto; max-height: 50%; background: $background; }
@@ -544,6 +545,10 @@ class ReviewPane(StepPane):
 
     def show(self, text: str, findings: list[Finding], finding_id: Callable[[Finding], str],
              acknowledged: set[str], signed: bool = False, next_member: bool = False) -> None:
+        shown = (text, tuple(findings), frozenset(acknowledged), signed, next_member)
+        if shown == self._shown:
+            return  # a revisit with nothing changed: no rebuilt list, no relaid note
+        self._shown = shown
         errors = [f for f in findings if f.level == "error"]
         warnings = [f for f in findings if f.level == "warning"]
         status = self.query_one("#review-status", Static)
@@ -588,8 +593,9 @@ class ReviewPane(StepPane):
 def build_steps(template, draft: NoteDraft, jottings: list[Jotting], *,  # noqa: ANN001
                 carry: Callable[[Jotting], str], template_names: dict[str, str], picks: list[str],
                 members=(), member=None, risk_lines: list[str] | None = None,  # noqa: ANN001
-                shared: bool = True) -> list[StepPane]:
-    """The write-up's steps (see ``tui.domain.steps``), each pane built from the draft."""
+                shared: bool = True, previous: dict[str, MeasureScore] | None = None) -> list[StepPane]:
+    """The write-up's steps (see ``tui.domain.steps``), each pane built from the draft.
+    ``previous``: the client's earlier score per instrument (context, not draft)."""
     from ..domain.routing import offers
     from ..domain.steps import plan_steps
 
@@ -604,7 +610,7 @@ def build_steps(template, draft: NoteDraft, jottings: list[Jotting], *,  # noqa:
         if name == "facts":
             return FactsPane(draft.facts, template_names)
         if name == "measures":
-            return MeasuresPane(list(draft.measures), draft.previous_scores)
+            return MeasuresPane(list(draft.measures), dict(previous or {}))
         if name == "mse":
             return MentalStatusPane(draft.mental_status)
         if name == "interventions":

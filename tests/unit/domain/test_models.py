@@ -29,7 +29,6 @@ def full_draft() -> NoteDraft:
         goals=[GoalProgress("g1", "Sleep 7h", "improved", "6.5h avg")],
         plan=Plan(next_session="2024-05-08", homework="sleep diary"),
         group_part={"topic": "Sleep hygiene"},
-        previous_scores={"phq9": score_from_total("phq9", 14)},
     )
 
 
@@ -76,6 +75,15 @@ def test_the_template_is_stored_once_and_an_old_draft_s_second_copy_still_loads(
     old = {**stored, "template_key": "birp", "previous_scores": {"phq9": {"instrument": "phq9", "total": 3}}}
     loaded = NoteDraft.from_dict(old)  # drafts saved before: both copies, the top one authoritative
     assert loaded.template_key == loaded.facts.template_key == "birp"
+
+
+def test_earlier_scores_are_context_not_draft_and_an_old_draft_carrying_them_loads():
+    stored = full_draft().to_dict()
+    assert "previous_scores" not in stored  # read from the record when the note is opened
+    old = {**stored, "previous_scores": {"phq9": {"instrument": "phq9", "total": 3}}}
+    loaded = NoteDraft.from_dict(old)
+    assert not hasattr(loaded, "previous_scores")
+    assert loaded == NoteDraft.from_dict(stored)
 
 
 def test_text_for_reads_group_part_separately():
