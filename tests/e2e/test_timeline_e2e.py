@@ -97,8 +97,11 @@ def test_create_sign_search_and_export(ss_env, tmux, tmp_path):
     export = harness.hushpad(["export", "client", CODE, "--format", "md", "-o", str(out)], ss_env)
     assert export.returncode == 0, export.stderr
     text = out.read_text()
-    assert text.startswith(f"# Clinical record: {CODE}")
-    assert WORD in text and "Seal (SHA-256):" in text and "| PHQ-9 | 8 | mild |" in text
+    head = "\n".join(text.splitlines()[:12])
+    assert text.startswith("# Records request:") and CODE in head
+    assert WORD in text and "Seal (SHA-256):" in text
+    # The measures trend table: a PHQ-9 column, and the day's score with its band in words.
+    assert "| Date | PHQ-9 |" in text and re.search(r"\| \d{4}-\d\d-\d\d \| 8 \(mild\) \|", text), text
     assert PRIVATE not in text
     assert (out.stat().st_mode & 0o777) == 0o600
     with_private = harness.hushpad(["export", "client", CODE, "--format", "json", "--include-private"], ss_env)

@@ -98,8 +98,16 @@ def test_jot_end_write_up_sign_and_export(profile, tmux):
 
     export = harness.hushpad(["export", "note", str(note["id"])], profile["env"])
     assert export.returncode == 0, export.stderr
-    assert export.stdout == text + "\n" + f"Seal (SHA-256): {note['content_hash']}\n"
+    # The header (client name, code, date of birth) sits above the rule; below it the signed
+    # text byte for byte, then its signature and seal.
+    header, _, body = export.stdout.partition("=" * 72 + "\n")
+    assert "Client code: C-101" in header and "Date of birth:" in header
+    assert body.startswith(text.rstrip("\n") + "\n"), body[:400]
+    assert f"Seal (SHA-256): {note['content_hash']}\n" in body
 
     md = harness.hushpad(["export", "note", str(note["id"]), "--format", "md"], profile["env"])
     assert md.returncode == 0, md.stderr
-    assert "\\[bold\\]really\\[/\\]" in md.stdout and md.stdout.startswith("# Progress note \\(SOAP\\)")
+    # Markdown: the signed text verbatim in a fenced block, markup literal and unescaped.
+    assert md.stdout.startswith(f"# Progress note {note['id']}:")
+    assert "```text\n" + text.rstrip("\n") + "\n```" in md.stdout
+    assert "\\[" not in md.stdout
