@@ -5,14 +5,18 @@ same text in the same run.
 How it is measured (the frame clock of writeup_step.py: App._display wrapped to render each
 frame update to terminal bytes and timestamp it; keys posted straight to the app):
 * hushpad: the real WriteupScreen, a real profile (SQLCipher in a temp dir, MemoryKeyring).
-  From the step before the review, ctrl+n is posted; latency = first frame showing the
-  review's status line. That spans the step change plus the review itself: lint, the
-  canonical text, the warnings list and the Static holding the whole note. Then ctrl+b and
-  again (only the forward move is timed). Also timed alone: lint + canonical text (no UI).
+  The ten sections are typed into their editors (as edits, so the draft is what the panes
+  hold). From the step before the review, ctrl+n is posted; latency = the frame by which the
+  header's "step N/N" and the review's status line have both been painted. That spans the
+  step change plus the review itself: lint, the canonical text, the warnings list and the
+  Static holding the whole note. Then ctrl+b, an edit (a few characters added to the last
+  section, through its editor), and again: every timed review follows an edit, so it is
+  worked out afresh (only the forward move is timed). ``--revisit`` leaves out the edit: a
+  return to the review with nothing changed. Also timed alone: lint + canonical text (no UI).
 * baseline: an App whose key replaces a Static's content with the same note text (as Text)
   and shows it; latency = first frame showing the text's first line.
 
-    .venv/bin/python benchmarks/review_render.py [--renders 40] [--rounds 2]
+    .venv/bin/python benchmarks/review_render.py [--renders 40] [--rounds 2] [--revisit]
 """
 
 from __future__ import annotations
@@ -84,7 +88,7 @@ def make_profile(root: Path):  # noqa: ANN201
     return config, keystore, session.id
 
 
-async def measure_hushpad(renders: int) -> tuple[list[float], list[float], str]:
+async def measure_hushpad(renders: int, edit: bool = True) -> tuple[list[float], list[float], str]:
     from tui.app import make_app
     from tui.screens.writeup import WriteupScreen
 
@@ -104,18 +108,34 @@ async def measure_hushpad(renders: int) -> tuple[list[float], list[float], str]:
                 if isinstance(app.screen, WriteupScreen) and app.screen.panes:
                     break
             screen = app.screen
+            from textual.widgets import TextArea
+
+            from tui.widgets.writeup_steps import SectionPane
+
+            editors = {pane.spec.key: pane.query_one("#section-text", TextArea) for pane in screen.query(SectionPane)}
             for i, spec in enumerate(screen.writeup.template.sections):
-                screen.writeup.draft.sections[spec.key] = f"{spec.title} ({i}). " + PARAGRAPH * 3
+                editor = editors[spec.key]
+                editor.replace(f"{spec.title} ({i}). " + PARAGRAPH * 3, (0, 0), editor.document.end)
+            await idle(app, pilot)
             text = screen.service.render(screen.writeup)
             review = len(screen.panes) - 1
             screen._show_step(review - 1)
             await idle(app, pilot)
             clock = FrameClock(app)
-            for _ in range(renders):
-                out.append(await clock.latency(app, "ctrl+n", "step " + f"{review + 1}/{review + 1}"))
+            status = screen.panes[review].query_one("#review-status")
+
+            def shows() -> list[str]:  # the status line this very review writes
+                return [f"step {review + 1}/{review + 1}", str(status.render()).strip()[:24]]
+
+            last = editors[screen.writeup.template.sections[-1].key]
+            for n in range(renders):
+                out.append(await clock.latency(app, "ctrl+n", shows))
                 await idle(app, pilot)
                 await clock.latency(app, "ctrl+b", f"step {review}/{review + 1}")
                 await idle(app, pilot)
+                if edit:
+                    last.insert(f" {n}.", last.document.end)
+                    await idle(app, pilot)
                 start = time.perf_counter_ns()
                 screen.service.lint(screen.writeup)
                 screen.service.render(screen.writeup)
@@ -140,18 +160,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--renders", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--revisit", action="store_true", help="no edit between reviews")
     args = parser.parse_args()
     hush: list[float] = []
     pure: list[float] = []
     base: list[float] = []
     text = ""
     for _ in range(args.rounds):
-        h, p, text = asyncio.run(measure_hushpad(args.renders))
+        h, p, text = asyncio.run(measure_hushpad(args.renders, edit=not args.revisit))
         hush += h
         pure += p
         base += asyncio.run(measure_baseline(text, args.renders))
     print(machine_line())
-    print(f"note: {len(text.splitlines())} lines, {len(text)} characters, 10 template sections")
+    print(f"note: {len(text.splitlines())} lines, {len(text)} characters, 10 template sections; "
+          + ("revisits, nothing edited in between" if args.revisit else "an edit before every review"))
     rows = [(name, len(v), median(v), percentile(v, 95), max(v)) for name, v in (
         ("baseline Static, same text", base), ("hushpad review step", hush), ("lint + canonical text only", pure))]
     print(table(("render (ms)", "n", "median", "p95", "max"), rows))

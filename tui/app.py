@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 STYLES = Path(__file__).parent / "styles"
 IDLE_CHECK_SECONDS = 5.0
+GC_CHECK_SECONDS = 0.5  # how often a deferred full collection may run at a pause (heap.py)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class HushpadApp(RunsUseCases, App[int]):
 
         self.push_screen(ClientsScreen())
         self.set_interval(IDLE_CHECK_SECONDS, self._check_idle)
+        self.set_interval(GC_CHECK_SECONDS, self._collect_garbage)
         if self.config.demo:
             self.call_after_refresh(self._demo_status)
             self._open_demo()
@@ -249,6 +251,10 @@ class HushpadApp(RunsUseCases, App[int]):
 
     def idle_seconds(self) -> float:
         return time.monotonic() - self._last_input
+
+    def _collect_garbage(self) -> None:
+        # The full collection at a pause instead of on a key (heap.py).
+        HEAP.collect_when_idle(self.idle_seconds())
 
     def _check_idle(self) -> None:
         # In session the scratchpad draws its curtain instead; it never locks mid-session,

@@ -65,3 +65,34 @@ async def test_lock_lets_go_of_the_session(made_profile):
                         if type(o).__name__ in ("ScratchpadScreen", "JottingEditor", "Document", "ClientRow")})
         assert not alive, f"still alive after lock: {alive}"
         assert not holders, "\n".join(holders)
+
+
+async def test_full_collections_wait_for_a_pause_while_unlocked(made_profile):
+    """The app defers the interpreter's full collections once unlocked (so none lands on a
+    key), runs the due one itself at a pause, and hands collection back on lock (heap.py)."""
+    made = made_profile([Client("C-556", "Gc Pause")])
+    original = gc.get_threshold()
+    app = made.app()
+    async with app.run_test(size=(110, 30)) as pilot:
+        await wait_until(pilot, lambda: app.screen.query(DataTable) and app.screen.query_one(DataTable).row_count,
+                         "the client list")
+        assert gc.get_threshold()[2] >= 1_000_000
+        full: list[int] = []
+
+        def seen(phase: str, info: dict) -> None:
+            if phase == "start" and info["generation"] == 2:
+                full.append(1)
+
+        gc.callbacks.append(seen)
+        try:
+            for _ in range(300_000):  # garbage in cycles: middle-generation passes, no full one
+                cycle: list = []
+                cycle.append(cycle)
+            assert gc.get_count()[2] >= 10 and not full
+            app._last_input -= 5  # a pause, as the app's clock sees it
+            await wait_until(pilot, lambda: bool(full), "the full collection at the pause")
+        finally:
+            gc.callbacks.remove(seen)
+        await pilot.press("ctrl+l")
+        await wait_for_screen(pilot, UnlockScreen)
+        assert gc.get_threshold() == original
