@@ -230,23 +230,39 @@ def _keystore(config: Config) -> "KeyStore":
     return default_keystore(config)
 
 
-def _open(config: Config) -> "OpenProfile":
-    from .services import access
+READING_WHILE_OPEN = ("Hushpad is open on this profile, so this reads a snapshot of it and changes nothing there. "
+                      "The export goes into the audit log when that Hushpad locks or quits.")
 
-    if access.passphrase_mode(config):
-        profile = access.unlock(config, passphrase=_read_secret("Passphrase: "))
-    else:
-        profile = access.unlock(config, keystore=_keystore(config))
+
+def _open(config: Config, *, reading: bool = False) -> "OpenProfile":
+    """The profile unlocked. ``reading`` (exports): while another Hushpad holds the profile,
+    open its stores read-only instead of refusing (storage.profile.open_for_reading)."""
+    from .services import access
+    from .storage.errors import ProfileInUseError
+
+    passphrase = _read_secret("Passphrase: ") if access.passphrase_mode(config) else None
+    keystore = None if passphrase is not None else _keystore(config)
+    try:
+        profile = access.unlock(config, keystore=keystore, passphrase=passphrase)
+    except ProfileInUseError:
+        if not reading:
+            raise
+        try:
+            profile = access.open_for_reading(config, keystore, passphrase)
+        except ProfileInUseError:  # the other Hushpad closed in between: the profile is free
+            profile = access.unlock(config, keystore=keystore, passphrase=passphrase)
+        else:
+            print(f"hushpad: {READING_WHILE_OPEN}", file=sys.stderr)
     for warning in profile.permission_warnings:
         print(f"hushpad: warning: {warning}", file=sys.stderr)
     return profile
 
 
 @contextlib.contextmanager
-def _workspace(config: Config) -> Iterator["Workspace"]:
+def _workspace(config: Config, *, reading: bool = False) -> Iterator["Workspace"]:
     from .services.workspace import Workspace
 
-    profile = _open(config)
+    profile = _open(config, reading=reading)
     for warning in profile.warnings:
         print(f"hushpad: warning: {warning}", file=sys.stderr)
     try:
@@ -433,7 +449,8 @@ def _write_output(text: str | bytes, output: str | None) -> None:
 def cmd_export(config: Config, args: argparse.Namespace) -> int:
     from .services.records_export import RecordsExport
 
-    with _workspace(config) as ws:
+    # A note or record export only reads: it runs while the app is open (a review file is recorded as sent).
+    with _workspace(config, reading=args.export_command != "review") as ws:
         if args.export_command == "review":
             from .services.signing import Reviews
 

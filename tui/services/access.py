@@ -66,3 +66,11 @@ def recover(config: "Config", code: str, keystore: KeyStore | None, passphrase: 
     from ..storage import profile
 
     return profile.recover(config.paths, code, keystore, passphrase, actor=config.signer)
+
+
+def open_for_reading(config: "Config", keystore: KeyStore | None = None,
+                     passphrase: str | None = None) -> "OpenProfile":
+    """The stores read-only, while another Hushpad holds the profile (see storage.profile)."""
+    from ..storage import profile
+
+    return profile.open_for_reading(config.paths, keystore=keystore, passphrase=passphrase)

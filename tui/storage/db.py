@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import sqlcipher3
 import sqlite_utils
 
-from .errors import DiskFullError, StorageError, StoreOpenError
+from .errors import DiskFullError, ProfileInUseError, StorageError, StoreOpenError
 from .files import FILE_MODE, _fsync_dir as fsync_dir, create_private_file, translate_os_error
 from .secure_memory import hex_literal, wipe
 
@@ -154,12 +155,30 @@ class ReadOnlyFile:
     a private copy of the two files (ciphertext only) in a 0700 temp folder.
     """
 
-    def __init__(self, path: Path, key: bytes, *, private_copy: bool = False) -> None:
+    def __init__(self, path: Path, key: bytes, *, private_copy: bool = False, beside_holder: bool = False) -> None:
         self.path = path
         self._tmpdir: str | None = None
+        self.shm_fd: int | None = None
         wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
         target = path
-        if not wal.exists():
+        if beside_holder:
+            # Another process has the store open and may commit at any moment: never
+            # immutable (that reads without locks) and never a copy (not atomic while it
+            # writes). Its -wal and -shm exist while it holds them; a read-only -shm is
+            # shared with it, locks included, so SQLite's own WAL rules keep our snapshot.
+            if not (wal.exists() and shm.exists()):
+                raise ProfileInUseError(f"{path.name} is no longer open in the other Hushpad; try again.")
+            # One descriptor on the -shm, kept until after the connection closes, for reading
+            # the WAL-index header (hold_snapshots). Never a fresh open()/close() per read:
+            # closing any descriptor of a file drops every POSIX lock this process holds on
+            # it, SQLite's read locks included, and the holder would then checkpoint over
+            # our snapshot (found by test_export_while_open: "database disk image is malformed").
+            try:
+                self.shm_fd = os.open(shm, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+            except FileNotFoundError:
+                raise ProfileInUseError(f"{path.name} is no longer open in the other Hushpad; try again.") from None
+            query = "mode=ro&readonly_shm=1"
+        elif not wal.exists():
             query = "mode=ro&immutable=1"
         elif shm.exists() and not private_copy:
             query = "mode=ro&readonly_shm=1"
@@ -176,6 +195,10 @@ class ReadOnlyFile:
             raise
 
     def _cleanup(self) -> None:
+        if self.shm_fd is not None:  # only once the connection (and its locks) is gone
+            with contextlib.suppress(OSError):
+                os.close(self.shm_fd)
+            self.shm_fd = None
         if self._tmpdir is not None:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
@@ -197,19 +220,29 @@ class EncryptedStore:
     name = "store"
     migrations: Sequence[Migration] = ()
 
-    def __init__(self, path: Path, key: bytes, *, create: bool = False, read_only: bool = False) -> None:
+    def __init__(self, path: Path, key: bytes, *, create: bool = False, read_only: bool = False,
+                 beside_holder: bool = False) -> None:
         """Open (or with create, make) the store.
 
         An existing store is first opened read-only and every page's HMAC checked
         (``cipher_integrity_check``): a damaged file is refused before anything could
         write to it. ``read_only`` stops there and keeps that connection, for `doctor`:
         no byte of the store, its -wal or its -shm changes.
+
+        ``beside_holder`` (read-only only): another Hushpad has the store open and writing
+        (an export while the app is open). No private copy, no immutable open, and no
+        whole-file page scan (it would race the holder's checkpoints and could report
+        damage that is not there); every page the reader reads is still authenticated by
+        SQLCipher as it is read. See hold_snapshots for the one consistent view.
         """
         if len(key) != 32:
             raise ValueError("a store key is 32 bytes")
+        if beside_holder and not read_only:
+            raise ValueError("beside_holder is read-only")
         self.path = path
         self.lock = threading.RLock()
         self.read_only = read_only
+        self.beside_holder = beside_holder
         self.damaged = False  # set when a page fails to authenticate: no more writes, no checkpoint
         self.reserve: Reserve | None = None
         self._freed = False  # the last disk-full error freed the reserve: worth one more try
@@ -268,6 +301,9 @@ class EncryptedStore:
 
     def _check_before_writing(self, key: bytes) -> None:
         """Read-only: the key opens the file, every page authenticates, the schema is ours."""
+        if self.beside_holder:
+            self._open_beside_holder(key)
+            return
         try:
             ro = ReadOnlyFile(self.path, key)
             ro.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -301,6 +337,62 @@ class EncryptedStore:
             self._readonly = ro
         else:
             ro.close()
+
+    def _open_beside_holder(self, key: bytes) -> None:
+        ro = ReadOnlyFile(self.path, key, beside_holder=True)
+        try:
+            # A reader waits (briefly) for the holder's WAL-index, never for its writes.
+            ro.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            ro.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            version = int(ro.conn.execute("PRAGMA user_version").fetchone()[0])
+        except sqlcipher3.DatabaseError as exc:
+            ro.close()
+            if is_damage(exc):
+                raise StoreOpenError(_describe_damage(self.path)) from None
+            raise StoreOpenError(f"{self.path.name} could not be read beside the open Hushpad ({exc}); "
+                                 "nothing was changed. Try again, or close Hushpad first.") from None
+        except BaseException:
+            ro.close()
+            raise
+        if version > len(self.migrations):
+            ro.close()
+            raise StoreOpenError(
+                f"{self.path.name} was written by a newer Hushpad (schema {version}); update Hushpad to open it.")
+        self.pages_check = "not run (read beside the open Hushpad; each page read is authenticated)"
+        self._readonly = ro
+
+    # -- snapshots (read-only stores beside a holder) -------------------------------
+    def begin_snapshot(self) -> None:
+        """From now until end_snapshot (or close), every query reads the store as it is
+        now (one read transaction), whatever another process commits meanwhile."""
+        with self.lock:
+            if not self.read_only:
+                raise StorageError("only a read-only store holds a snapshot")
+            try:
+                self.conn.execute("BEGIN")
+                self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the snapshot starts here
+            except sqlcipher3.DatabaseError as exc:
+                self._rollback()
+                raise translate_db_error(exc, f"reading {self.path.name}") from None
+
+    def end_snapshot(self) -> None:
+        with self.lock:
+            self._rollback()
+
+    def wal_index_header(self) -> bytes | None:
+        """The two copies of the WAL-index header in the -shm (96 bytes; no content of the
+        store, only frame counts, salts and checksums): every commit changes them. Read
+        through the descriptor opened beside the connection, never written; None when this
+        store was not opened beside a holder or its -shm is gone."""
+        fd = self._readonly.shm_fd if self._readonly is not None else None
+        if fd is None:
+            return None
+        try:
+            if os.fstat(fd).st_nlink == 0:  # unlinked: the holder closed and removed it
+                return None
+            return os.pread(fd, 96, 0)
+        except OSError:
+            return None
 
     # -- transactions ------------------------------------------------------
     @contextlib.contextmanager
@@ -366,8 +458,20 @@ class EncryptedStore:
         except OSError:
             return
         if size > WAL_CHECKPOINT_BYTES and not self.damaged:
-            with contextlib.suppress(sqlcipher3.Error):
+            self._truncate_wal()
+
+    def _truncate_wal(self) -> None:
+        """Checkpoint and truncate the WAL without waiting for readers. A reader in another
+        process (``hushpad export`` while the app is open) holds its snapshot for the whole
+        export; TRUNCATE would wait busy_timeout (5 s, holding the store's lock) for it after
+        every commit. With no busy handler it does what it can, like PASSIVE, and returns at
+        once; a later commit or the close truncates."""
+        with contextlib.suppress(sqlcipher3.Error):
+            self.conn.execute("PRAGMA busy_timeout = 0")
+            try:
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def _rollback(self) -> None:
         # SQLite may already have rolled back (SQLITE_FULL does); a second ROLLBACK
@@ -466,6 +570,40 @@ class EncryptedStore:
                 self._readonly.close()
                 return
             if not self.damaged:  # a checkpoint would rewrite pages of a damaged file
-                with contextlib.suppress(sqlcipher3.Error):
-                    self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                self._truncate_wal()
             self.conn.close()
+
+
+SNAPSHOT_ATTEMPTS = 50
+
+
+def hold_snapshots(stores: Sequence[EncryptedStore], attempts: int = SNAPSHOT_ATTEMPTS) -> int:
+    """One consistent view of several read-only stores beside the process that writes them.
+
+    Each store's read transaction is its own snapshot, and the holder may commit to one
+    store between the reader's BEGINs (a session's row in the record, its jottings in the
+    vault). So: read every store's WAL-index header, begin every snapshot, read the
+    headers again. Unchanged means no store took a commit in that window, so every
+    snapshot is the stores as they stood at one instant (the last BEGIN). Otherwise end
+    them and try again after a short pause. Returns the attempts it took."""
+    for attempt in range(1, attempts + 1):
+        before = [store.wal_index_header() for store in stores]
+        begun: list[EncryptedStore] = []
+        try:
+            for store in stores:
+                store.begin_snapshot()
+                begun.append(store)
+        except BaseException:
+            for store in begun:
+                store.end_snapshot()
+            raise
+        after = [store.wal_index_header() for store in stores]
+        if None not in after and before == after:
+            return attempt
+        for store in stores:
+            store.end_snapshot()
+        if None in after:
+            raise ProfileInUseError("The other Hushpad has just closed this profile; try again.")
+        time.sleep(min(0.005 * attempt, 0.05))
+    raise StorageError("Hushpad is saving continuously on this profile, so no consistent snapshot could be read; "
+                       "nothing was changed. Try again in a moment.")

@@ -75,6 +75,12 @@ class OpenProfile:
         return bytes(key)
 
     def close(self) -> None:
+        if self._lock is not None and not self.record.read_only and "record" in self._deks:
+            # Exports run while this profile was open queued their audit entries: into the
+            # chain now, before its head is signed (tui/storage/audit_queue.py). Only the
+            # lock holder writes the chain; what fails here waits for the next open.
+            with contextlib.suppress(Exception):
+                fold_audit_queue(self.paths, self.record, self._deks["record"], self.profile_id)
         if keymod.SIGNING in self._deks:
             from .signing import sign_audit_head
 
@@ -182,6 +188,59 @@ def open_read_only(paths: ProfilePaths, deks: dict[str, bytes]) -> list[RecordSt
     return [record, vault]
 
 
+def fold_audit_queue(paths: ProfilePaths, record: RecordStore, record_key: bytes, profile_id: str) -> int:
+    from .audit_queue import AuditQueue
+
+    queue = AuditQueue(paths, record_key, profile_id)
+    try:
+        return queue.fold_into(record)
+    finally:
+        queue.close()
+
+
+def open_for_reading(paths: ProfilePaths, *, keystore: KeyStore | None = None,
+                     passphrase: str | None = None) -> OpenProfile:
+    """Both stores read-only, beside the process that holds the profile lock (an export
+    while the app is open). No lock is taken (the holder's excludes other writers, and a
+    reader needs none) and no byte of either store, its -wal or its -shm changes: each store
+    is one read transaction from here to close(), a consistent snapshot. Audit calls on the
+    record queue their entries for the holder (tui/storage/audit_queue.py). Only the data
+    keys are unwrapped; nothing can be signed."""
+    from .audit_queue import AuditQueue, QueuedAuditRecord
+    from .db import hold_snapshots
+    from .files import PROFILE_FILES, check_private_path
+
+    check_private_path(paths.root, "The folder")
+    for name in PROFILE_FILES:
+        check_private_path(paths.root / name, "The file")
+    for store in (paths.record, paths.vault):
+        if not (Path(f"{store}-wal").exists() and Path(f"{store}-shm").exists()):
+            # The holder keeps both open; without them it has just closed (try the lock again).
+            raise ProfileInUseError(f"{store.name} is not open in the other Hushpad; try again.")
+    keyfile = load_keyfile(paths)
+    if passphrase is not None:
+        deks = keymod.unlock_passphrase(keyfile, passphrase)
+    elif keystore is not None:
+        deks = keymod.unlock_device(keyfile, keystore)
+    else:
+        raise StoreOpenError("Nothing to unlock with.")
+    opened: list[RecordStore | VaultStore] = []
+    try:
+        record = QueuedAuditRecord(paths.record, deks["record"], read_only=True, beside_holder=True)
+        opened.append(record)
+        record.queue = AuditQueue(paths, deks["record"], keyfile.profile_id)
+        vault = VaultStore(paths.vault, deks["vault"], read_only=True, beside_holder=True)
+        opened.append(vault)
+        hold_snapshots([record, vault])
+    except BaseException:
+        for store in reversed(opened):
+            with contextlib.suppress(Exception):
+                store.close()
+        wipe_all(deks.values())
+        raise
+    return OpenProfile(paths, keyfile, record, vault, deks, None)
+
+
 def open_with_deks(paths: ProfilePaths, keyfile: keymod.KeyFile, deks: dict[str, bytes], *,
                    create: bool = False, lock: ProfileLock | None = None, actor: str = "hushpad") -> OpenProfile:
     lock = lock or _lock(paths)
@@ -201,6 +260,11 @@ def open_with_deks(paths: ProfilePaths, keyfile: keymod.KeyFile, deks: dict[str,
     except Exception:
         profile.close()
         raise
+    try:
+        fold_audit_queue(paths, record, deks["record"], keyfile.profile_id)
+    except Exception as exc:  # noqa: BLE001 - never fails the unlock: the entries wait for the next one
+        why = str(exc) if isinstance(exc, HushpadError) else "the audit queue could not be read"
+        profile.warnings.append(f"Exports made while Hushpad was open could not be added to the audit log yet: {why}")
     # Room for the last minutes of typing when the disk fills (released by the stores).
     profile.reserve = Reserve(paths.root)
     profile.reserve.ensure()
