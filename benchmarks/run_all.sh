@@ -28,6 +28,7 @@ run page_down --profile "$profile"
 run search_latency --profile "$profile"
 run memory_profile --profile "$profile"
 run pdf_export --profile "$profile"
+run fhir_export --profile "$profile"
 run crash_harness --rounds 20
 for f in "$out"/*.txt; do
   echo "### $(basename "$f" .txt)"

@@ -85,16 +85,20 @@ def build_parser() -> argparse.ArgumentParser:
     export_sub = export.add_subparsers(dest="export_command", metavar="WHAT", required=True)
     note = export_sub.add_parser("note", help="a signed progress note with its addenda")
     note.add_argument("note_id", metavar="ID", type=int)
-    note.add_argument("--format", choices=("txt", "md", "json", "pdf"), default="txt",
+    note.add_argument("--format", choices=("txt", "md", "json", "pdf", "fhir"), default="txt",
                       help="json carries the signed payload and signature, for `hushpad verify` and openssl; "
-                           "pdf is print-ready (give -o FILE)")
+                           "pdf is print-ready (give -o FILE); fhir is an R4 transaction Bundle for an EHR")
+    note.add_argument("--include-identity", action="store_true",
+                      help="fhir: put the client's name and date of birth in the Patient (normally the code only)")
     note.add_argument("--output", "-o", metavar="FILE", help="write here (mode 0600) instead of standard output")
 
     client_export = export_sub.add_parser("client", help="a client's clinical record, for a records request")
     client_export.add_argument("code", metavar="CODE")
-    client_export.add_argument("--format", choices=("md", "json", "pdf"), default="md",
+    client_export.add_argument("--format", choices=("md", "json", "pdf", "fhir"), default="md",
                                help="pdf: cover, index, every signed note with its signature block, measures "
-                                    "(give -o FILE)")
+                                    "(give -o FILE); fhir: an R4 transaction Bundle to POST to the EHR's FHIR server")
+    client_export.add_argument("--include-identity", action="store_true",
+                               help="fhir: put the client's name and date of birth in the Patient (normally the code only)")
     client_export.add_argument("--include-private", action="store_true",
                                help="also include the private psychotherapy notes (normally withheld)")
     client_export.add_argument("--output", "-o", metavar="FILE", help="write here (mode 0600) instead of standard output")
@@ -447,6 +451,7 @@ def _write_output(text: str | bytes, output: str | None) -> None:
 
 
 def cmd_export(config: Config, args: argparse.Namespace) -> int:
+    from .services.fhir_export import FhirExport
     from .services.records_export import RecordsExport
 
     # A note or record export only reads: it runs while the app is open (a review file is recorded as sent).
@@ -459,10 +464,18 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
             print(f"Send {args.output} to {args.to}; it opens only in their Hushpad.", file=sys.stderr)
             return 0
         exporter = RecordsExport(ws)
+        if args.include_identity and args.format != "fhir":
+            raise CliError("--include-identity is for --format fhir (the other formats always carry name and birth date).")
         if args.format == "pdf" and args.output is None and sys.stdout.isatty():
             raise CliError("A PDF is binary: give -o FILE (or send standard output to a file).")
         text: str | bytes
-        if args.export_command == "note":
+        if args.format == "fhir":  # psychotherapy notes never, whatever the flag; refused when a signature fails
+            if args.export_command == "client" and args.include_private:
+                raise CliError("A FHIR export never carries psychotherapy notes: drop --include-private.")
+            fhir = FhirExport(ws)
+            text = (fhir.note(args.note_id, include_identity=args.include_identity) if args.export_command == "note"
+                    else fhir.client(args.code, include_identity=args.include_identity))
+        elif args.export_command == "note":
             text = exporter.note_pdf(args.note_id) if args.format == "pdf" else exporter.note(args.note_id, args.format)
         else:
             if args.include_private:

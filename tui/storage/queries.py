@@ -219,3 +219,26 @@ def risk_assessments_of(record: "RecordStore", client_id: int) -> list[Row]:
         """SELECT assessed_at, suicidal_ideation, homicidal_ideation, self_harm, detail, level, protective_factors,
                   safety_plan_reviewed FROM risk_assessments WHERE client_id = ? ORDER BY assessed_at, id""",
         (client_id,))
+
+
+# -- FHIR export (whole rows, in bulk: one query per table for a 10,000-note client) ------
+def client_signed_note_rows(record: "RecordStore", client_id: int) -> list[Row]:
+    """The client's signed notes, whole rows, oldest session first."""
+    return record.query(
+        """SELECT n.* FROM progress_notes n JOIN sessions s ON s.id = n.session_id
+            WHERE s.client_id = ? AND n.status = 'signed' ORDER BY s.started_at, n.id""",
+        (client_id,))
+
+
+def client_addenda(record: "RecordStore", client_id: int) -> list[Row]:
+    """Every addendum to the client's notes, in the order each note's chain was written."""
+    return record.query(
+        """SELECT a.* FROM addenda a JOIN progress_notes n ON n.id = a.note_id JOIN sessions s ON s.id = n.session_id
+            WHERE s.client_id = ? ORDER BY a.note_id, a.id""",
+        (client_id,))
+
+
+def client_measure_rows(record: "RecordStore", client_id: int) -> list[Row]:
+    """Every measure score of the client, whole rows (with their id and session)."""
+    return record.query(
+        "SELECT * FROM measure_scores WHERE client_id = ? ORDER BY administered_at, id", (client_id,))
