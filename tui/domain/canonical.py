@@ -168,10 +168,13 @@ def _blocks(
 
     b += [("blank",), ("heading", 1, "Measures")]
     for score in draft.measures:
-        entry = f"{score.name}: {score.total} ({score.band}); "
-        entry += change_since(previous.get(score.instrument), score)
-        if score.items is not None:
-            entry += "; items " + " ".join(str(i) for i in score.items)
+        if score.instrument == "cssrs":  # a risk level, not a total: the answers say what it rests on
+            entry = f"{score.describe()}; " + change_since(previous.get(score.instrument), score)
+        else:
+            entry = f"{score.name}: {score.total} ({score.band}); "
+            entry += change_since(previous.get(score.instrument), score)
+            if score.items is not None:
+                entry += "; items " + " ".join(str(i) for i in score.items)
         if score.item9_flag:
             entry += f"; item 9 = {score.item9}, flagged"
         b.append(("item", entry))

@@ -465,10 +465,11 @@ def _answer(token: str) -> int | None | bool:
 
 
 def _parse_cssrs(inst: Instrument, text: str, *, comment_allowed: bool) -> MeasureScore | None:
-    """The C-SSRS screener's answers: "y n n n n n", "yes no - - - no", or "ynnnnn".
+    """The C-SSRS screener's answers: "y n n n n n", "yes no - - - no", "ynnnnn", or "y n n".
 
     Six answers, y/yes/1 or n/no/0; "-" marks questions 3–5 not asked because question 2
-    was no (the protocol skips them). When question 6 is yes a seventh answer says whether
+    was no (the protocol skips them), or left out: with question 2 no, three answers are
+    questions 1, 2 and 6 ("y n n"). When question 6 is yes a seventh answer says whether
     it was within the past 3 months. In a jotting, words after the answers are a comment.
     """
     tokens = _tokens(text)
@@ -498,8 +499,13 @@ def _parse_cssrs(inst: Instrument, text: str, *, comment_allowed: bool) -> Measu
         if comment_allowed:
             raise MeasureError("C-SSRS needs an answer, y or n, to each of its six questions")
         return None
+    if len(answers) in (3, 4) and answers[1] == 0 and answers[0] is not None and (len(answers) == 4) == (answers[2] == 1):
+        # The screener as asked: question 2 no skips 3-5, so "y n n" is questions 1, 2 and 6
+        # ("y n y n": 6 yes, not within the past 3 months).
+        answers = answers[:2] + [None, None, None] + answers[2:]
     if len(answers) < 6:
-        raise MeasureError(f"C-SSRS needs an answer, y or n, to each of its six questions; got {len(answers)}")
+        raise MeasureError(f"C-SSRS needs an answer, y or n, to each of its six questions; got {len(answers)} "
+                           "(or questions 1, 2 and 6 when question 2 is no: cssrs y n n)")
     for number in (1, 2, 6):
         if answers[number - 1] is None:
             raise MeasureError(f"C-SSRS question {number} is always asked: answer y or n")

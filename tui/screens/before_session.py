@@ -42,7 +42,7 @@ def before_session_text(panel: "BeforeSession") -> Text:
         scores.append(f"PHQ-9 {panel.phq9[0]} ({panel.phq9[1]})")
     if panel.gad7:
         scores.append(f"GAD-7 {panel.gad7[0]} ({panel.gad7[1]})")
-    block("Latest scores", "   ".join(scores))
+    block("Latest scores", ["   ".join(scores), *panel.more_scores])
     if panel.risk_summary:  # what the latest signed note says, in its words
         level = f"{panel.risk_level} risk" if panel.risk_level else "level not stated"
         block(f"Last risk statement ({level}, {panel.risk_date})" if panel.risk_date else "Last risk statement",

@@ -178,8 +178,7 @@ class WriteupScreen(HushpadScreen["int | None"]):
             self._refresh_review()
         risk = step_part(pane, RiskPane)
         if isinstance(risk, RiskPane) and self.writeup:
-            phq = next((m for m in self.writeup.draft.measures if m.instrument == "phq9"), None)
-            risk.show_item9(phq.item9 if phq else None)
+            risk.show_score_flags([m.risk_flag_text() for m in self.writeup.draft.measures if m.risk_flag])
         self.query_one("#panes", ContentSwitcher).current = pane.id
         self.query_one("#steps", StepList).highlighted = index
         # Focus moves straight into the new pane, before the old one is hidden: otherwise

@@ -4,7 +4,7 @@ the next session, one signed note, and (only when asked, audited) a session's pr
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -63,6 +63,9 @@ class Chart:
     risk: list[tuple[str, str]]
     sessions: list[TimelineRow]
     session_count: int = 0
+    # PCL-5 and the C-SSRS screener, the same way; empty when never given.
+    pcl5: list[tuple[str, int]] = field(default_factory=list)
+    cssrs: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -99,6 +102,8 @@ class BeforeSession:
     risk_summary: str = ""
     # Ended sessions with no signed note yet: (date, "no note" | "draft").
     missing_notes: tuple[tuple[str, str], ...] = ()
+    # The latest PCL-5 and C-SSRS as a note states them ("PCL-5 41 (probable PTSD)").
+    more_scores: tuple[str, ...] = ()
 
 
 class ClientChart(RecordReader):
@@ -129,7 +134,7 @@ class ClientChart(RecordReader):
 
         return Chart(
             client=client, age=age_on(client["date_of_birth"]), goals=self.record.goals(client_id),
-            phq9=trend("phq9"), gad7=trend("gad7"),
+            phq9=trend("phq9"), gad7=trend("gad7"), pcl5=trend("pcl5"), cssrs=trend("cssrs"),
             risk=[(day(r["assessed_at"]), r["level"]) for r in queries.risk_trend(self.record, client_id, TREND_POINTS)],
             sessions=sessions, session_count=count,
         )
@@ -201,8 +206,14 @@ class ClientChart(RecordReader):
             note = self.record.note_for_session(session["id"])
             if note is None or note["status"] != "signed":
                 missing.append((day(session["started_at"]), "no note" if note is None else "draft"))
+        more = []
+        for instrument in ("pcl5", "cssrs"):
+            for row in queries.score_trend(self.record, client_id, instrument, 1):
+                from .records_export import measure_text
+
+                more.append(f"{measure_text(instrument, row['total'])}, {day(row['administered_at'])}")
         return BeforeSession(
-            risk_summary=risk_summary, missing_notes=tuple(missing),
+            risk_summary=risk_summary, missing_notes=tuple(missing), more_scores=tuple(more),
             client=client, last_session=day(last["started_at"]) if last else "",
             plan={k: make_visible(str(v)) for k, v in plan.items()}, questions=questions,
             phq9=latest("phq9"), gad7=latest("gad7"),

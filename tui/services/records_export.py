@@ -17,7 +17,7 @@ from ..domain import clock
 from ..domain import signature as sig
 from ..domain.canonical import escape_markdown, fenced, line_kinds
 from ..domain.letterhead import Letterhead, client_identity
-from ..domain.measures import MeasureError, display_name, stored_band
+from ..domain.measures import MeasureError, MeasureScore, display_name, stored_band
 from ..domain.session_facts import display_time
 from ..domain.visible import make_visible
 from ..storage import queries
@@ -74,8 +74,13 @@ def measure_text(instrument: str, total: Any, items_json: str | None = None) -> 
         name = display_name(instrument)
     except MeasureError:
         name = str(instrument).upper()
-    text = f"{name} {total} ({stored_band(instrument, total)})"
     items = json.loads(items_json) if items_json else None
+    if instrument == "cssrs":  # the total is the risk level the answers imply: say it in words
+        try:
+            return MeasureScore("cssrs", total, tuple(items) if items else None).describe()
+        except (MeasureError, ValueError, TypeError):
+            return f"{name} screen ({stored_band(instrument, total)})"
+    text = f"{name} {total} ({stored_band(instrument, total)})"
     if instrument == "phq9" and items and len(items) == 9 and items[8]:
         text += f", item 9 = {items[8]}"
     return text

@@ -18,7 +18,7 @@ from ..domain.group import MemberIdentity
 from ..domain.lint import Finding, lint_note
 from ..domain.prefill import prefill_draft, session_facts_from
 from ..domain.routing import jottings_for_member, risk_jottings
-from ..domain.measures import MeasureScore
+from ..domain.measures import MeasureError, MeasureScore
 from ..domain import clock
 from ..domain.models import NoteDraft, is_late_entry
 from ..domain.shorthand import Category, Jotting, carry_into_note, parse_jotting
@@ -180,11 +180,13 @@ class WriteupService:
         this_member = next((m for m in members if m.code == client["code"]), None)
         own = jottings_for_member(jottings, this_member, members)
         goals = self.record.goals(client["id"])
-        previous = {
-            r["instrument"]: MeasureScore(r["instrument"], r["total"],
-                                          tuple(json.loads(r["items_json"])) if r["items_json"] else None)
-            for r in self.record.previous_scores(client["id"], session["started_at"])
-        }
+        previous = {}
+        for r in self.record.previous_scores(client["id"], session["started_at"]):
+            try:
+                previous[r["instrument"]] = MeasureScore(
+                    r["instrument"], r["total"], tuple(json.loads(r["items_json"])) if r["items_json"] else None)
+            except (MeasureError, ValueError, TypeError):
+                continue  # a score this Hushpad cannot read (a custom scale no longer configured): no comparison
         stored = json.loads(row["draft_json"] or "{}")
         if created or not stored:
             facts = session_facts_from(session, self.record.session_number(session), template.key)

@@ -268,6 +268,33 @@ RECORD_V4 = [
 ]
 
 
+# v5: more measures (issue 13): PCL-5, the C-SSRS screener and custom scales
+# ("custom:KEY") join PHQ-9 and GAD-7. SQLite cannot widen a CHECK in place, so the
+# table is rebuilt with its ids, and its index and its signed-row triggers made again
+# (DROP TABLE fires no trigger and takes the table's own with it).
+MEASURE_INSTRUMENTS = ("phq9", "gad7", "pcl5", "cssrs")
+_MEASURE_CHECK = (f"instrument IN ({', '.join(repr(i) for i in MEASURE_INSTRUMENTS)}) "
+                  "OR (instrument GLOB 'custom:[a-z][a-z0-9]*' AND length(instrument) <= 23)")
+RECORD_V5 = [
+    f"""CREATE TABLE measure_scores_v5 (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id),
+        session_id INTEGER REFERENCES sessions(id),
+        instrument TEXT NOT NULL CHECK ({_MEASURE_CHECK}),
+        total INTEGER NOT NULL,
+        items_json TEXT,
+        administered_at TEXT NOT NULL
+    )""",
+    """INSERT INTO measure_scores_v5 (id, client_id, session_id, instrument, total, items_json, administered_at)
+       SELECT id, client_id, session_id, instrument, total, items_json, administered_at FROM measure_scores""",
+    "DROP TABLE measure_scores",
+    "ALTER TABLE measure_scores_v5 RENAME TO measure_scores",
+    "CREATE INDEX measures_by_client ON measure_scores (client_id, instrument, administered_at)",
+    "CREATE INDEX measures_by_session ON measure_scores (session_id)",
+    *[statement for statement in RECORD_V4 if "ON measure_scores" in statement and "CREATE TRIGGER" in statement],
+]
+
+
 class NoteLockedError(Exception):
     """A signed note was asked to change."""
 
@@ -282,7 +309,7 @@ def now_iso() -> str:
 
 class RecordStore(EncryptedStore):
     name = "record"
-    migrations = (RECORD_V1, RECORD_V2, RECORD_V3, RECORD_V4)
+    migrations = (RECORD_V1, RECORD_V2, RECORD_V3, RECORD_V4, RECORD_V5)
 
     # -- audit -------------------------------------------------------------
     def audit(self, actor: str, action: str, subject: str = "", detail: str = "") -> None:

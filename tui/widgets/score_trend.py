@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-from ..domain.measures import stored_band
+from ..domain.measures import INSTRUMENTS, display_name, stored_band
 
 BARS = " ▁▂▃▄▅▆▇█"
 BAND_STYLES = {
@@ -15,20 +15,32 @@ BAND_STYLES = {
     "moderate": "#b39a6b",
     "moderately severe": "#b58a70",
     "severe": "#b07a70",
+    # PCL-5 and the C-SSRS screener: quiet below the cut-off, warm above it.
+    "below cut-off": "#7f9474",
+    "near cut-off": "#b39a6b",
+    "probable PTSD": "#b07a70",
+    "negative": "#7f9474",
+    "low risk": "#9c9a78",
+    "moderate risk": "#b39a6b",
+    "high risk": "bold #b07a70",
 }
 RISK_STYLES = {"low": "", "moderate": "#b39a6b", "high": "bold #b07a70"}  # quiet unless it matters
 THRESHOLDS = {"phq9": (5, 10, 15, 20), "gad7": (5, 10, 15)}
-MAXIMA = {"phq9": 27, "gad7": 21}
+
+
+def _maximum(instrument: str) -> int:
+    inst = INSTRUMENTS[instrument]
+    return 3 if inst.scoring == "risk" else inst.item_count * inst.item_max
 
 
 def trend_text(instrument: str, scores: list[tuple[str, int]], width: int) -> Text:
-    label = "PHQ-9" if instrument == "phq9" else "GAD-7"
+    label = display_name(instrument)
     if not scores:
         return Text(f"{label:<6} no scores yet", style="dim")
     room = max(4, width - 40)
     shown = scores[-room:]
     out = Text(f"{label:<6} ")
-    top = MAXIMA[instrument]
+    top = _maximum(instrument)
     for _, total in shown:
         bar = BARS[min(len(BARS) - 1, round(total / top * (len(BARS) - 1)))]
         out.append(bar or " ", style=BAND_STYLES.get(stored_band(instrument, total), ""))
@@ -41,6 +53,12 @@ def trend_words(label: str, instrument: str, scores: list[tuple[str, int]]) -> s
     last_date, last = scores[-1]
     first = scores[0][1]
     delta = last - first
+    if instrument == "cssrs":  # a risk level, not a quantity: said in words, never as a number
+        words = f"{label} screen {stored_band(instrument, last)} on {last_date}"
+        if len(scores) == 1:
+            return words + ", the first screen"
+        change = "no change" if delta == 0 else ("higher" if delta > 0 else "lower")
+        return f"{words}, {change} since the first of {len(scores)} ({stored_band(instrument, first)})"
     words = f"{label} {last} ({stored_band(instrument, last)}) on {last_date}"
     if len(scores) == 1:
         return words + ", the first score"

@@ -17,7 +17,7 @@ from textual.widgets.selection_list import Selection
 
 from ..domain.billing import suggest_cpt
 from ..domain.lint import Finding
-from ..domain.measures import MeasureError, MeasureScore, change_since, parse_score
+from ..domain.measures import MeasureError, MeasureScore, change_since, entry_text, parse_score
 from ..domain.models import (
     GOAL_STATUSES, MODALITIES, MSE_FIELDS, MSE_WNL, RISK_LEVELS, RISK_STATUSES, SAFETY_PLAN_STATES, SETTINGS,
     GoalProgress, MentalStatus, NoteDraft, Plan, RiskStatement, SessionFacts,
@@ -340,6 +340,15 @@ class InterventionsPane(StepPane):
 
 
 # -- 5. measures -----------------------------------------------------------------------
+# The measures a note records, in the order the step shows them: (key, label, what to type).
+MEASURE_ROWS = (
+    ("phq9", "PHQ-9", "total or 9 items 0-3"),
+    ("gad7", "GAD-7", "total or 7 items 0-3"),
+    ("pcl5", "PCL-5", "total or 20 items 0-4"),
+    ("cssrs", "C-SSRS", "q1-q6 y/n (- not asked); q6 yes: recent y/n"),
+)
+
+
 class MeasuresPane(StepPane):
     step_id = "measures"
     title = "Measures"
@@ -349,14 +358,15 @@ class MeasuresPane(StepPane):
         self.initial = {m.instrument: m for m in measures}
         self.previous = previous
         self.problems: dict[str, str] = {}
+        # A score this step has no row for (none today) is kept as it was, never dropped.
+        self.kept = [m for m in measures if m.instrument not in {key for key, _, _ in MEASURE_ROWS}]
 
     def compose(self) -> ComposeResult:
-        yield Static("Type a total (phq9 11) or the item scores (1 2 1 0 3 1 0 2 1). Leave blank if not given.",
-                     classes="step-prompt")
-        for instrument, label in (("phq9", "PHQ-9"), ("gad7", "GAD-7")):
+        yield Static("Type a total (phq9 11) or the item scores (1 2 1 0 3 1 0 2 1); the C-SSRS as answers "
+                     "(y n - - - n). Leave blank if not given.", classes="step-prompt")
+        for instrument, label, hint in MEASURE_ROWS:
             score = self.initial.get(instrument)
-            value = " ".join(map(str, score.items)) if score and score.items else (str(score.total) if score else "")
-            yield _row(label, _input(value, id=f"measure-{instrument}"))
+            yield _row(label, _input(entry_text(score) if score else "", id=f"measure-{instrument}", placeholder=hint))
             yield Static("", id=f"measure-{instrument}-result", classes="step-hint")
 
     def on_mount(self) -> None:
@@ -369,33 +379,37 @@ class MeasuresPane(StepPane):
     def _scores(self) -> dict[str, MeasureScore]:
         scores: dict[str, MeasureScore] = {}
         self.problems = {}
-        for instrument in ("phq9", "gad7"):
+        for instrument, _label, _hint in MEASURE_ROWS:
+            text = self.query_one(f"#measure-{instrument}", Input).value
             try:
-                score = parse_score(instrument, self.query_one(f"#measure-{instrument}", Input).value)
+                score = parse_score(instrument, text)
             except MeasureError as exc:
                 self.problems[instrument] = str(exc)
                 continue
+            if score is None and text.strip() == "" and instrument in self.initial and not entry_text(self.initial[instrument]):
+                score = self.initial[instrument]  # a stored C-SSRS level without answers: kept as it was
             if score is not None:
                 scores[instrument] = score
         return scores
 
     def _show(self) -> None:
         scores = self._scores()
-        for instrument in ("phq9", "gad7"):
+        for instrument, _label, _hint in MEASURE_ROWS:
             result = self.query_one(f"#measure-{instrument}-result", Static)
             if instrument in self.problems:
                 result.update(Text(f"Not accepted: {self.problems[instrument]}", style="bold"))
             elif instrument in scores:
                 score = scores[instrument]
-                line = f"{score.total} ({score.band}); {change_since(self.previous.get(instrument), score)}"
-                if score.item9_flag:
-                    line += f"; item 9 = {score.item9}: address it in the risk step"
+                shown = score.describe() if instrument == "cssrs" else f"{score.total} ({score.band})"
+                line = f"{shown}; {change_since(self.previous.get(instrument), score)}"
+                if score.risk_flag:
+                    line += f"; {score.risk_flag_text()}: address it in the risk step"
                 result.update(Text(line))
             else:
                 result.update("")
 
     def apply(self, draft: NoteDraft) -> None:
-        draft.measures = list(self._scores().values())
+        draft.measures = list(self._scores().values()) + self.kept
 
 
 # -- 6. risk ---------------------------------------------------------------------------
@@ -453,9 +467,10 @@ class RiskPane(StepPane):
                 return plan
         return None
 
-    def show_item9(self, item9: int | None) -> None:
+    def show_score_flags(self, flags: list[str]) -> None:
+        """The scores that make the SI detail required ("PHQ-9 item 9 scored 2", a positive C-SSRS)."""
         hint = self.query_one("#risk-hint", Static)
-        hint.update(Text(f"PHQ-9 item 9 scored {item9}: the SI detail is required.") if item9 else "")
+        hint.update(Text("; ".join(flags) + ": the SI detail is required.") if flags else "")
 
     def apply(self, draft: NoteDraft) -> None:
         values = {key: self.query_one(f"#risk-{key}", ChoiceField).value for key in ("si", "hi", "self_harm")}

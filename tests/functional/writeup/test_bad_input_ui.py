@@ -55,7 +55,7 @@ async def test_impossible_phq9_is_refused_in_the_measures_step(root):
         field.value = ""
         await Keys(pilot).type("1 2 1 0 3 1 0 2 1")
         await settle(pilot)
-        assert "11 (moderate)" in str(result.render()) and "item 9 = 1" in str(result.render())
+        assert "11 (moderate)" in str(result.render()) and "item 9 scored 1" in str(result.render())
         assert [m.items for m in screen.writeup.draft.measures] == [(1, 2, 1, 0, 3, 1, 0, 2, 1)]
 
 

@@ -169,3 +169,32 @@ def test_configured_measure_markers_may_name_the_new_measures():
     assert parse_jotting("cssrs y n n n n n", rules).category is Category.PLAIN  # dropped by config
     with pytest.raises(ValueError, match="PHQ-9, GAD-7, PCL-5, C-SSRS"):
         ShorthandRules.from_config({"measure": ["bdi"]}, None)
+
+
+@pytest.mark.parametrize("typed,items", [
+    ("y n n", (1, 0, 0, 0, 0, 0)),        # Q2 no skips 3-5: the answers are Q1, Q2, Q6
+    ("n n n", (0, 0, 0, 0, 0, 0)),
+    ("y n y n", (1, 0, 0, 0, 0, 1)),      # Q6 yes, over 3 months ago
+    ("n n y y", (0, 0, 0, 0, 0, 2)),      # Q6 yes, within the past 3 months: high
+    ("ynn", None),                        # compact needs all six: not the short form
+])
+def test_the_screener_as_asked_after_q2_no(typed, items):
+    if items is None:
+        with pytest.raises(MeasureError):
+            parse_score("cssrs", typed)
+        return
+    score = parse_score("cssrs", typed)
+    assert score == score_from_items("cssrs", items)
+    assert parse_score("cssrs", entry_text(score)) == score
+
+
+@pytest.mark.parametrize("typed", ["y y n", "y n y", "y n n n", "- n n"])
+def test_a_short_form_only_when_q2_is_no_and_q6_is_whole(typed):
+    with pytest.raises(MeasureError):
+        parse_score("cssrs", typed)
+
+
+def test_the_short_form_in_a_jotting_keeps_its_comment():
+    jotting = parse_jotting("cssrs y n n wish to sleep forever, no plan")
+    assert jotting.measure.to_score() == score_from_items("cssrs", (1, 0, 0, 0, 0, 0))
+    assert "wish to sleep" in jotting.body

@@ -283,3 +283,31 @@ def test_lint_errors_and_unacknowledged_warnings_block_signing(env, client):
         svc.sign(w, set())
     assert env.ws.record.note(w.note_id)["status"] == "draft"
     sign(svc, w)
+
+
+# -- more measures (issue 13 item 5): jotted in session, signed, stored, stated -------------
+MORE_MEASURES = ['" nightmares most nights', "o hypervigilant", "pcl5 41", "cssrs y n n", "phq9 8",
+                 "> grounding, safety planning"]
+
+
+def test_pcl5_and_a_positive_cssrs_are_signed_stored_and_stated(env, client):
+    s = env.session(client, MORE_MEASURES)
+    svc = WriteupService(env.ws)
+    w = complete(svc.open(s.id))
+    assert {m.instrument for m in w.draft.measures} == {"pcl5", "cssrs", "phq9"}
+    # A positive C-SSRS holds the note like PHQ-9 item 9: the SI detail is required first.
+    errors = [f for f in svc.lint(w) if f.level == "error"]
+    assert any(f.rule == "risk.cssrs-positive" for f in errors), errors
+    with pytest.raises(WriteupError):
+        sign(svc, w)
+    from dataclasses import replace
+    w.draft.risk = replace(w.draft.risk, si="endorsed", si_detail="passive wish to not wake up, no plan or intent",
+                           level="low", protective_factors="daughter, faith", safety_plan="reviewed")
+    signed = sign(svc, w)
+    stored = rows(env, "SELECT instrument, total, items_json FROM measure_scores WHERE session_id = ? "
+                       "ORDER BY instrument", s.id)
+    assert [(m["instrument"], m["total"]) for m in stored] == [("cssrs", 1), ("pcl5", 41), ("phq9", 8)]
+    assert json.loads(stored[0]["items_json"])[:2] == [1, 0]
+    assert "PCL-5: 41 (probable PTSD)" in signed.text or "PCL-5: 41 (" in signed.text
+    assert "C-SSRS screen low risk" in signed.text
+    assert "C-SSRS: 1" not in signed.text  # the level is said in words, never as a number
