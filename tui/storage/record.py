@@ -295,6 +295,34 @@ RECORD_V5 = [
 ]
 
 
+# v6: ICD-10-CM diagnoses on the treatment plan (issue 13 item 1). History is kept: a
+# removal sets removed_at and the row stays; a current code is listed once per client and at
+# most one current diagnosis is primary (partial unique indexes). The title is the one the
+# code set gave when it was chosen, so a plan made under an older release reads as it was.
+RECORD_V6 = [
+    """CREATE TABLE diagnoses (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id),
+        code TEXT NOT NULL CHECK (length(code) BETWEEN 3 AND 8),
+        title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 300),
+        is_primary INTEGER NOT NULL DEFAULT 0 CHECK (is_primary IN (0, 1)),
+        onset TEXT CHECK (onset IS NULL OR onset GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+        added_at TEXT NOT NULL,
+        removed_at TEXT
+    )""",
+    "CREATE INDEX diagnoses_by_client ON diagnoses (client_id, removed_at)",
+    "CREATE UNIQUE INDEX diagnoses_one_primary ON diagnoses (client_id) WHERE is_primary = 1 AND removed_at IS NULL",
+    "CREATE UNIQUE INDEX diagnoses_current_once ON diagnoses (client_id, code) WHERE removed_at IS NULL",
+    "CREATE TRIGGER diagnoses_no_delete BEFORE DELETE ON diagnoses BEGIN SELECT RAISE(ABORT, 'a diagnosis is removed, never deleted'); END",
+    """CREATE TRIGGER diagnoses_removed_stays BEFORE UPDATE ON diagnoses WHEN OLD.removed_at IS NOT NULL
+       BEGIN SELECT RAISE(ABORT, 'a removed diagnosis is history and does not change'); END""",
+]
+
+
+class DiagnosisConflictError(Exception):
+    """The diagnosis cannot be added or changed as asked (already listed, no longer current)."""
+
+
 class NoteLockedError(Exception):
     """A signed note was asked to change."""
 
@@ -309,7 +337,7 @@ def now_iso() -> str:
 
 class RecordStore(EncryptedStore):
     name = "record"
-    migrations = (RECORD_V1, RECORD_V2, RECORD_V3, RECORD_V4, RECORD_V5)
+    migrations = (RECORD_V1, RECORD_V2, RECORD_V3, RECORD_V4, RECORD_V5, RECORD_V6)
 
     # -- audit -------------------------------------------------------------
     def audit(self, actor: str, action: str, subject: str = "", detail: str = "") -> None:
@@ -596,3 +624,51 @@ class RecordStore(EncryptedStore):
     def set_goal_text(self, goal_id: int, description: str) -> None:
         with self.transaction() as conn:
             conn.execute("UPDATE goals SET description = ? WHERE id = ?", (description, goal_id))
+
+    # -- diagnoses (ICD-10-CM, on the plan) -----------------------------------
+    def diagnoses(self, client_id: int, *, current_only: bool = True) -> list[dict[str, Any]]:
+        """The client's diagnoses, primary first then in the order added; with
+        ``current_only`` False, removed ones too (history)."""
+        where = "AND removed_at IS NULL" if current_only else ""
+        return self.query(f"""SELECT * FROM diagnoses WHERE client_id = ? {where}
+                              ORDER BY removed_at IS NOT NULL, is_primary DESC, id""", (client_id,))
+
+    def add_diagnosis(self, client_id: int, code: str, title: str, *, primary: bool = False,
+                      onset: str | None = None, actor: str = "clinician") -> int:
+        """Add a current diagnosis (primary: the earlier primary stops being one). Audited by code."""
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM diagnoses WHERE client_id = ? AND code = ? AND removed_at IS NULL",
+                            (client_id, code)).fetchone():
+                raise DiagnosisConflictError(f"{code} is already on the plan.")
+            if primary:
+                conn.execute("UPDATE diagnoses SET is_primary = 0 WHERE client_id = ? AND is_primary = 1 "
+                             "AND removed_at IS NULL", (client_id,))
+            cur = conn.execute(
+                """INSERT INTO diagnoses (client_id, code, title, is_primary, onset, added_at)
+                   VALUES (?, ?, ?, ?, ?, ?)""", (client_id, code, title, int(primary), onset or None, now_iso()))
+            self.audit_in(conn, actor, "diagnosis added", subject=f"client:{client_id}",
+                          detail=code + (" primary" if primary else ""))
+            return int(cur.lastrowid)
+
+    def _current_diagnosis(self, conn: Any, diagnosis_id: int) -> tuple[int, str]:
+        row = conn.execute("SELECT client_id, code FROM diagnoses WHERE id = ? AND removed_at IS NULL",
+                           (diagnosis_id,)).fetchone()
+        if row is None:
+            raise DiagnosisConflictError("That diagnosis is no longer on the plan.")
+        return int(row[0]), str(row[1])
+
+    def remove_diagnosis(self, diagnosis_id: int, *, actor: str = "clinician") -> None:
+        """Take a diagnosis off the plan: the row stays, with removed_at (and no longer primary)."""
+        with self.transaction() as conn:
+            client_id, code = self._current_diagnosis(conn, diagnosis_id)
+            conn.execute("UPDATE diagnoses SET removed_at = ? WHERE id = ?", (now_iso(), diagnosis_id))
+            self.audit_in(conn, actor, "diagnosis removed", subject=f"client:{client_id}", detail=code)
+
+    def set_primary_diagnosis(self, diagnosis_id: int, *, actor: str = "clinician") -> None:
+        """Make this current diagnosis the primary one (the earlier primary becomes secondary)."""
+        with self.transaction() as conn:
+            client_id, code = self._current_diagnosis(conn, diagnosis_id)
+            conn.execute("UPDATE diagnoses SET is_primary = 0 WHERE client_id = ? AND is_primary = 1 "
+                         "AND removed_at IS NULL AND id != ?", (client_id, diagnosis_id))
+            conn.execute("UPDATE diagnoses SET is_primary = 1 WHERE id = ?", (diagnosis_id,))
+            self.audit_in(conn, actor, "diagnosis set primary", subject=f"client:{client_id}", detail=code)
