@@ -27,7 +27,7 @@ BINDING_IDS = frozenset({
     "folder_prompt.cancel",
     "help.close",
     "jottings.redo", "jottings.undo",
-    "note.addendum", "note.back", "note.copy",
+    "note.addendum", "note.back", "note.copy", "note.export",
     "plan.add_goal", "plan.add_intervention", "plan.add_objective", "plan.add_problem", "plan.back",
     "plan.edit_goal", "plan.status",
     "private.back",

@@ -52,8 +52,9 @@ APP_KEYS = ("f1 Help", "^l Lock", "^p palette")
 IMPORTANT: dict[str, tuple[str, ...]] = {
     "clients": ("⏎ Before session", "j Start session", "t Chart", "n Notes due", "^f Search", *APP_KEYS),
     "before session": ("⏎ Start the session", "esc Back", *APP_KEYS),
-    "chart": ("⏎ Open note", "b Before session", "p Treatment plan", "/ Search", "esc Back", *APP_KEYS),
-    "note view": ("a Add addendum", "^o Copy for EHR", "esc Back", *APP_KEYS),
+    # Issue 12: Export on the chart and the note view; the chart's plan key is "Plan" to make room.
+    "chart": ("⏎ Open note", "b Before session", "p Plan", "/ Search", "x Export", "esc Back", *APP_KEYS),
+    "note view": ("a Add addendum", "^o Copy for EHR", "x Export", "esc Back", *APP_KEYS),
     "addendum": ("^s Sign addendum", "esc Cancel"),
     "private jottings": ("esc Back", *APP_KEYS),
     "treatment plan": ("g Add goal", "e Edit goal", "esc Back", *APP_KEYS),
@@ -106,6 +107,10 @@ async def test_every_timeline_screen_and_dialog_fits(timeline_profile) -> None:
         await wait_for_screen(pilot, ChartScreen)
         await pilot.press(*(["down"] * (1 - rows(chart).cursor)), "enter")  # a signed note
         await check(pilot, "note view", NoteViewScreen)
+        await pilot.press("x")
+        await check(pilot, "export", ExportForm)  # a note's export
+        await pilot.press("escape")
+        await wait_for_screen(pilot, NoteViewScreen)
         await pilot.press("a")
         await check(pilot, "addendum", AddendumForm)
         await pilot.press("escape")
@@ -118,6 +123,10 @@ async def test_every_timeline_screen_and_dialog_fits(timeline_profile) -> None:
         await check(pilot, "text prompt", TextPrompt)
         await pilot.press("escape")
         await wait_for_screen(pilot, TreatmentPlanScreen)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, ChartScreen)
+        await pilot.press("x")
+        await check(pilot, "export", ExportForm)  # the records request
         await pilot.press("escape")
         await wait_for_screen(pilot, ChartScreen)
         await pilot.press("escape")

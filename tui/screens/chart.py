@@ -26,11 +26,13 @@ if TYPE_CHECKING:
 
 STATUS_STYLE = {"no note": "dim", "draft": "#b39a6b", "signed": "", "late entry": "#b58a70", "addended": "#8fa3b0",
                 "INVALID": "bold reverse"}
-COLUMNS = f"{'Date':<11}{'#':>5}  {'Template':<10}{'Status':<11}{'Risk':<9}{'PHQ':>4}{'GAD':>5}  Assessment"
+# "Note" is the note id `hushpad export note ID` takes (issue 12 item 1); "#" is the session number.
+COLUMNS = f"{'Date':<11}{'#':>5}{'Note':>6}  {'Template':<10}{'Status':<11}{'Risk':<9}{'PHQ':>4}{'GAD':>5}  Assessment"
 
 
 def timeline_row(row: "TimelineRow") -> Text:
-    text = Text(f"{row.date:<11}{row.number:>5}  {row.template or '—':<10}")
+    note = row.note_id if row.note_id is not None and row.status not in ("no note", "draft") else "—"
+    text = Text(f"{row.date:<11}{row.number:>5}{note:>6}  {row.template or '—':<10}")
     text.append(f"{row.status:<11}", style=STATUS_STYLE.get(row.status, ""))
     text.append(f"{row.risk or '—':<9}", style=RISK_STYLES.get(row.risk, ""))
     text.append(f"{'' if row.phq9 is None else row.phq9:>4}{'' if row.gad7 is None else row.gad7:>5}  ")
@@ -45,10 +47,12 @@ class ChartScreen(HushpadScreen[None]):
         Binding("enter", "open_note", "Open note", id="chart.open_note", priority=True),
         Binding("j", "private_jottings", "Private jottings", id="chart.private", show=False),
         Binding("b", "before_session", "Before session", id="chart.before"),
-        Binding("p", "plan", "Treatment plan", id="chart.plan"),
+        # Short in the footer, which must fit 100 columns with Export in it; the palette says it in full.
+        Binding("p", "plan", "Plan", id="chart.plan", tooltip="Open the treatment plan"),
         Binding("slash", "search", "Search", id="chart.search"),
         Binding("w", "write_up", "Write up", id="chart.write_up", show=False),  # 100 columns: palette, f1
-        Binding("x", "export", "Export record", id="chart.export", show=False),
+        Binding("x", "export", "Export", id="chart.export",
+                tooltip="Export the clinical record (records request: md, json, pdf, fhir)"),
         Binding("escape", "back", "Back", id="chart.back"),
     ]
 

@@ -11,6 +11,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static, TextArea
 
 from ..domain.session_facts import display_time
+from ..domain.visible import make_visible
+from ..widgets.clipboard import copy_for_ehr
 from ..widgets.key_footer import KeyFooter
 from ._base import HushpadDialog, HushpadScreen
 if TYPE_CHECKING:
@@ -25,6 +27,7 @@ class NoteViewScreen(HushpadScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "addendum", "Add addendum", id="note.addendum"),
         Binding("ctrl+o", "copy", "Copy for EHR", id="note.copy"),
+        Binding("x", "export", "Export", id="note.export", tooltip="Export this note (txt, md, json, pdf)"),
         Binding("escape", "back", "Back", id="note.back"),
     ]
 
@@ -32,11 +35,15 @@ class NoteViewScreen(HushpadScreen[None]):
         super().__init__()
         self.note_id = note_id
         self.plain = ""
+        self.client_code = ""
 
     def compose(self) -> ComposeResult:
+        # The note id is the one `hushpad export note ID` takes (issue 12 item 1).
+        yield Static(Text(f"Note {self.note_id}", style="bold"), id="note-title", markup=False)
         yield Static("", id="seal", markup=False)
         with VerticalScroll(id="note-scroll"):
             yield Static("Loading…", id="note-text", markup=False)
+        yield Static("", id="note-status", markup=False)
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -60,6 +67,10 @@ class NoteViewScreen(HushpadScreen[None]):
 
     def _loaded(self, loaded: "tuple[NoteView, str]") -> None:
         view, self.plain = loaded
+        self.client_code = view.client_code
+        title = Text(f"Note {self.note_id}", style="bold")
+        title.append(f"  ·  {make_visible(view.client_code)}", style="bold")
+        self.query_one("#note-title", Static).update(title)
         seal = self.query_one("#seal", Static)
         verdict = view.verdict
         if view.seal_ok and view.chain_ok:
@@ -85,9 +96,21 @@ class NoteViewScreen(HushpadScreen[None]):
         self.app.push_screen(AddendumForm(self.note_id), lambda saved: saved and self.load())
 
     def action_copy(self) -> None:
+        """OSC 52, honestly: "sent", never "copied" (widgets.clipboard). Only the signed note and
+        its addenda: private jottings are never in it."""
         if self.plain:
-            self.app.copy_to_clipboard(self.plain)
-            self.notify("Copied the signed note to the clipboard.", timeout=3)
+            copy_for_ehr(self, self.plain, self._say)
+
+    def action_export(self) -> None:
+        from .export import ExportForm  # a dialog, not a screen
+
+        if self.plain:  # loaded: the code is known
+            self.app.push_screen(ExportForm(self.client_code, note_id=self.note_id))
+
+    def _say(self, text: str) -> None:
+        status = self.query_one("#note-status", Static)
+        status.update(Text(text))
+        status.set_class(bool(text), "said")
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -447,11 +447,17 @@ class WriteupScreen(HushpadScreen["int | None"]):
         self.refresh_bindings()
 
     def action_copy(self) -> None:
-        """OSC 52 through Textual: only when asked, and only the signed text."""
+        """OSC 52, honestly (widgets.clipboard): only when asked, and only the signed text."""
         if self.signed is not None:
-            self.app.copy_to_clipboard(self.signed.text)
-            self._notice = "copied the signed note to the clipboard"
-            self._update_header()
+            from ..widgets.clipboard import copy_for_ehr
+
+            copy_for_ehr(self, self.signed.text, self._copied)
+
+    def _copied(self, status: str) -> None:
+        # The header is one line (at 100 columns ~20 characters are left): the message says it all.
+        self._notice = "tmux dropped the copy" if "tmux drops it" in status else "sent by OSC 52"
+        self._update_header()
+        self.notify(status, timeout=10)
 
     def action_leave(self) -> None:
         if self._flush("not left"):
