@@ -1,4 +1,5 @@
-"""The treatment plan: problems, goals, objectives and interventions, with each goal's progress history."""
+"""The treatment plan: ICD-10-CM diagnoses, problems, goals, objectives and interventions, with
+each goal's progress history."""
 
 from __future__ import annotations
 
@@ -28,6 +29,18 @@ def goal_row(goal: dict[str, Any]) -> Text:
     text = Text(f"Goal {goal['ordinal']:<3}", style="bold" if goal["status"] == "active" else "dim")
     text.append(f"{goal['status']:<13}", style="" if goal["status"] == "active" else "dim")
     text.append(goal["description"])
+    return text
+
+
+def diagnoses_text(rows: list[dict[str, Any]]) -> Text:
+    """The plan's diagnoses, primary first: "F33.1 Major … (primary, onset 2025-11)"."""
+    from ..services.diagnoses import plan_label
+
+    text = Text("Diagnoses (ICD-10-CM)\n", style="bold")
+    if not rows:
+        text.append("  none yet. Press d to add one.", style="dim")
+    for index, row in enumerate(rows):
+        text.append(("\n" if index else "") + "  " + plan_label(row), style="bold" if row["is_primary"] else "")
     return text
 
 
@@ -67,16 +80,20 @@ class TreatmentPlanScreen(HushpadScreen[None]):
         Binding("i", "add_intervention", "Add intervention", id="plan.add_intervention", show=False),
         Binding("p", "add_problem", "Add problem", id="plan.add_problem", show=False),
         Binding("s", "cycle_status", "Goal status", id="plan.status"),
+        Binding("d", "add_diagnosis", "Add diagnosis", id="plan.add_diagnosis"),
+        Binding("r", "remove_diagnosis", "Remove diagnosis", id="plan.remove_diagnosis", show=False),
+        Binding("m", "primary_diagnosis", "Make diagnosis primary", id="plan.primary_diagnosis", show=False),
         Binding("escape", "back", "Back", id="plan.back"),
     ]
 
     def __init__(self, client_id: int) -> None:
         super().__init__()
         self.client_id = client_id
-        self.plan: dict[str, Any] = {"problems": [], "goals": []}
+        self.plan: dict[str, Any] = {"problems": [], "goals": [], "diagnoses": []}
 
     def compose(self) -> ComposeResult:
         yield Static("Treatment plan", classes="screen-title", markup=False)
+        yield Static("", id="plan-diagnoses", markup=False)
         yield RowList(goal_row, empty="No goals yet. Press g to add one.", id="plan-goals", classes="plan-goals")
         with VerticalScroll(id="plan-detail-scroll"):
             yield Static("", id="plan-detail", markup=False)
@@ -92,7 +109,10 @@ class TreatmentPlanScreen(HushpadScreen[None]):
         def plan(workspace: "Workspace") -> dict[str, Any]:
             from ..services.chart import ClientChart
 
-            return ClientChart(workspace).treatment_plan(client_id, recent_notes=PLAN_RECENT_NOTES)
+            from ..services.diagnoses import current
+
+            plan = ClientChart(workspace).treatment_plan(client_id, recent_notes=PLAN_RECENT_NOTES)
+            return {**plan, "diagnoses": current(workspace.record, client_id)}
 
         self.run_use_case(plan, self._loaded, group="plan-load")
 
@@ -101,6 +121,7 @@ class TreatmentPlanScreen(HushpadScreen[None]):
 
     def _loaded(self, plan: dict[str, Any]) -> None:
         self.plan = plan
+        self.query_one("#plan-diagnoses", Static).update(diagnoses_text(plan.get("diagnoses", [])))
         self.query_one(RowList).set_rows(self.plan["goals"], keep_cursor=True)
         self._detail()
 
@@ -161,3 +182,58 @@ class TreatmentPlanScreen(HushpadScreen[None]):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+    # -- diagnoses (ICD-10-CM) ----------------------------------------------------------
+    def action_add_diagnosis(self) -> None:
+        from .diagnosis_picker import DiagnosisPicker, PickedDiagnosis
+
+        client_id = self.client_id
+        has_primary = any(r["is_primary"] for r in self.plan.get("diagnoses", []))
+
+        def done(picked: PickedDiagnosis | None) -> None:
+            if picked is None:
+                return
+
+            def add(workspace: "Workspace") -> None:
+                from ..services.diagnoses import Diagnoses
+
+                Diagnoses(workspace).add(client_id, picked.code, primary=picked.primary, onset=picked.onset)
+
+            self.run_use_case(add, lambda _: self._changed(f"Added {picked.code}."), self._problem, group="plan-edit")
+
+        self.app.push_screen(DiagnosisPicker(primary=not has_primary), done)
+
+    def _choose_diagnosis(self, title: str, then: Callable[["Workspace", int], None], said: str) -> None:
+        from .diagnosis_picker import DiagnosisChooser
+
+        rows = self.plan.get("diagnoses", [])
+        if not rows:
+            self.show_status("No diagnosis on the plan yet. Press d to add one.")
+            return
+
+        def done(chosen: int | None) -> None:
+            if chosen is not None:
+                code = next((r["code"] for r in rows if r["id"] == chosen), "")
+                self.run_use_case(lambda workspace: then(workspace, chosen),
+                                  lambda _: self._changed(f"{code} {said}."), self._problem, group="plan-edit")
+
+        self.app.push_screen(DiagnosisChooser(title, rows), done)
+
+    def action_remove_diagnosis(self) -> None:
+        from ..services.diagnoses import Diagnoses
+
+        self._choose_diagnosis("Remove which diagnosis? (it stays in the plan's history)",
+                               lambda workspace, dx: Diagnoses(workspace).remove(dx), "removed from the plan")
+
+    def action_primary_diagnosis(self) -> None:
+        from ..services.diagnoses import Diagnoses
+
+        self._choose_diagnosis("Make which diagnosis primary?",
+                               lambda workspace, dx: Diagnoses(workspace).set_primary(dx), "is now primary")
+
+    def _changed(self, said: str) -> None:
+        self.load()
+        self.notify(said, timeout=3)
+
+    def _problem(self, text: str) -> None:
+        self.notify(text, severity="warning", timeout=6)
