@@ -65,6 +65,15 @@ def note_labels(rows: list[dict[str, Any]]) -> tuple[str, ...]:
     return tuple(diagnosis_of(row).label() for row in rows)
 
 
+def record_label(row: dict[str, Any]) -> str:
+    """A records request lists history too: the plan label, and "removed YYYY-MM-DD" for a
+    diagnosis taken off the plan."""
+    from .reading import day
+
+    label = plan_label(row)
+    return label + (f" [removed {day(row['removed_at'])}]" if row["removed_at"] else "")
+
+
 def current(record: "RecordStore", client_id: int) -> list[dict[str, Any]]:
     return record.diagnoses(client_id)
 

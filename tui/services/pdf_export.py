@@ -423,8 +423,12 @@ def records_request_pdf(request: "RecordsRequest") -> bytes:
 
 def _plan(sheet: _Sheet, plan: dict[str, Any]) -> None:
     sheet.write("Treatment plan", 14, bold=True, after=1)
-    if not plan["problems"] and not plan["goals"]:
+    if not plan["problems"] and not plan["goals"] and not plan.get("diagnoses"):
         sheet.write("No treatment plan recorded.", 10)
+    from .diagnoses import record_label
+
+    for diagnosis in plan.get("diagnoses", []):
+        sheet.write(f"Diagnosis (ICD-10-CM): {record_label(diagnosis)}", 10)
     for problem in plan["problems"]:
         sheet.write(f"Problem: {problem['description']} ({problem['status']})", 10)
     for goal in plan["goals"]:

@@ -369,6 +369,7 @@ class RecordsExport(RecordReader):
         """Everything a records request prints, read once and verified in bulk."""
         client = self.workspace.client_by_code(code)
         plan = ClientChart(self.workspace).treatment_plan(client["id"])
+        plan["diagnoses"] = self.record.diagnoses(client["id"], current_only=False)  # history too
         rows = queries.signed_notes(self.record, client["id"])
         verification = self._record_verification(rows)  # every note verified once, in bulk, before anything is rendered
         sessions = queries.sessions_of(self.record, client["id"])
@@ -426,6 +427,10 @@ class RecordsExport(RecordReader):
             "practice": _letterhead_json(request.letterhead),
             "client": {k: client[k] for k in ("code", "display_name", "date_of_birth")},
             "treatment_plan": {
+                "diagnoses": [{"system": "ICD-10-CM", "code": d["code"], "title": d["title"],
+                               "primary": bool(d["is_primary"]), "onset": d["onset"] or None,
+                               "added": day(d["added_at"]), "removed": day(d["removed_at"]) or None}
+                              for d in plan.get("diagnoses", [])],
                 "problems": [{"description": p["description"], "status": p["status"]} for p in plan["problems"]],
                 "goals": [{"number": g["ordinal"], "description": g["description"], "status": g["status"],
                            "objectives": [o["description"] for o in g["objectives"]],
@@ -492,6 +497,9 @@ class RecordsExport(RecordReader):
                 "- Included: " + "; ".join(request.contents),
                 f"- Signatures: {'every note verified' if request.verified else sig.INVALID}", ""]
         out += ["## Treatment plan", ""]
+        from .diagnoses import record_label
+
+        out += [f"- Diagnosis (ICD-10-CM): {esc(record_label(d))}" for d in plan.get("diagnoses", [])]
         for problem in plan["problems"]:
             out.append(f"- Problem: {esc(problem['description'])} ({esc(problem['status'])})")
         for goal in plan["goals"]:
@@ -499,7 +507,7 @@ class RecordsExport(RecordReader):
             out += [f"  - Objective: {esc(o['description'])}" for o in goal["objectives"]]
             out += [f"  - Intervention: {esc(i['description'])}" for i in goal["interventions"]]
             out += [f"  - {d}: {s}{' (' + esc(e, indent='    ') + ')' if e else ''}" for d, s, e in goal["history"]]
-        if not plan["problems"] and not plan["goals"]:
+        if not plan["problems"] and not plan["goals"] and not plan.get("diagnoses"):
             out.append("No treatment plan recorded.")
         out += ["", "## Measures", ""]
         names, rows = request.measure_trend

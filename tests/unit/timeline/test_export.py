@@ -147,7 +147,7 @@ def test_export_of_an_empty_client_makes_sense(env):
         assert sentence in md
     data = json.loads(env.export.client("EMPTY-1", "json"))
     assert (data["progress_notes"], data["measures"], data["risk_assessments"]) == ([], [], [])
-    assert data["treatment_plan"] == {"problems": [], "goals": []}
+    assert data["treatment_plan"] == {"diagnoses": [], "problems": [], "goals": []}
 
 
 def test_export_unknown_client_is_a_clear_error(env):
