@@ -124,6 +124,34 @@ def _section_blocks(draft: NoteDraft, template: Template) -> list[_Block]:
     return blocks
 
 
+# The intake and the discharge summary say what they are; every other note keeps its title.
+TITLES = {"intake": "Intake assessment (psychiatric diagnostic evaluation)", "discharge": "Discharge summary"}
+
+
+def _course_blocks(draft: NoteDraft, today: str,
+                   course: Mapping[str, tuple[str, MeasureScore, str, MeasureScore]]) -> list[_Block]:
+    """The discharge summary's measures over the whole treatment: each instrument's first
+    score and its last (today's when given today), and the change between them."""
+    todays = {m.instrument: m for m in draft.measures}
+    lines = []
+    for instrument, (first_date, first, last_date, last) in course.items():
+        if instrument in todays:
+            last_date, last = today, todays[instrument]
+        if first_date == last_date and first == last:
+            lines.append(f"{first.describe()} on {first_date}: the only score")
+            continue
+        delta = last.total - first.total
+        change = "no change" if delta == 0 else (
+            ("higher" if delta > 0 else "lower") if instrument == "cssrs"
+            else f"{'up' if delta > 0 else 'down'} {abs(delta)}")
+        lines.append(f"{first.describe()} on {first_date} (first); {last.describe()} on {last_date} (last): {change}")
+    for instrument, score in todays.items():
+        if instrument not in course:
+            lines.append(f"{score.describe()} on {today}: the only score")
+    return [("blank",), ("heading", 2, "Measures over treatment")] + (
+        [("item", line) for line in lines] or [("text", "(no measures recorded)")])
+
+
 def _blocks(
     draft: NoteDraft,
     template: Template,
@@ -135,10 +163,11 @@ def _blocks(
     late_entry: bool,
     key_fingerprint: str = "",
     previous: Mapping[str, MeasureScore] | None = None,
+    course: Mapping[str, tuple[str, MeasureScore, str, MeasureScore]] | None = None,
 ) -> list[_Block]:
     f = draft.facts
     previous = previous or {}
-    b: list[_Block] = [("title", f"Progress note ({template.name})")]
+    b: list[_Block] = [("title", TITLES.get(template.key, f"Progress note ({template.name})"))]
     if late_entry:
         b.append(("flag", "LATE ENTRY"))
     b.append(("blank",))
@@ -180,6 +209,8 @@ def _blocks(
         b.append(("item", entry))
     if not draft.measures:
         b.append(("text", "(none administered)"))
+    if template.key == "discharge":
+        b += _course_blocks(draft, f.date, course or {})
 
     b += [("blank",), ("heading", 1, "Risk"), ("text", draft.risk.summary())]
 
@@ -222,11 +253,13 @@ def canonical_text(
     late_entry: bool,
     key_fingerprint: str = "",
     previous: Mapping[str, MeasureScore] | None = None,
+    course: Mapping[str, tuple[str, MeasureScore, str, MeasureScore]] | None = None,
 ) -> str:
     """Plain text of the whole note, ending with a single newline."""
     return text_from_blocks(layout(
         draft, template, client_label=client_label, signer=signer, credentials=credentials,
         signed_at=signed_at, late_entry=late_entry, key_fingerprint=key_fingerprint, previous=previous,
+        course=course,
     ))
 
 
@@ -236,7 +269,8 @@ def layout(draft: NoteDraft, template: Template, **fields: object) -> list[list[
 
     Besides the draft and the signature fields, ``previous`` is context the note is written
     in, not part of the draft: the client's last earlier score per instrument, so each
-    measure states its change ("+3 since last")."""
+    measure states its change ("+3 since last"); and ``course``, for a discharge summary,
+    each instrument's first and last earlier scores with their dates."""
     return [list(block) for block in _blocks(draft, template, **fields)]  # type: ignore[arg-type]
 
 

@@ -16,6 +16,8 @@ from .templates import SectionSpec, Template
 
 __all__ = ["Step", "plan_steps"]
 
+MAX_INDIVIDUAL_STEPS = 7
+
 # Parts: "facts", "measures", "mse", "interventions", "goals", "plan", "risk", "review",
 # and "section:<key>" for a template section.
 
@@ -64,8 +66,20 @@ def _individual(template: Template) -> list[Step]:
             extra.append(Step("plan", "Plan", ("plan",)))
     else:
         extra.append(Step("plan", "Plan", ("mse", "interventions", "goals", "plan")))
+    section_steps = [Step(s.key, s.title, (f"section:{s.key}", *attach[s.key])) for s in sections]
+    # At most MAX_INDIVIDUAL_STEPS: a section no jotting feeds (the intake's History) shares
+    # the step before it, e.g. "Presenting problem and history".
+    room = MAX_INDIVIDUAL_STEPS - 3 - len(extra)  # Session, Risk, Review
+    feeds = {s.key: s.feeds for s in sections}
+    while len(section_steps) > max(1, room):
+        index = next((i for i, st in enumerate(section_steps) if i and not feeds[st.key]), None)
+        if index is None:
+            break  # every section is fed: more steps rather than a section hidden in another
+        before, merged = section_steps[index - 1], section_steps[index]
+        section_steps[index - 1:index + 1] = [Step(before.key, f"{before.title} and {merged.title.lower()}",
+                                                   before.parts + merged.parts)]
     steps = [Step("facts", "Session", ("facts", "measures"))]
-    steps += [Step(s.key, s.title, (f"section:{s.key}", *attach[s.key])) for s in sections]
+    steps += section_steps
     steps += extra
     steps += [Step("risk", "Risk", ("risk",)), Step("review", "Review and sign", ("review",))]
     return _unique(steps)

@@ -171,7 +171,46 @@ GROUP = Template(
     group=True,
 )
 
-BUILTIN_TEMPLATES: dict[str, Template] = {t.key: t for t in (SOAP, DAP, BIRP, GIRP, NARRATIVE, GROUP)}
+# The first session: a psychiatric diagnostic evaluation (CPT 90791). Mental status rides
+# with the observations, risk has its own step, diagnoses come from the treatment plan.
+INTAKE = Template(
+    "intake",
+    "Intake",
+    (
+        _s("presenting_problem", "Presenting problem",
+           "Why the client came now, in their words: concerns, onset, duration, what they hope for.", True, C.QUOTE),
+        _s("history", "History",
+           "Psychiatric and treatment history, medical and medications, substance use, family and social "
+           "history, trauma, strengths.", True),
+        _s("observations", "Mental status and observations",
+           "What you observed: appearance, behaviour, speech, mood and affect, thought, cognition, insight.",
+           True, C.OBSERVATION),
+        _s("assessment", "Assessment and diagnosis",
+           "Your formulation: the diagnosis and what supports it, severity, what maintains the problem.",
+           True, C.THEME, C.RESPONSE),
+        _s("plan", "Initial plan",
+           "Recommended treatment, frequency, first goals and objectives, referrals, homework.",
+           True, C.INTERVENTION, C.HOMEWORK, C.QUESTION),
+    ),
+)
+
+# The last note: why treatment ends, how far each goal came (the goal ratings, and the
+# measures' first and last scores, which the note states beside them), what comes next.
+DISCHARGE = Template(
+    "discharge",
+    "Discharge summary",
+    (
+        _s("reason", "Reason for discharge",
+           "Goals met, client's choice, moved, referred on, lost to follow-up; and how it was agreed.", True, C.QUOTE),
+        _s("course", "Course and progress",
+           "Treatment provided and the progress on each goal, with the first and last scores.",
+           True, C.OBSERVATION, C.RESPONSE, C.THEME, C.INTERVENTION),
+        _s("plan", "Recommendations and referrals",
+           "Aftercare, relapse prevention, referrals made, how to return.", True, C.HOMEWORK, C.QUESTION),
+    ),
+)
+
+BUILTIN_TEMPLATES: dict[str, Template] = {t.key: t for t in (SOAP, DAP, BIRP, GIRP, NARRATIVE, GROUP, INTAKE, DISCHARGE)}
 
 
 # --- custom templates from TOML ----------------------------------------------

@@ -95,6 +95,9 @@ class Writeup:
     # Context, not draft: the client's last score per instrument before this session, read
     # from the record on open, so each measure can state its change.
     previous_scores: dict[str, MeasureScore] = field(default_factory=dict)
+    # Context too, for a discharge summary: per instrument, the first and the last earlier
+    # score with their dates (first date, first, last date, last).
+    course_scores: dict[str, tuple[str, MeasureScore, str, MeasureScore]] = field(default_factory=dict)
 
     @property
     def client_label(self) -> str:
@@ -187,6 +190,7 @@ class WriteupService:
                     r["instrument"], r["total"], tuple(json.loads(r["items_json"])) if r["items_json"] else None)
             except (MeasureError, ValueError, TypeError):
                 continue  # a score this Hushpad cannot read (a custom scale no longer configured): no comparison
+        course = self._course_scores(client["id"], session["started_at"])
         stored = json.loads(row["draft_json"] or "{}")
         if created or not stored:
             facts = session_facts_from(session, self.record.session_number(session), template.key)
@@ -211,7 +215,26 @@ class WriteupService:
             (note := self.record.note_for_session(m["session_id"])) is not None and note["status"] == "signed"
             for m in self.workspace.group_members(group_id) if m["session_id"] != session_id)
         return Writeup(row["id"], session, client, template, draft, jottings, goals, other_members, group_id,
-                       members, this_member, shared_locked, previous)
+                       members, this_member, shared_locked, previous, course)
+
+    def _course_scores(self, client_id: int, before: str) -> dict[str, tuple[str, MeasureScore, str, MeasureScore]]:
+        """Each instrument's first and last score before ``before``, with their local dates."""
+        from ..storage import queries
+        from .reading import day
+
+        course: dict[str, tuple[str, MeasureScore, str, MeasureScore]] = {}
+        for r in queries.client_measure_rows(self.record, client_id):  # oldest first
+            if r["administered_at"] >= before:
+                continue
+            try:
+                score = MeasureScore(r["instrument"], r["total"],
+                                     tuple(json.loads(r["items_json"])) if r["items_json"] else None)
+            except (MeasureError, ValueError, TypeError):
+                continue
+            when = day(r["administered_at"])
+            first = course.get(r["instrument"])
+            course[r["instrument"]] = (first[0], first[1], when, score) if first else (when, score, when, score)
+        return course
 
     def next_unsigned_member(self, writeup: Writeup) -> int | None:
         """In a group, the next member whose note is not yet signed."""
@@ -295,7 +318,7 @@ class WriteupService:
         return make_visible(canonical_text(
             writeup.draft, writeup.template, client_label=writeup.client_label, signer=self.config.signer,
             credentials=self.config.credentials, signed_at=signed_at, late_entry=self.is_late(writeup, signed_at),
-            key_fingerprint=key_fingerprint, previous=writeup.previous_scores,
+            key_fingerprint=key_fingerprint, previous=writeup.previous_scores, course=writeup.course_scores,
         ))
 
     def sign(self, writeup: Writeup, acknowledged: set[str], *, before_commit: Any = None,
@@ -344,7 +367,8 @@ class WriteupService:
         # structured facts other screens and exports read, exactly as they are stored.
         blocks = layout(draft, writeup.template, client_label=writeup.client_label, signer=self.config.signer,
                         credentials=self.config.credentials, signed_at=signed_at, late_entry=late,
-                        key_fingerprint=key_fingerprint, previous=writeup.previous_scores)
+                        key_fingerprint=key_fingerprint, previous=writeup.previous_scores,
+                        course=writeup.course_scores)
         facts = draft.facts.to_dict()
         signed = signatures.sign(signatures.note_payload(
             note_id=writeup.note_id, client=writeup.client, session=self.record.session(writeup.session["id"]) or {},
@@ -360,6 +384,7 @@ class WriteupService:
             measures=measures, risk=risk_row, client_id=writeup.client["id"], session_id=writeup.session["id"],
             actor=self.config.signer, before_commit=before_commit,
             signed=(signed.payload.decode("utf-8"), signed.signature_b64, signed.public_b64), signing_seed=seed,
+            administered_at=writeup.session["started_at"],
         )
         _OPEN_HERE.get(self.workspace, set()).discard(writeup.note_id)
         return SignedNote(writeup.note_id, text, digest, late)

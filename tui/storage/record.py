@@ -518,8 +518,11 @@ class RecordStore(EncryptedStore):
                   late_entry: bool, summary: str, measures: list[tuple[str, int, str | None]],
                   risk: dict[str, Any] | None, client_id: int, session_id: int, actor: str,
                   before_commit: Any = None, signed: tuple[str, str, str] | None = None,
-                  signing_seed: bytes | None = None) -> None:
+                  signing_seed: bytes | None = None, administered_at: str | None = None) -> None:
         """Freeze the note, its sections, scores and risk in ONE transaction.
+
+        ``administered_at``: when the scores were taken and the risk assessed, the session's
+        start (a note signed days later must not move its scores to the signing day).
 
         A crash at any point leaves either a fully signed note or the untouched draft.
         ``before_commit`` is a test seam to fail between the writes and the commit.
@@ -542,7 +545,7 @@ class RecordStore(EncryptedStore):
                 conn.execute(
                     """INSERT INTO measure_scores (client_id, session_id, instrument, total, items_json, administered_at)
                        VALUES (?, ?, ?, ?, ?, ?)""",
-                    (client_id, session_id, instrument, total, items_json, signed_at),
+                    (client_id, session_id, instrument, total, items_json, administered_at or signed_at),
                 )
             conn.execute("DELETE FROM risk_assessments WHERE session_id = ?", (session_id,))
             if risk is not None:
@@ -551,7 +554,8 @@ class RecordStore(EncryptedStore):
                        self_harm, detail, level, protective_factors, safety_plan_reviewed, assessed_at)
                        VALUES (:client_id, :session_id, :si, :hi, :self_harm, :detail, :level, :protective_factors,
                                :safety_plan_reviewed, :assessed_at)""",
-                    {**risk, "client_id": client_id, "session_id": session_id, "assessed_at": signed_at},
+                    {**risk, "client_id": client_id, "session_id": session_id,
+                     "assessed_at": administered_at or signed_at},
                 )
             if signed is not None:  # in the same statement: once signed, the row never changes
                 conn.execute("UPDATE progress_notes SET signed_payload = ?, signature = ?, signer_key = ? WHERE id = ?",

@@ -48,7 +48,17 @@ EXPECTED = {
                                 "avoidance keeps"]},
     "followup": {"presenting_concerns": ['"I keep waking at 4am"', "tired"],
                  "work_done": ["cognitive restructuring", "able to reframe"]},
+    # Issue 13 item 4: the intake and the discharge summary are templates like the others.
+    "intake": {"presenting_problem": ['"I keep waking at 4am"'], "history": ["No prior treatment"],
+               "observations": ["tired, flat affect"],
+               "assessment": ["able to reframe", "avoidance keeps the worry going"],
+               "plan": ["cognitive restructuring on catastrophizing"]},
+    "discharge": {"reason": ['"I keep waking at 4am"'],
+                  "course": ["tired", "cognitive restructuring", "able to reframe", "avoidance keeps"]},
 }
+TITLES = {"intake": "INTAKE ASSESSMENT", "discharge": "DISCHARGE SUMMARY"}
+# Typed where no jotting feeds a required section (the intake's History).
+FILL = {"intake": {"history": "No prior treatment; no substance use."}}
 
 
 @pytest.mark.parametrize("key", list(EXPECTED))
@@ -61,15 +71,17 @@ async def test_flow_per_template(root, key):
         assert screen.writeup.template.key == key
         # Issue 11: every template section is on a step of its own name, in order, within 7 steps.
         assert len(screen.panes) <= 7
-        section_steps = [p.title for p in screen.panes if sections_of(p)]
-        assert section_steps == [s.title for s in screen.writeup.template.sections]
+        on_steps = [section.spec.title for p in screen.panes for section in sections_of(p)]
+        assert on_steps == [s.title for s in screen.writeup.template.sections]
+        titles = [p.title for p in screen.panes]
+        assert len(set(titles)) == len(titles)
         keys = Keys(pilot)
         await keys("ctrl+n")
-        await drive_to_review(keys, screen)
+        await drive_to_review(keys, screen, fill=FILL.get(key))
         await acknowledge_and_sign(keys, screen)
         assert screen.signed is not None, screen.service.lint(screen.writeup)
         text = screen.signed.text
-        assert f"PROGRESS NOTE ({screen.writeup.template.name.upper()})" in text.upper()
+        assert TITLES.get(key, f"PROGRESS NOTE ({screen.writeup.template.name.upper()})") in text.upper()
         assert "I felt protective" not in text
         assert "Denies SI, HI and self-harm." in text
         # Homework and the question for next time are stated once, in the plan fields

@@ -24,7 +24,7 @@ def layout(template):
 
 
 def test_builtin_registry():
-    assert set(BUILTIN_TEMPLATES) == {"soap", "dap", "birp", "girp", "narrative", "group"}
+    assert set(BUILTIN_TEMPLATES) == {"soap", "dap", "birp", "girp", "narrative", "group", "intake", "discharge"}
     for key, template in BUILTIN_TEMPLATES.items():
         assert template.key == key
         assert template.group is (key == "group")

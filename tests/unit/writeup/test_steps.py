@@ -4,12 +4,12 @@ the shared part once, then at most 4 steps per member."""
 import pytest
 
 from tui.domain.steps import plan_steps
-from tui.domain.templates import BIRP, DAP, GIRP, GROUP, NARRATIVE, SOAP
+from tui.domain.templates import BIRP, DAP, DISCHARGE, GIRP, GROUP, INTAKE, NARRATIVE, SOAP
 
 EVERY_PART = {"facts", "measures", "mse", "interventions", "goals", "plan", "risk", "review"}
 
 
-@pytest.mark.parametrize("template", [SOAP, DAP, BIRP, GIRP, NARRATIVE], ids=lambda t: t.key)
+@pytest.mark.parametrize("template", [SOAP, DAP, BIRP, GIRP, NARRATIVE, INTAKE, DISCHARGE], ids=lambda t: t.key)
 def test_individual_notes_take_at_most_seven_uniquely_named_steps(template):
     steps = plan_steps(template)
     titles = [s.title for s in steps]
