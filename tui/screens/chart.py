@@ -68,6 +68,11 @@ class ChartScreen(HushpadScreen[None]):
         yield Static("Loading…", id="chart-header", markup=False)
         yield ScoreTrend("phq9", [], id="trend-phq9")
         yield ScoreTrend("gad7", [], id="trend-gad7")
+        # PCL-5 and the C-SSRS screener: a line each once given (most clients never are).
+        for instrument in ("pcl5", "cssrs"):
+            trend = ScoreTrend(instrument, [], id=f"trend-{instrument}")
+            trend.display = False
+            yield trend
         yield Static("", id="chart-risk", markup=False)
         yield Static(Text(COLUMNS, style="dim"), id="chart-columns")
         yield RowList(timeline_row, empty="No sessions yet. Press Esc, then Enter on the client to start one.",
@@ -123,6 +128,10 @@ class ChartScreen(HushpadScreen[None]):
         self._show_header()
         self.query_one("#trend-phq9", ScoreTrend).set_scores(chart.phq9)
         self.query_one("#trend-gad7", ScoreTrend).set_scores(chart.gad7)
+        for instrument, scores in (("pcl5", chart.pcl5), ("cssrs", chart.cssrs)):
+            trend = self.query_one(f"#trend-{instrument}", ScoreTrend)
+            trend.set_scores(scores)
+            trend.display = bool(scores)
         risk = Text("Risk   ")
         if chart.risk:
             # In words, not a letter strip: the latest level and how the levels ran.

@@ -17,7 +17,7 @@ BAND_STYLES = {
     "severe": "#b07a70",
     # PCL-5 and the C-SSRS screener: quiet below the cut-off, warm above it.
     "below cut-off": "#7f9474",
-    "near cut-off": "#b39a6b",
+    "near cut-off, 31–33": "#b39a6b",
     "probable PTSD": "#b07a70",
     "negative": "#7f9474",
     "low risk": "#9c9a78",

@@ -34,3 +34,11 @@ def test_cssrs_trend_words_say_the_level():
     scores = [("2026-03-02", 3), ("2026-03-09", 1)]
     assert trend_words("C-SSRS", "cssrs", scores) == (
         "C-SSRS screen low risk on 2026-03-09, lower since the first of 2 (high risk)")
+
+
+def test_every_band_of_every_instrument_has_a_colour():
+    from tui.domain.measures import INSTRUMENTS
+    from tui.widgets.score_trend import BAND_STYLES
+
+    missing = [(key, name) for key, inst in INSTRUMENTS.items() for _, name in inst.bands if name not in BAND_STYLES]
+    assert not missing
