@@ -65,6 +65,10 @@ class ExportForm(HushpadDialog[bool]):
             yield Input(str(default), id="export-path", compact=True)
             if self.note_id is None:
                 yield ChoiceField("Include private psychotherapy notes", ("no", "yes"), "no", id="export-private")
+                identity = ChoiceField("Name and date of birth in the FHIR Patient (else the code only)",
+                                       ("no", "yes"), "no", id="export-identity")
+                identity.display = first == "fhir"
+                yield identity
             yield Static("", id="export-warning", classes="problem", markup=False)
             yield Static("", id="export-result", markup=False)
         yield KeyFooter()
@@ -74,6 +78,10 @@ class ExportForm(HushpadDialog[bool]):
 
     def _private(self) -> bool:
         return self.note_id is None and self.query_one("#export-private", ChoiceField).value == "yes"
+
+    def _identity(self) -> bool:
+        """fhir only (`--include-identity`): the other formats always carry the name and birth date."""
+        return any(c.display and c.value == "yes" for c in self.query("#export-identity").results(ChoiceField))
 
     def _warn(self) -> None:
         fmt = self.query_one("#export-format", ChoiceField).value
@@ -86,13 +94,15 @@ class ExportForm(HushpadDialog[bool]):
         if event.choice.id == "export-format":
             path = self.query_one("#export-path", Input)
             path.value = with_format(path.value, event.value)
+            for identity in self.query("#export-identity").results(ChoiceField):
+                identity.display = event.value == "fhir"  # the other formats always carry name and birth date
         self._warn()
 
     def action_export(self) -> None:
         self._export(self.query_one("#export-format", ChoiceField).value, self.query_one("#export-path", Input).value,
-                     self._private())
+                     self._private(), self._identity())
 
-    def _export(self, fmt: str, path: str, include_private: bool) -> None:
+    def _export(self, fmt: str, path: str, include_private: bool, include_identity: bool = False) -> None:
         code, note_id = self.code, self.note_id
 
         def export(workspace: "Workspace") -> "Written":
@@ -100,7 +110,8 @@ class ExportForm(HushpadDialog[bool]):
 
             if note_id is not None:
                 return export_files.write_note(workspace, note_id, fmt, path)
-            return export_files.write_client(workspace, code, fmt, path, include_private=include_private)
+            return export_files.write_client(workspace, code, fmt, path, include_private=include_private,
+                                             include_identity=include_identity)
 
         self._result(f"Exporting to {Path(path).expanduser()} …", ok=True)
         self.run_use_case(export, self._written, group="export")

@@ -38,9 +38,8 @@ class NoteViewScreen(HushpadScreen[None]):
         self.client_code = ""
 
     def compose(self) -> ComposeResult:
-        # The note id is the one `hushpad export note ID` takes (issue 12 item 1).
-        yield Static(Text(f"Note {self.note_id}", style="bold"), id="note-title", markup=False)
-        yield Static("", id="seal", markup=False)
+        # The note id is the one `hushpad export note ID` takes (issue 12 item 1): it leads the seal line.
+        yield Static(Text(f"Note {self.note_id}", style="bold"), id="seal", markup=False)
         with VerticalScroll(id="note-scroll"):
             yield Static("Loading…", id="note-text", markup=False)
         yield Static("", id="note-status", markup=False)
@@ -68,9 +67,7 @@ class NoteViewScreen(HushpadScreen[None]):
     def _loaded(self, loaded: "tuple[NoteView, str]") -> None:
         view, self.plain = loaded
         self.client_code = view.client_code
-        title = Text(f"Note {self.note_id}", style="bold")
-        title.append(f"  ·  {make_visible(view.client_code)}", style="bold")
-        self.query_one("#note-title", Static).update(title)
+        title = Text(f"Note {self.note_id}  ·  {make_visible(view.client_code)}  ·  ", style="bold")
         seal = self.query_one("#seal", Static)
         verdict = view.verdict
         if view.seal_ok and view.chain_ok:
@@ -80,15 +77,14 @@ class NoteViewScreen(HushpadScreen[None]):
             cosign = "".join(f"\n{c[0].upper()}{c[1:]}" for c in (verdict.cosign if verdict is not None else []))
             if verdict is not None and verdict.awaiting_cosign:
                 cosign += "\nAwaiting supervisor co-signature."
-            seal.update(Text(f"Seal verified: {how}  signed {display_time(view.note['signed_at'])} by {view.note['signer']}"
-                             + cosign, style="dim"))
+            seal.update(title + Text(f"Seal verified: {how}  signed {display_time(view.note['signed_at'])} "
+                                     f"by {view.note['signer']}" + cosign, style="dim"))
             seal.remove_class("seal-broken")
         else:
             what = "; ".join(verdict.problems) if verdict is not None else (
                 "the note text" if not view.seal_ok else "an addendum")
-            seal.update(Text(f"SEAL BROKEN. SIGNATURE INVALID: {what}. "
-                             "The record may have been altered outside Hushpad. Keep this copy and investigate.",
-                             style="bold"))
+            seal.update(title + Text(f"SEAL BROKEN. SIGNATURE INVALID: {what}. The record may have been altered "
+                                     "outside Hushpad. Keep this copy and investigate.", style="bold"))
             seal.add_class("seal-broken")
         self.query_one("#note-text", Static).update(Text(self.plain))
 

@@ -93,8 +93,10 @@ def write_note(workspace: "Workspace", note_id: int, fmt: str, path: str) -> Wri
     return Written(target, tuple(exporter.failures))
 
 
-def write_client(workspace: "Workspace", code: str, fmt: str, path: str, *, include_private: bool = False) -> Written:
-    """A client's records request, as `hushpad export client CODE --format FMT -o PATH`."""
+def write_client(workspace: "Workspace", code: str, fmt: str, path: str, *, include_private: bool = False,
+                 include_identity: bool = False) -> Written:
+    """A client's records request, as `hushpad export client CODE --format FMT -o PATH`
+    (``include_identity``: fhir's --include-identity, the name and birth date in the Patient)."""
     from .records_export import RecordsExport
 
     if fmt not in CLIENT_FORMATS:
@@ -105,7 +107,7 @@ def write_client(workspace: "Workspace", code: str, fmt: str, path: str, *, incl
             raise HushpadError("A FHIR export never carries psychotherapy notes: choose no for private notes.")
         from .fhir_export import FhirExport
 
-        _write(target, FhirExport(workspace).client(code, include_identity=False))
+        _write(target, FhirExport(workspace).client(code, include_identity=include_identity))
         return Written(target, ())
     exporter = RecordsExport(workspace)
     data = (exporter.client_pdf(code, include_private=include_private) if fmt == "pdf"

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import stat
@@ -43,6 +44,16 @@ def record_state(app) -> dict:
                           "risk_assessments")}
 
 
+def patient(path: Path) -> dict:
+    bundle = json.loads(path.read_text())
+    return next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+
+
+def palette(app) -> dict[str, str]:
+    """The command palette's commands on the current screen: {title: help}."""
+    return {command.title: command.help for command in app.get_system_commands(app.screen)}
+
+
 async def open_note(pilot, chart: ChartScreen, index: int) -> NoteViewScreen:
     await pilot.press(*(["down"] * (index - rows(chart).cursor)))
     await settle(pilot)
@@ -56,14 +67,19 @@ async def open_note(pilot, chart: ChartScreen, index: int) -> NoteViewScreen:
 async def export_to(pilot, form: ExportForm, fmt: str, target: Path) -> str:
     choice = form.query_one("#export-format", ChoiceField)
     choice.focus()
-    while choice.value != fmt:
+    await settle(pilot)
+    for _ in range(len(choice.options)):
+        if choice.value == fmt:
+            break
         await pilot.press("right")
+    assert choice.value == fmt
     path = form.query_one("#export-path", Input)
     assert path.value.endswith(target.suffix), (path.value, fmt)  # the extension follows the format
     path.value = str(target)
     await pilot.press("ctrl+s")
     result = form.query_one("#export-result", Static)
-    await wait_until(pilot, lambda: "Wrote" in str(result.render()), f"the {fmt} export")
+    # A generous bound: a records-request PDF on a loaded two-core machine.
+    await wait_until(pilot, lambda: f"Wrote {target} " in str(result.render()), f"the {fmt} export", timeout=60)
     return str(result.render())
 
 
@@ -84,9 +100,12 @@ async def test_the_chart_and_the_note_view_show_the_note_id(timeline_profile):
                 assert line.split("  ")[0] in text
         third = notes[made.session_ids[2]]
         assert listed[1].note_id == third
+        assert palette(app)["Export"] == "Export the clinical record (records request: md, json, pdf, fhir) (x)"
         note = await open_note(pilot, chart, 1)
         assert note.note_id == third
         assert f"Note {third}  ·  RB-07" in screen_text(app)
+        assert palette(app)["Export"] == "Export this note (txt, md, json, pdf) (x)"
+        assert palette(app)["Copy for EHR"] == "Copy for EHR (^o)"
 
 
 async def test_a_note_exports_from_the_note_view(timeline_profile, tmp_path):
@@ -143,10 +162,18 @@ async def test_the_records_request_exports_from_the_chart(timeline_profile, tmp_
         extracted = "".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
         assert "Records request" in extracted and "zebrafinch" in extracted and TILDE_CANARY not in extracted
 
+        identity = form.query_one("#export-identity", ChoiceField)
+        assert not identity.display  # asked for fhir only
         fhir = tmp_path / "record.fhir.json"
         await export_to(pilot, form, "fhir", fhir)
+        assert identity.display and identity.value == "no"
         assert stat.S_IMODE(os.stat(fhir).st_mode) == 0o600
         assert '"resourceType": "Bundle"' in fhir.read_text() and TILDE_CANARY not in fhir.read_text()
+        assert patient(fhir).get("name") is None and "RB-07" in json.dumps(patient(fhir)["identifier"])
+        identity.value = "yes"
+        named = tmp_path / "named.fhir.json"
+        await export_to(pilot, form, "fhir", named)
+        assert "Robin" in json.dumps(patient(named)["name"])
         assert record_state(app) == before
         await pilot.press("escape")
         assert await wait_for_screen(pilot, ChartScreen) is chart
