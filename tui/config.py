@@ -40,6 +40,15 @@ name = ""            # e.g. "Riverside Counselling"
 address = ""         # one line, or several: "12 Main St\\nSpringfield, IL 62701"
 phone = ""
 
+[billing]            # CPT suggestions on the write-up's facts step; fees for the superbill
+default_payer = ""   # whose telehealth modifiers apply (clients carry no payer yet); "" = CMS: 95 video, 93 audio-only
+# [billing.payers.acme]   # one table per payer: its telehealth modifiers ("" = the payer wants none)
+# video = "GT"
+# audio-only = ""
+# [billing.fees]          # fee per CPT code, in the practice's currency
+# "90834" = 120.00
+# "90837" = 150.00
+
 [notes]
 default_template = "SOAP"   # SOAP, DAP, BIRP, GIRP, NARRATIVE, GROUP or a custom one
 # interventions = ["Cognitive restructuring", "EMDR", …]   # the write-up's pick list
@@ -88,6 +97,11 @@ class Config:
     templates: dict[str, Any] = field(default_factory=dict)
     keymap: dict[str, str] = field(default_factory=dict)
     interventions: tuple[str, ...] = ()
+    # [billing]: the payer whose modifiers apply, each payer's telehealth modifiers
+    # ({"acme": {"video": "GT", "audio-only": ""}}) and the fee per CPT code.
+    billing_payer: str = ""
+    payer_modifiers: dict[str, dict[str, str]] = field(default_factory=dict)
+    fees: dict[str, float] = field(default_factory=dict)
     demo: bool = False
     debug: bool = False
 
@@ -107,6 +121,11 @@ class Config:
         return Letterhead(practice=self.practice_name, address=self.practice_address, phone=self.practice_phone,
                           clinician=self.clinician_name, credentials=self.credentials,
                           licence=self.licence_number, npi=self.npi)
+
+    @property
+    def telehealth_modifiers(self) -> dict[str, str]:
+        """The default payer's telehealth modifiers (empty: the CMS defaults, 95 and 93)."""
+        return dict(self.payer_modifiers.get(self.billing_payer, {}))
 
     def with_overrides(self, **changes: Any) -> "Config":
         return replace(self, **changes)
@@ -195,7 +214,7 @@ _FIELDS: dict[tuple[str, str], tuple[str, type | tuple[type, ...]]] = {
     ("privacy", "show_client_names"): ("show_client_names", bool),
     ("appearance", "theme"): ("theme", str),
 }
-_TABLES = {"clinician", "practice", "notes", "privacy", "appearance", "shorthand", "keys", "templates"}
+_TABLES = {"clinician", "practice", "notes", "privacy", "appearance", "shorthand", "keys", "templates", "billing"}
 
 
 def load_config(profile_dir: Path, config_path: Path | None = None, *, explicit_profile: bool = False) -> Config:
@@ -243,7 +262,7 @@ def _apply(config: Config, doc: dict[str, Any], text: str, path: Path) -> Config
             raise _fail(path, text, key, f"'{key}' must be {expected}", table)
         changes[attr] = value
     for table, section in doc.items():
-        if table in ("shorthand", "keys", "templates"):
+        if table in ("shorthand", "keys", "templates", "billing"):
             continue
         known = {k for (t, k) in _FIELDS if t == table}
         for key in section:
@@ -278,6 +297,7 @@ def _apply(config: Config, doc: dict[str, Any], text: str, path: Path) -> Config
 
         if problem := npi_problem(changes["npi"]):
             raise _fail(path, text, "npi", problem, "clinician")
+    changes.update(_billing(path, text, doc.get("billing", {})))
     shorthand = doc.get("shorthand", {})
     markers = shorthand.get("markers", {})
     if not isinstance(markers, dict) or not all(
@@ -294,6 +314,49 @@ def _apply(config: Config, doc: dict[str, Any], text: str, path: Path) -> Config
         raise _fail(path, text, "[templates]", "[templates] must hold one table per custom template")
     changes.update(markers=markers, abbreviations=abbreviations, keymap=keymap, templates=templates)
     return _parse_domain(path, text, replace(config, **changes), "default_template" in changes)
+
+
+_CPT_RE = re.compile(r"\d{4}[0-9FTU]")
+
+
+def _billing(path: Path, text: str, section: dict[str, Any]) -> dict[str, Any]:
+    """[billing]: default_payer, [billing.payers.NAME] video/audio-only modifiers, [billing.fees]."""
+    from .domain.billing import BillingError, telehealth_modifier
+
+    for key in section:
+        if key not in ("default_payer", "payers", "fees"):
+            raise _fail(path, text, key, f"unknown setting '{key}' in [billing]", "billing")
+    payer = section.get("default_payer", "")
+    if not isinstance(payer, str):
+        raise _fail(path, text, "default_payer", "'default_payer' must be text in quotes", "billing")
+    payers = section.get("payers", {})
+    if not isinstance(payers, dict) or not all(isinstance(v, dict) for v in payers.values()):
+        raise _fail(path, text, "[billing]", "[billing.payers] must hold one table per payer, e.g. [billing.payers.acme]")
+    modifiers: dict[str, dict[str, str]] = {}
+    for name, table in payers.items():
+        where = f"[billing.payers.{name}]"
+        for mode, value in table.items():
+            if mode not in ("video", "audio-only"):
+                raise _fail(path, text, where, f"{where}: unknown setting '{mode}' (video or audio-only)")
+            try:
+                telehealth_modifier(mode, {mode: value})
+            except BillingError as exc:
+                raise _fail(path, text, where, f"{where}: {exc}") from None
+        modifiers[name] = {mode: value.strip().upper() for mode, value in table.items()}
+    if payer.strip() and payer.strip() not in modifiers:
+        raise _fail(path, text, "default_payer", f"default_payer {payer!r} has no [billing.payers.{payer.strip()}] table",
+                    "billing")
+    fees = section.get("fees", {})
+    if not isinstance(fees, dict):
+        raise _fail(path, text, "[billing]", "[billing.fees] must be a table of CPT code = fee")
+    for code, fee in fees.items():
+        if not _CPT_RE.fullmatch(code):
+            raise _fail(path, text, "[billing.fees]", f"[billing.fees]: {code[:12]!r} is not a CPT code (5 characters, "
+                        "e.g. \"90837\")")
+        if isinstance(fee, bool) or not isinstance(fee, (int, float)) or fee < 0:
+            raise _fail(path, text, "[billing.fees]", f"[billing.fees]: the fee for {code} must be a number, 0 or more")
+    return {"billing_payer": payer.strip(), "payer_modifiers": modifiers,
+            "fees": {code: float(fee) for code, fee in fees.items()}}
 
 
 def _licence_key(doc: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 from .measures import MeasureScore, change_since
 from .models import NoteDraft
+from .session_billing import cpt_line, place_text, telehealth_text
 from .session_facts import display_time
 from .lint import plan_fields_answer
 from .templates import Template
@@ -180,8 +181,12 @@ def _blocks(
         ("field", "Modality", f.modality),
         ("field", "Setting", f.setting),
         ("field", "Session number", str(f.session_number)),
-        ("field", "CPT", f.cpt_code or "(none)"),
+        ("field", "CPT", cpt_line(f)),
     ]
+    if f.place_of_service.strip():  # billing facts (issue 13 item 3); older drafts read as signed
+        at = b.index(("field", "Session number", str(f.session_number)))
+        b[at:at] = [("field", "Place of service", place_text(f))] + (
+            [("field", "Telehealth", telehealth_text(f))] if telehealth_text(f) else [])
     if f.end_time.strip():  # older drafts have no end; their text stays as it was signed
         b.insert(b.index(("field", "Duration", f"{f.duration_min} min")), ("field", "End", f.end_time))
     if draft.tags:  # only when there are tags, so notes without them hash as before

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Iterable, Literal
 
 from .group import MemberIdentity
+from . import session_billing
 from .models import MSE_FIELDS, MSE_WNL, NoteDraft
 from .session_facts import end_time_for, signed_before_end
 from .session_facts import problems as fact_problems
@@ -58,6 +59,9 @@ RULES: dict[str, Level] = {
     "mental-status.contradicts": "warning",
     "risk.cssrs-positive": "error",
     "risk.cssrs-level": "warning",
+    "billing.impossible": "error",
+    "billing.cpt-differs": "warning",
+    "billing.telehealth-location": "warning",
 }
 
 # Risk levels low to high, by the C-SSRS screen's level (1 low, 2 moderate, 3 high).
@@ -381,6 +385,12 @@ def _facts_findings(draft: NoteDraft, today: date | None, now: datetime | None) 
             "before its session ends. Check the date, start and duration.",
             "facts",
         )
+    # Billing facts (issue 13 item 3): what no claim can carry blocks signing; a typed code
+    # other than the one the facts call for, or telehealth without the client's location, is asked about.
+    for problem in session_billing.problems(draft.facts):
+        yield _finding("billing.impossible", problem, "facts")
+    for rule, message in session_billing.warnings(draft.facts):
+        yield _finding(rule, message, "facts")
 
 
 def _judgemental_findings(texts: list[tuple[str, str, str]]) -> Iterable[Finding]:

@@ -27,6 +27,7 @@ __all__ = [
     "RISK_STATUSES",
     "SAFETY_PLAN_STATES",
     "SETTINGS",
+    "TELEHEALTH_KINDS",
     "GoalProgress",
     "MentalStatus",
     "NoteDraft",
@@ -40,6 +41,8 @@ DRAFT_SCHEMA = 1
 
 MODALITIES: tuple[str, ...] = ("individual", "couple", "family", "group")
 SETTINGS: tuple[str, ...] = ("in person", "telehealth")
+# How a session was held for billing (modifier 95 video, 93 audio-only); "" in older drafts.
+TELEHEALTH_KINDS: tuple[str, ...] = ("none", "video", "audio-only")
 RISK_STATUSES: tuple[str, ...] = ("denied", "endorsed", "not assessed")
 RISK_LEVELS: tuple[str, ...] = ("", "low", "moderate", "high")
 # "" = not stated. With SI endorsed the note must say which.
@@ -67,6 +70,14 @@ class SessionFacts:
     # Last, so positional construction keeps its meaning. "" in drafts from before it was
     # recorded (then it is start + duration).
     end_time: str = ""  # "HH:MM"
+    # Billing facts (issue 13 item 3); "" / defaults in older drafts, prefilled from the setting
+    # (tui.domain.session_billing.prefill).
+    place_of_service: str = ""  # CMS POS code, "10", "11" (tui.domain.billing.PLACES_OF_SERVICE)
+    telehealth: str = ""  # TELEHEALTH_KINDS
+    client_location: str = ""  # where the client was for telehealth, "home, Ohio"
+    interactive_complexity: bool = False  # +90785 marked by the clinician
+    client_present: bool = True  # family/couple: 90847 with the client, 90846 without
+    cpt_modifier: str = ""  # the telehealth modifier on the CPT line ("95"), from the payer's map
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -181,11 +181,15 @@ def session_facts_from(session: Mapping[str, Any], session_number: int, template
     modality = session["modality"] or "individual"
     duration = int(session["duration_min"] or 0)
     start_time = started.strftime("%H:%M")
-    return SessionFacts(
+    from .session_billing import INTAKE_TEMPLATES, prefill
+
+    # Place of service and telehealth kind follow the setting (telehealth: POS 10, video).
+    return prefill(SessionFacts(
         date=started.date().isoformat(), start_time=start_time, duration_min=duration,
         end_time=end_time_for(start_time, duration), modality=modality, setting=session["setting"] or "in person",
-        session_number=session_number, cpt_code=suggest_cpt(duration, modality).code or "", template_key=template_key,
-    )
+        session_number=session_number, template_key=template_key,
+        cpt_code=suggest_cpt(duration, modality, intake=template_key in INTAKE_TEMPLATES).code or "",
+    ))
 
 
 def prefill_draft(facts: SessionFacts, jottings: Sequence[Jotting], goals: Sequence[Mapping[str, Any]],

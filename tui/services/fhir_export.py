@@ -307,14 +307,21 @@ def encounter(session: dict[str, Any], facts: dict[str, Any], identifier: dict[s
               diagnoses: list[tuple[str, int]] = ()) -> dict[str, Any]:
     """One session. ``facts`` are the signed note's session facts (setting, CPT, minutes);
     ``diagnoses`` are (Condition fullUrl, rank), rank 1 the primary."""
-    telehealth = (facts.get("setting") or session.get("setting")) == "telehealth"
+    # The stored telehealth kind (issue 13 item 3) where the note has one, else the setting.
+    kind = facts.get("telehealth")
+    telehealth = (kind in ("video", "audio-only") if kind in ("none", "video", "audio-only")
+                  else (facts.get("setting") or session.get("setting")) == "telehealth")
     minutes = facts.get("duration_min") or session.get("duration_min")
-    cpt = (facts.get("cpt_code") or "").strip()
+    typed = (facts.get("cpt_code") or "").strip()  # "90837", or typed with its modifier "90837-95"
+    cpt = typed.split("-")[0].strip()
+    modifier = "" if "-" in typed else str(facts.get("cpt_modifier") or "").strip() if telehealth else ""
+    pos = str(facts.get("place_of_service") or "").strip()
+    billed = f"CPT {typed}" + (f"-{modifier}" if modifier else "") + (f" (POS {pos})" if pos else "")
     return {
         "resourceType": "Encounter", "meta": SECURITY, "identifier": [identifier], "status": "finished",
         "class": ({"system": V3_ACT, "code": "VR", "display": "virtual"} if telehealth
                   else {"system": V3_ACT, "code": "AMB", "display": "ambulatory"}),
-        "type": [{"coding": [{"system": CPT, "code": cpt}], "text": f"CPT {cpt}"}] if cpt else [],
+        "type": [{"coding": [{"system": CPT, "code": cpt}], "text": billed}] if cpt else [],
         "subject": ref(patient_ref),
         "participant": [{"type": [{"coding": [{"system": V3_PARTICIPATION, "code": "PPRF",
                                                "display": "primary performer"}]}],

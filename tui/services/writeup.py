@@ -21,6 +21,7 @@ from ..domain.routing import jottings_for_member, risk_jottings
 from ..domain.measures import MeasureError, MeasureScore
 from ..domain import clock
 from ..domain.models import NoteDraft, is_late_entry
+from ..domain.session_billing import prefill as billing_prefill
 from ..domain.shorthand import Category, Jotting, carry_into_note, parse_jotting
 from ..domain.templates import Template
 from ..domain.visible import make_visible
@@ -54,7 +55,8 @@ class WriteupError(HushpadError):
 
 # A group's session facts are the same for every member: kept with the shared part.
 SHARED_FACTS_KEY = "_facts"
-SHARED_FACTS = ("date", "start_time", "duration_min", "end_time", "setting", "modality", "cpt_code")
+SHARED_FACTS = ("date", "start_time", "duration_min", "end_time", "setting", "modality", "cpt_code",
+                "place_of_service", "telehealth", "cpt_modifier")
 
 
 # Notes open for writing in this process, per unlocked workspace. The record's
@@ -198,6 +200,8 @@ class WriteupService:
         else:
             draft = NoteDraft.from_dict(stored)
             template = self.template_for(draft.template_key or template.key)
+            # A draft saved before the billing facts: place of service and telehealth from its setting.
+            draft.facts = billing_prefill(draft.facts)
         other_members: list[str] = []
         if group_id:
             # The stored shared part wins over this member's copy: it holds the latest edits,

@@ -15,12 +15,13 @@ from textual.widgets import Input, Label, OptionList, SelectionList, Static, Tex
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
-from ..domain.billing import suggest_cpt
+from ..domain import session_billing
+from ..domain.billing import PLACES_OF_SERVICE, BillingError, telehealth_modifier
 from ..domain.lint import Finding
 from ..domain.measures import MeasureError, MeasureScore, change_since, entry_text, parse_score
 from ..domain.models import (
     GOAL_STATUSES, MODALITIES, MSE_FIELDS, MSE_WNL, RISK_LEVELS, RISK_STATUSES, SAFETY_PLAN_STATES, SETTINGS,
-    GoalProgress, MentalStatus, NoteDraft, Plan, RiskStatement, SessionFacts,
+    TELEHEALTH_KINDS, GoalProgress, MentalStatus, NoteDraft, Plan, RiskStatement, SessionFacts,
 )
 from ..domain.session_facts import end_time_for, parse_clock
 from ..domain.session_facts import problems as fact_problems
@@ -114,7 +115,8 @@ class FactsPane(StepPane):
 
     def __init__(self, facts: SessionFacts, template_keys: dict[str, str]) -> None:
         super().__init__(id="step-facts")
-        self.facts = facts
+        # A draft saved before the billing facts: place of service and telehealth from its setting.
+        self.facts = session_billing.prefill(facts)
         self.template_keys = template_keys
 
     def compose(self) -> ComposeResult:
@@ -126,7 +128,20 @@ class FactsPane(StepPane):
         yield _row("End", _input(f.end_time or end_time_for(f.start_time, f.duration_min), id="fact-end",
                                  placeholder="HH:MM"))
         yield ChoiceField("Modality", MODALITIES, f.modality, id="fact-modality")
+        yield ChoiceField("Family", ("with", "without"), "with" if f.client_present else "without",
+                          labels={"with": "with the client", "without": "without the client"}, id="fact-family")
         yield ChoiceField("Setting", SETTINGS, f.setting, id="fact-setting")
+        places = list(PLACES_OF_SERVICE)
+        if f.place_of_service not in places:  # a code typed elsewhere: shown, never lost
+            places.append(f.place_of_service)
+        yield ChoiceField("Place of service", places, f.place_of_service, id="fact-pos",
+                          labels={code: session_billing.place_text(SessionFacts(place_of_service=code))
+                                  for code in places})
+        yield ChoiceField("Telehealth", TELEHEALTH_KINDS, f.telehealth, id="fact-telehealth")
+        yield _row("Client located", _input(f.client_location, id="fact-location",
+                                            placeholder="where the client is, e.g. home, Ohio"))
+        yield ChoiceField("Interactive complexity", ("no", "yes"), "yes" if f.interactive_complexity else "no",
+                          labels={"no": "no", "yes": "yes (+90785)"}, id="fact-complexity")
         yield ChoiceField("Template", list(self.template_keys), f.template_key, labels=self.template_keys,
                           id="fact-template")
         yield _row("CPT code", _input(f.cpt_code, id="fact-cpt", max_length=8))
@@ -134,16 +149,57 @@ class FactsPane(StepPane):
         yield Static("", id="fact-hint", classes="step-hint")
 
     def on_mount(self) -> None:
+        self._show_relevant()
         self._suggest(follow=False)
         self._check()
 
+    def _modifiers(self) -> dict[str, str]:
+        """The payer's telehealth modifiers from config ([billing]; CMS's when none)."""
+        config = getattr(self.app, "config", None)
+        return dict(getattr(config, "telehealth_modifiers", None) or {})
+
+    def _modifier(self, kind: str) -> str:
+        if kind not in ("video", "audio-only"):
+            return ""
+        try:
+            return telehealth_modifier(kind, self._modifiers())
+        except BillingError:
+            return telehealth_modifier(kind)
+
+    def _current(self) -> SessionFacts:
+        """The facts as the fields now read them."""
+        telehealth = self.query_one("#fact-telehealth", ChoiceField).value
+        return replace(
+            self.facts,
+            date=self.query_one("#fact-date", Input).value.strip(),
+            start_time=self.query_one("#fact-start", Input).value.strip(),
+            duration_min=self._duration(),
+            end_time=self.query_one("#fact-end", Input).value.strip(),
+            modality=self.query_one("#fact-modality", ChoiceField).value,
+            setting=self.query_one("#fact-setting", ChoiceField).value,
+            place_of_service=self.query_one("#fact-pos", ChoiceField).value,
+            telehealth=telehealth,
+            client_location=self.query_one("#fact-location", Input).value.strip(),
+            interactive_complexity=self.query_one("#fact-complexity", ChoiceField).value == "yes",
+            client_present=self.query_one("#fact-family", ChoiceField).value == "with",
+            cpt_modifier=self._modifier(telehealth),
+            cpt_code=self.query_one("#fact-cpt", Input).value.strip(),
+            template_key=self.query_one("#fact-template", ChoiceField).value,
+        )
+
     def _check(self) -> None:
         """Impossible facts are said here at once, not only at Review."""
-        facts = replace(self.facts, date=self.query_one("#fact-date", Input).value.strip(),
-                        start_time=self.query_one("#fact-start", Input).value.strip(),
-                        duration_min=self._duration(), end_time=self.query_one("#fact-end", Input).value.strip())
-        found = fact_problems(facts)
+        facts = self._current()
+        found = fact_problems(facts) + session_billing.problems(facts)
         self.query_one("#fact-problems", Static).update(Text("\n".join(f"✗ {p}" for p in found)))
+
+    def _show_relevant(self) -> None:
+        """Family with/without the client only for a family or couple session; the client's
+        location only for telehealth."""
+        self.query_one("#fact-family", ChoiceField).display = (
+            self.query_one("#fact-modality", ChoiceField).value in ("family", "couple"))
+        self.query_one("#fact-location", Input).parent.display = (  # type: ignore[union-attr]
+            self.query_one("#fact-telehealth", ChoiceField).value != "none")
 
     def _follow_end(self, changed: str) -> None:
         """End follows start + duration; typing an end sets the duration."""
@@ -171,19 +227,45 @@ class FactsPane(StepPane):
             return 0
 
     def _suggest(self, follow: bool = True) -> None:
-        """Show the CPT suggestion; the code field follows it until overridden by hand."""
-        suggestion = suggest_cpt(self._duration(), self.query_one("#fact-modality", ChoiceField).value)
+        """Show the CPT lines the facts call for (with the payer's modifier); the code field
+        follows the primary code until overridden by hand."""
+        facts = self._current()
+        try:
+            primary = session_billing.suggestion(facts).primary
+        except BillingError:
+            primary = None
         cpt = self.query_one("#fact-cpt", Input)
-        if follow and suggestion.code and (not cpt.value or cpt.value == self.facts.cpt_code):
-            cpt.value = suggestion.code
-            self.facts = replace(self.facts, cpt_code=suggestion.code)
+        if follow and primary and (not cpt.value or cpt.value == self.facts.cpt_code):
+            cpt.value = primary
+            self.facts = replace(self.facts, cpt_code=primary)
         self.query_one("#fact-hint", Static).update(Text(
-            f"Session number {self.facts.session_number}. Suggested CPT: {suggestion.code or 'none'} ({suggestion.reason})."
+            f"Session number {self.facts.session_number}. Suggested CPT: "
+            f"{session_billing.suggestion_text(facts, self._modifiers())}."
         ))
 
+    def _follow_setting(self, changed: str) -> None:
+        """Setting, place and telehealth kind kept in step: telehealth is POS 10 (or 02) and
+        video (or audio-only); in person POS 11 (or another) and not telehealth."""
+        pos = self.query_one("#fact-pos", ChoiceField)
+        kind = self.query_one("#fact-telehealth", ChoiceField)
+        place = PLACES_OF_SERVICE.get(pos.value)
+        if changed == "fact-setting":
+            remote = self.query_one("#fact-setting", ChoiceField).value == "telehealth"
+            if place is None or place.telehealth != remote:
+                pos.value = "10" if remote else "11"
+            if (kind.value != "none") != remote:
+                kind.value = "video" if remote else "none"
+        elif changed == "fact-telehealth" and place is not None and place.telehealth != (kind.value != "none"):
+            pos.value = "10" if kind.value != "none" else "11"
+        elif changed == "fact-pos" and place is not None and place.telehealth != (kind.value != "none"):
+            kind.value = "video" if place.telehealth else "none"
+
     def on_choice_field_changed(self, event: ChoiceField.Changed) -> None:
-        if event.choice.id == "fact-modality" and self.is_mounted:
+        if self.is_mounted:
+            self._follow_setting(event.choice.id or "")
+            self._show_relevant()
             self._suggest()
+            self._check()
         self._edited(event)
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -191,22 +273,18 @@ class FactsPane(StepPane):
             self._suggest()
         if event.input.id in ("fact-start", "fact-duration", "fact-end") and self.is_mounted:
             self._follow_end(event.input.id or "")
+        if event.input.id == "fact-location" and self.is_mounted:
+            self._suggest(follow=False)
         if self.is_mounted:
             self._check()
         self._edited(event)
 
     def apply(self, draft: NoteDraft) -> None:
-        draft.facts = replace(
-            draft.facts,
-            date=self.query_one("#fact-date", Input).value.strip(),
-            start_time=self.query_one("#fact-start", Input).value.strip(),
-            duration_min=self._duration(),
-            end_time=self.query_one("#fact-end", Input).value.strip(),
-            modality=self.query_one("#fact-modality", ChoiceField).value,
-            setting=self.query_one("#fact-setting", ChoiceField).value,
-            cpt_code=self.query_one("#fact-cpt", Input).value.strip(),
-            template_key=self.query_one("#fact-template", ChoiceField).value,
-        )
+        current = self._current()
+        draft.facts = replace(draft.facts, **{name: getattr(current, name) for name in (
+            "date", "start_time", "duration_min", "end_time", "modality", "setting", "cpt_code", "template_key",
+            "place_of_service", "telehealth", "client_location", "interactive_complexity", "client_present",
+            "cpt_modifier")})
 
 
 # -- 2. template sections ------------------------------------------------------------
