@@ -160,13 +160,18 @@ def telehealth_text(facts: SessionFacts) -> str:
 
 
 def cpt_line(facts: SessionFacts) -> str:
-    """"90837-95, +90785 interactive complexity": the code typed, the modifier, the add-on."""
+    """"90837-95, +90785-95 interactive complexity": the code typed, the modifier, the add-on.
+    The telehealth modifier goes on every line of the service, the add-on's too (CMS: each
+    telehealth service line carries 95 or 93), as billing.suggest_billing puts it."""
     code = facts.cpt_code.strip()
     if not code:
         return "(none)"
     modifier = facts.cpt_modifier.strip()
+    if not modifier and "-" in code:
+        modifier = code.split("-", 1)[1].strip()
     if modifier and "-" not in code:
         code = f"{code}-{modifier}"
     if facts.interactive_complexity:
-        code += f", +{billing.INTERACTIVE_COMPLEXITY} interactive complexity"
+        add_on = billing.INTERACTIVE_COMPLEXITY + (f"-{modifier}" if modifier else "")
+        code += f", +{add_on} interactive complexity"
     return code

@@ -55,7 +55,7 @@ async def test_telehealth_set_on_the_session_step_is_suggested_and_signed(root):
         text = screen.signed.text
     assert "Place of service: 10 (telehealth in the client's home)\n" in text
     assert "Telehealth: video; client located at home, Ohio\n" in text
-    assert "CPT: 90837-95, +90785 interactive complexity\n" in text
+    assert "CPT: 90837-95, +90785-95 interactive complexity\n" in text
     ws = made.open()
     try:
         note = ws.record.note_for_session(made.sessions[0])

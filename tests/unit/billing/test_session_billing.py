@@ -81,7 +81,7 @@ def test_a_telehealth_note_prints_place_telehealth_and_modified_codes(minutes, l
     assert block[at + 1] == "Telehealth: video; client located at home, Ohio"
     assert line in block
     marked = replace(facts, interactive_complexity=True)
-    assert f"{line}, +90785 interactive complexity" in facts_block(text_of(NoteDraft(facts=marked,
+    assert f"{line}, +90785-95 interactive complexity" in facts_block(text_of(NoteDraft(facts=marked,
                                                                                      template_key="soap")))
 
 
