@@ -191,6 +191,8 @@ def _blocks(
         b.insert(b.index(("field", "Duration", f"{f.duration_min} min")), ("field", "End", f.end_time))
     if draft.tags:  # only when there are tags, so notes without them hash as before
         b.append(("field", "Tags", " ".join(draft.tags)))
+    if draft.diagnoses:  # likewise: a note from before diagnoses were recorded reads as signed
+        b.append(("field", "Diagnoses", "; ".join(draft.diagnoses)))
     b += _section_blocks(draft, template)
 
     b += [("blank",), ("heading", 1, "Mental status")]

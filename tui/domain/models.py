@@ -313,6 +313,10 @@ class NoteDraft:
     plan: Plan = field(default_factory=Plan)
     group_part: dict[str, str] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)  # "#word" from the carryable jottings
+    # The client's ICD-10-CM diagnoses when the write-up was opened, primary first, each as it
+    # reads ("F33.1 Major depressive disorder, recurrent, moderate (primary)"): kept in the
+    # draft so the signed text says what the plan held then (issue 13 item 1).
+    diagnoses: list[str] = field(default_factory=list)
 
     def __post_init__(self, template_key: str) -> None:
         if template_key and template_key != self.facts.template_key:
@@ -336,6 +340,7 @@ class NoteDraft:
             "plan": self.plan.to_dict(),
             "group_part": dict(self.group_part),
             "tags": list(self.tags),
+            "diagnoses": list(self.diagnoses),
         }
 
     @classmethod
@@ -356,6 +361,7 @@ class NoteDraft:
             group_part={str(k): str(v) for k, v in (data.get("group_part") or {}).items()},
             # Drafts saved before carried "previous_scores" too; it is context, read afresh on open.
             tags=[str(t) for t in (data.get("tags") or [])],
+            diagnoses=[str(d) for d in (data.get("diagnoses") or [])],
         )
 
 

@@ -12,7 +12,7 @@ What goes in (README "Into the practice's EHR (FHIR R4)" lists every field):
   carrying each Ed25519 signature over the signed payload, which travels as a second
   attachment so anyone can check it offline.
 - Observations for PHQ-9 and GAD-7 (panel, total, items); Goal and CarePlan for the
-  treatment plan (its problems as Conditions); Condition per diagnosis once there are any.
+  treatment plan (its problems as Conditions); a Condition per ICD-10-CM diagnosis on the plan.
 
 Psychotherapy notes (the vault: jottings, ``~`` private lines) are never read here: this
 module has no way to reach the vault, whatever the command line says. A note that fails the
@@ -566,10 +566,11 @@ class FhirExport(RecordReader):
         return bundle.builder
 
     def diagnoses(self, client_id: int) -> list[Diagnosis]:
-        """The client's ICD-10-CM diagnoses (tui.domain.diagnoses.Diagnosis). The record stores
-        none yet (issue 13 item 1 made the value and the search, not its table): until it
-        does the export carries the plan's problems as Conditions, and this returns none."""
-        return []
+        """The client's current ICD-10-CM diagnoses on the plan (record schema v6), primary
+        first, each with the title it was chosen with (a code retired since still exports)."""
+        from .diagnoses import current, diagnosis_of
+
+        return [diagnosis_of(row) for row in current(self.record, client_id)]
 
     # -- pieces ---------------------------------------------------------------------------
     @staticmethod

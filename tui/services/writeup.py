@@ -202,6 +202,10 @@ class WriteupService:
             template = self.template_for(draft.template_key or template.key)
             # A draft saved before the billing facts: place of service and telehealth from its setting.
             draft.facts = billing_prefill(draft.facts)
+        # The plan's diagnoses as they stand now (a draft is never signed here): the note carries them.
+        from .diagnoses import current as current_diagnoses, note_labels
+
+        draft.diagnoses = list(note_labels(current_diagnoses(self.record, client["id"])))
         other_members: list[str] = []
         if group_id:
             # The stored shared part wins over this member's copy: it holds the latest edits,

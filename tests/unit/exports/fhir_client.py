@@ -58,6 +58,13 @@ def build_client(env: Any) -> dict[str, Any]:
         env.record.add_plan_intervention(goal["id"], "CBT-I: stimulus control and sleep window")
     with env.record.transaction() as conn:
         conn.execute("UPDATE goals SET problem_id = ? WHERE client_id = ?", (problem, cid))
+    # ICD-10-CM diagnoses on the plan (issue 13 item 1), before the notes so each carries them;
+    # one added and removed again: history, never exported as current.
+    env.record.add_diagnosis(cid, "F33.1", "Major depressive disorder, recurrent, moderate", primary=True,
+                             onset="2024-11-01")
+    env.record.add_diagnosis(cid, "F51.01", "Primary insomnia")
+    gone = env.record.add_diagnosis(cid, "F41.1", "Generalized anxiety disorder")
+    env.record.remove_diagnosis(gone)
     made: dict[str, Any] = {"client": cid, "code": "FH-01", "notes": [], "sessions": [], "addenda": []}
 
     # Intake-like first session: history, PHQ-9 and GAD-7 with every item, private lines.

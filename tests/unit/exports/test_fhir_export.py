@@ -69,7 +69,7 @@ def test_every_resource_parses_with_fhir_resources_r4b(realistic):
     assert kinds["DocumentReference"] == 6 and kinds["Provenance"] == 6 and kinds["Encounter"] == 5
     assert kinds["Observation"] == 4 * 2 + 3 * 2 + 9 * 2 + 7
     assert kinds["Patient"] == kinds["Practitioner"] == kinds["CarePlan"] == 1
-    assert kinds["Goal"] == 2 and kinds["Condition"] == 1  # the plan's problem (no diagnosis stored yet)
+    assert kinds["Goal"] == 2 and kinds["Condition"] == 1 + 2  # the plan's problem, its two current diagnoses
     # Every reference names an entry of the Bundle; every fullUrl is unique.
     urls = [e["fullUrl"] for e in bundle["entry"]]
     assert len(set(urls)) == len(urls)
@@ -244,13 +244,40 @@ def test_encounters_measures_and_plan_carry_the_codes(realistic):
     assert plan["status"] == "active" and plan["intent"] == "plan"
     assert sorted(urls[g["reference"]]["description"]["text"] for g in plan["goal"]) == sorted(goals)
     assert len(plan["activity"]) == 2
-    (problem,) = resources(bundle, "Condition")
+    (problem,) = [c for c in resources(bundle, "Condition") if "coding" not in c["code"]]
     assert problem["code"]["text"] == "Insomnia and low mood since redundancy"
     assert plan["addresses"][0]["reference"] in urls
 
 
+def test_the_plan_diagnoses_are_icd10cm_conditions(realistic):
+    """Issue 13 item 1: the diagnoses stored on the plan, current ones only, primary first."""
+    _env, _made, bundle = realistic
+    urls = by_url(bundle)
+    dx = [c for c in resources(bundle, "Condition") if "coding" in c["code"]]
+    assert [c["code"]["coding"] for c in dx] == [
+        [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "F33.1",
+          "display": "Major depressive disorder, recurrent, moderate"}],
+        [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "F51.01", "display": "Primary insomnia"}]]
+    assert dx[0]["code"]["text"].endswith("(primary)") and dx[0]["onsetDateTime"] == "2024-11-01"
+    assert "onsetDateTime" not in dx[1]
+    for condition in dx:
+        assert condition["clinicalStatus"]["coding"][0]["code"] == "active"
+        assert condition["category"][0]["coding"][0]["code"] in ("encounter-diagnosis", "problem-list-item")
+        assert urls[condition["subject"]["reference"]]["resourceType"] == "Patient"
+    assert "F41.1" not in json.dumps(dx)  # removed from the plan: history, not a current Condition
+    dx_urls = [e["fullUrl"] for e in bundle["entry"] if e["resource"] in dx]
+    for enc in resources(bundle, "Encounter"):
+        assert [(d["condition"]["reference"], d["rank"]) for d in enc["diagnosis"]] == list(zip(dx_urls, (1, 2)))
+    (plan,) = resources(bundle, "CarePlan")
+    assert [a["reference"] for a in plan["addresses"]][:2] == dx_urls
+    # Each signed note states them, as they stood when it was written.
+    note = next(d for d in resources(bundle, "DocumentReference") if "F33.1" in decoded(d["content"][0]["attachment"]).decode())
+    assert ("Diagnoses: F33.1 Major depressive disorder, recurrent, moderate (primary); F51.01 Primary insomnia"
+            in decoded(note["content"][0]["attachment"]).decode())
+
+
 def test_diagnoses_become_icd10cm_conditions():
-    """The record stores no diagnosis yet: the builder the export will call, on the domain's value."""
+    """The builder the export calls, on the domain's value."""
     builder = BundleBuilder("8c3a41d6-1e5e-4f0e-9e0a-0c7f61c1a111")
     ranked = diagnosis_conditions(builder, [Diagnosis("F51.01", "Primary insomnia"),
                                             Diagnosis("F33.1", "Major depressive disorder, recurrent, moderate",
