@@ -58,6 +58,25 @@ FREE_TEXT = {"plan": "Continue weekly.", "dynamics": "Supportive; members took t
              "goals_addressed": "Goal 1 worked on in the role-play."}
 
 
+async def choose_template(pilot, screen, key: str, keys: list[str]) -> None:  # noqa: ANN001
+    """On the Session step: Tab to the Template picker and type its first letter until it is
+    ``key`` (every key counted)."""
+    for _ in range(40):
+        focused = pilot.app.focused
+        if focused is not None and focused.id == "fact-template":
+            break
+        await pilot.press("tab")
+        keys.append("tab")
+    for _ in range(20):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if screen.writeup.template.key == key:
+            return
+        await pilot.press(key[0])  # a letter jumps to the next template starting with it
+        keys.append(key[0])
+    raise RuntimeError(f"template {key!r} not reached: {screen.writeup.template.key}")
+
+
 async def drive(pilot, screen, keys: list[str]) -> None:  # noqa: ANN001
     """One note from its first step to signed."""
     from textual.widgets import SelectionList
@@ -124,6 +143,47 @@ async def drive(pilot, screen, keys: list[str]) -> None:  # noqa: ANN001
 
 def counted(keys: list[str]) -> int:
     return sum(1 for k in keys if not k.startswith("("))
+
+
+INTAKE = [
+    '" I havent slept properly since the layoff', '" my wife says Im not myself', "o dishevelled, slowed speech",
+    "o flat affect, tearful when discussing work", "* MDD single episode moderate, r/o GAD",
+    "> psychoeducation on depression and sleep", "< open to weekly CBT", "! denies SI/HI/SH", "! no firearms at home",
+    "phq9 2 2 2 2 1 2 2 1 0", "gad7 11", "hw sleep diary", "? ask about alcohol", "~ reminds me of my father",
+]
+DISCHARGE = [
+    '" I feel like myself again', "o bright affect, good eye contact", "< using the relapse plan on his own",
+    "> reviewed relapse prevention plan", "phq9 4", "gad7 5", "! denies SI/HI/SH", "g1 + sleeping 7 hours most nights",
+    "g2 + no panic attacks in 6 weeks", "hw keep the plan on the fridge", "? refer to group if relapse",
+]
+
+
+async def one_template(root: Path, template: str, lines: list[str],
+                       free_text: dict[str, str]) -> tuple[int, list[str]]:
+    """An intake or a discharge write-up: the Session step's template picker chosen by key."""
+    from tui.app import make_app
+    from tui.screens.writeup import WriteupScreen
+
+    config, keystore, ids = profile(root, [("AB12", "Alex", ["Sleep 7 hours", "Fewer panic attacks"])])
+    session_id = with_session(config, keystore, "AB12", lines, end=True)
+    app = make_app(config, keystore=keystore)
+    keys: list[str] = []
+    FREE_TEXT.update(free_text)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(400):
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+            if app.workspace is not None and hasattr(app.screen, "open_writeup"):
+                break
+        app.screen.open_writeup(session_id)
+        for _ in range(400):
+            await pilot.pause()
+            if isinstance(app.screen, WriteupScreen) and app.screen.panes:
+                break
+        keys.append("(open the write-up: Enter on the chart's row)")
+        await choose_template(pilot, app.screen, template, keys)
+        await drive(pilot, app.screen, keys)
+    return counted(keys) + 1, keys  # + the Enter that opened it
 
 
 async def individual(root: Path) -> tuple[int, list[str]]:
@@ -206,13 +266,16 @@ def _ws(config, keystore):  # noqa: ANN001, ANN202
     return Workspace(access.unlock(config, keystore=keystore), config)
 
 
-def with_session(config, keystore, code: str, lines: list[str]) -> None:  # noqa: ANN001
+def with_session(config, keystore, code: str, lines: list[str], *, end: bool = False) -> int:  # noqa: ANN001
     from tui.storage.vault import JottingLine
 
     ws = _ws(config, keystore)
     try:
         s = ws.start_session(ws.client_by_code(code)["id"])
         ws.save_jottings(s, [JottingLine(i, t) for i, t in enumerate(lines)])
+        if end:
+            ws.end_session(s)
+        return s.id
     finally:
         ws.close()
 
@@ -234,6 +297,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
         count, keys = asyncio.run(individual(Path(a)))
         members = asyncio.run(group(Path(b)))
+    with tempfile.TemporaryDirectory() as c, tempfile.TemporaryDirectory() as d:
+        intake = asyncio.run(one_template(Path(c), "intake", INTAKE, {
+            "history": "No prior treatment. Two drinks most nights. Father had depression."}))
+        discharge = asyncio.run(one_template(Path(d), "discharge", DISCHARGE, {
+            "reason": "Goals met; agreed together to end."}))
     print(machine_line())
     print(f"individual SOAP, 30 jottings: {count} keys (goal <= {GOAL_INDIVIDUAL}: "
           f"{'met' if count <= GOAL_INDIVIDUAL else 'NOT met'})\n  {' '.join(keys)}")
@@ -242,6 +310,8 @@ def main() -> int:
                                   f"{'met' if n <= GOAL_PER_EXTRA_MEMBER else 'NOT met'})")
         print(f"group member {i + 1} ({code}{', with the shared part' if i == 0 else ''}): {n} keys{goal}\n"
               f"  {' '.join(keys)}")
+    for name, (n, keys) in (("intake", intake), ("discharge summary", discharge)):
+        print(f"{name} (template chosen on the Session step): {n} keys\n  {' '.join(keys)}")
     return 0
 
 

@@ -260,6 +260,10 @@ class WriteupScreen(HushpadScreen["int | None"]):
     async def on_step_pane_edited(self, message: StepPane.Edited) -> None:
         if self.writeup is None or self.signed:
             return
+        if not message.pane.is_attached:
+            # From a pane already taken down (a template change rebuilds the steps while the
+            # picker's change is still queued): its fields are gone, and the draft holds them.
+            return
         # No per-keystroke serialising to learn whether anything changed: the save is
         # debounced, and the service skips writing a draft identical to the last one written.
         message.pane.apply(self.writeup.draft)
@@ -271,6 +275,11 @@ class WriteupScreen(HushpadScreen["int | None"]):
             self.service.change_template(self.writeup, self.writeup.draft.template_key)
             await self._build_panes()
             self._show_step(0)
+            # Back on the template picker, so the next arrow key goes on through the templates
+            # (the focus had moved to the new Session step's first field: a trap).
+            for picker in self.query("#fact-template"):
+                self.set_focus(picker, scroll_visible=False)
+                break
         self.autosave.changed()
 
     def _snapshot(self) -> "DraftSnapshot":

@@ -41,3 +41,29 @@ async def test_tabbing_into_a_filled_field_keeps_its_text(root):
         await pilot.press("tab", "x")
         await settle(pilot)
         assert detail.value == before + "x"
+
+
+async def test_the_template_picker_keeps_the_focus_as_the_templates_go_by(root):
+    """Each template change rebuilds the steps. The focus stays on the picker, so the next key
+    goes on through the templates (it had jumped to the Date field, and the queued change of
+    the old picker crashed the app on the removed pane)."""
+    made = build(root, [("AB12", "Alex", [])], [("AB12", ['" hi'])])
+    app = made.app()
+    async with app.run_test(size=SIZE) as pilot:
+        from .conftest import open_writeup
+
+        screen = await open_writeup(pilot, made.sessions[0])
+        screen.query_one("#fact-template").focus()
+        await settle(pilot)
+        seen = [screen.writeup.template.key]
+        for _ in range(3):
+            await pilot.press("right")
+            await settle(pilot)
+            seen.append(screen.writeup.template.key)
+            assert app.focused is not None and app.focused.id == "fact-template", app.focused
+        assert len(set(seen)) == 4, seen  # four templates in turn, none skipped or repeated
+        await pilot.press("i")  # a letter jumps to the template starting with it
+        await settle(pilot)
+        assert screen.writeup.template.key == "intake"
+        assert [p.title for p in screen.panes][1] == "Presenting problem and history"
+        assert app.is_running
