@@ -103,6 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
                                help="also include the private psychotherapy notes (normally withheld)")
     client_export.add_argument("--output", "-o", metavar="FILE", help="write here (mode 0600) instead of standard output")
 
+    superbill = export_sub.add_parser("superbill", help="a superbill for a date range: the client's signed sessions "
+                                      "with CPT codes, place of service, diagnoses and fees, for reimbursement")
+    superbill.add_argument("code", metavar="CODE")
+    superbill.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD", help="the first day of service")
+    superbill.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD", help="the last day of service")
+    superbill.add_argument("--format", choices=("pdf", "txt"), default="pdf", help="pdf (give -o FILE) or plain text")
+    superbill.add_argument("--output", "-o", metavar="FILE", help="write here (mode 0600) instead of standard output")
+
     review_export = export_sub.add_parser("review", help="a signed note, encrypted to a supervisor, for co-signature")
     review_export.add_argument("note_id", metavar="NOTE", type=int)
     review_export.add_argument("--to", required=True, metavar="SUPERVISOR", help="a supervisor registered with "
@@ -161,6 +169,7 @@ EXAMPLES: dict[str, str] = {
     "hushpad export note": "hushpad export note 12 -o ~/Documents/RB-07-note-12.txt\n"
                            "# 12 is the note id: the chart's Note column, and the note view's title",
     "hushpad export client": "hushpad export client RB-07 --format json -o ~/Documents/RB-07-record.json",
+    "hushpad export superbill": "hushpad export superbill RB-07 --from 2026-01-01 --to 2026-03-31 -o RB-07-Q1-superbill.pdf",
     "hushpad export review": "hushpad export review 12 --to \"Dr Lee\" -o note-12-review.json",
     "hushpad verify": "hushpad verify note-12.json --key clinician.pem",
     "hushpad supervisor": "hushpad supervisor list",
@@ -463,6 +472,16 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
             _write_output(data.decode("utf-8"), args.output)
             print(f"Send {args.output} to {args.to}; it opens only in their Hushpad.", file=sys.stderr)
             return 0
+        if args.export_command == "superbill":
+            from .services.superbill import Superbill, superbill_pdf, superbill_text
+
+            if args.format == "pdf" and args.output is None and sys.stdout.isatty():
+                raise CliError("A PDF is binary: give -o FILE (or send standard output to a file).")
+            bill = Superbill(ws).build(args.code, args.start, args.end)
+            _write_output(superbill_pdf(bill) if args.format == "pdf" else superbill_text(bill), args.output)
+            for reason in bill.left_off:
+                print(f"hushpad: {reason}", file=sys.stderr)
+            return EXIT_FAILURE if any("signature" in r for r in bill.left_off) else 0
         exporter = RecordsExport(ws)
         if args.include_identity and args.format != "fhir":
             raise CliError("--include-identity is for --format fhir (the other formats always carry name and birth date).")

@@ -86,7 +86,7 @@ def test_bash_script_parses_registers_and_completes_subcommands_and_choices(tmp_
 
     assert complete("hushpad ex") == ["export"]
     assert set(complete("hushpad ")) >= {"init", "doctor", "export", "paths", "completion", "jot"}
-    assert set(complete("hushpad export ")) == {"note", "client", "review"}
+    assert set(complete("hushpad export ")) == {"note", "client", "superbill", "review"}
     assert {"txt", "md", "json"} <= set(complete("hushpad export note --format "))
     assert complete("hushpad completion f") == ["fish"]
 
