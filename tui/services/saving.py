@@ -60,12 +60,35 @@ def write_jottings_copy(workspace: "Workspace", session: "SessionInfo", lines: l
                         folder: str) -> CopyWritten:
     """The scratchpad's whole document as typed, sealed with (a key derived from) the vault's key."""
     return _write(workspace, folder, "jottings", session.doc_key,
-                  {"doc_key": session.doc_key, "session_id": session.id, "lines": [[m, t] for m, t in lines]})
+                  {"doc_key": session.doc_key, "session_id": session.id, "lines": [[m, t] for m, t in lines],
+                   **_session_identity(workspace, session.id)})
 
 
 def write_draft_copy(workspace: "Workspace", snapshot: "DraftSnapshot", folder: str) -> CopyWritten:
     """A write-up draft as it stands, sealed with (a key derived from) the record's key."""
-    return _write(workspace, folder, "draft", f"note:{snapshot.note_id}", asdict(snapshot))
+    note = workspace.record.note(snapshot.note_id) or {}
+    return _write(workspace, folder, "draft", f"note:{snapshot.note_id}",
+                  {**asdict(snapshot), **_session_identity(workspace, note.get("session_id"))})
+
+
+def _session_identity(workspace: "Workspace", session_id: Any) -> dict[str, Any]:
+    """Which session a copy belongs to, beyond its id: a discarded session's id is given to
+    the next session started, and a copy must never go back into someone else's."""
+    session = workspace.record.session(int(session_id)) if session_id is not None else None
+    if session is None:
+        return {}
+    return {"session_id": session["id"], "client_id": session["client_id"], "session_started_at": session["started_at"]}
+
+
+def _same_session(workspace: "Workspace", data: dict[str, Any], info: "CopyInfo") -> None:
+    """Refuse a copy whose session is gone, or whose id now names another session."""
+    if "session_started_at" not in data:
+        return  # a copy written before copies named their session: its id is all there is
+    session = workspace.record.session(int(data["session_id"]))
+    if (session is None or session["client_id"] != data.get("client_id")
+            or session["started_at"] != data["session_started_at"]):
+        raise HushpadError("The session this copy was made in no longer exists (it was discarded), so its text "
+                           f"cannot go back into the record; the copy stays at {info.path}.")
 
 
 def prepare_and_find(workspace: "Workspace") -> "Pending":
@@ -93,6 +116,7 @@ def restore(workspace: "Workspace", info: "CopyInfo") -> str:
     profile = workspace.profile
     info, payload = emergency.read_copy(info.path, _store_key(workspace, info.kind), profile_id=profile.profile_id)
     data = json.loads(payload)
+    _same_session(workspace, data, info)
     if info.kind == "jottings":
         copy = [(int(m), str(t)) for m, t in data["lines"]]
         stored = [(line.minute, line.text) for line in workspace.vault.load_jottings(data["doc_key"])]
@@ -102,6 +126,9 @@ def restore(workspace: "Workspace", info: "CopyInfo") -> str:
         what = f"{len(merged) - len(stored)} jotting line(s) restored"
     else:
         note = workspace.record.note(int(data["note_id"]))
+        if note is not None and "session_id" in data and note["session_id"] != data["session_id"]:
+            raise HushpadError("The note this draft was written for no longer exists (its session was discarded); "
+                               f"the copy stays at {info.path}.")
         if note is None or note["status"] != "draft":
             raise HushpadError(f"The note of that draft was signed since, so the copy cannot go back into it; "
                                f"it stays at {info.path}.")

@@ -143,3 +143,38 @@ def test_a_later_session_given_the_same_id_never_sees_discarded_jottings(env, cl
     later = env.ws.start_session(other)
     assert later.id == mistaken.id, "SQLite hands out the freed id again"
     assert env.ws.load_jottings(later) == []
+
+
+def test_an_emergency_copy_of_a_discarded_session_never_restores_into_the_next_one(env, client, tmp_path):
+    """Record ids are reused: the next session started takes the discarded one's id. Its
+    emergency copy names the session (client and start), so it is refused, and stays on disk."""
+    from tui.services import saving
+    from tui.errors import HushpadError
+
+    folder = tmp_path / "stick"
+    folder.mkdir()
+    first = env.ws.start_session(client)
+    env.ws.save_jottings(first, [JottingLine(0, f"{CANARY} about the first client")])
+    written = saving.write_jottings_copy(env.ws, first, [(0, f"{CANARY} about the first client")], str(folder))
+    env.ws.discard_session(first.id, destroying=1)
+    other = env.ws.add_client("ZZ-9", "Other Person", "", [])
+    second = env.ws.start_session(other)
+    assert second.id == first.id  # the id is reused: what made this dangerous
+    (pending,) = saving.prepare_and_find(env.ws).copies
+    with pytest.raises(HushpadError, match="no longer exists"):
+        saving.restore(env.ws, pending)
+    assert not [line for line in env.ws.vault.load_jottings(second.doc_key) if CANARY in line.text]
+    assert written.path.exists()
+
+
+def test_an_emergency_copy_still_restores_into_its_own_session(env, client, tmp_path):
+    from tui.services import saving
+
+    folder = tmp_path / "stick"
+    folder.mkdir()
+    session = env.ws.start_session(client)
+    env.ws.save_jottings(session, [JottingLine(0, "kept line")])
+    saving.write_jottings_copy(env.ws, session, [(0, "kept line"), (1, "unsaved line")], str(folder))
+    (pending,) = saving.prepare_and_find(env.ws).copies
+    assert "1 jotting line(s) restored" in saving.restore(env.ws, pending)
+    assert [line.text for line in env.ws.vault.load_jottings(session.doc_key)] == ["kept line", "unsaved line"]
