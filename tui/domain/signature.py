@@ -277,6 +277,9 @@ def _check_signed(signed: Signed, what: str, trusted: set[str] | None, problems:
     return payload
 
 
+check_signed = _check_signed  # public name for the other signed kinds (treatment plans)
+
+
 def stored_signed(row: dict[str, Any]) -> Signed | None:
     """The signature columns of a note or addendum row (None for hash-only rows)."""
     if not row.get("signed_payload"):

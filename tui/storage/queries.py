@@ -150,11 +150,35 @@ def problems(record: "RecordStore", client_id: int) -> list[Row]:
 
 
 def objectives(record: "RecordStore", goal_id: int) -> list[Row]:
-    return record.query("SELECT * FROM objectives WHERE goal_id = ? ORDER BY id", (goal_id,))
+    return record.query("SELECT * FROM objectives WHERE goal_id = ? ORDER BY ordinal, id", (goal_id,))
 
 
-def plan_interventions(record: "RecordStore", goal_id: int) -> list[Row]:
-    return record.query("SELECT * FROM plan_interventions WHERE goal_id = ? ORDER BY id", (goal_id,))
+def plan_interventions(record: "RecordStore", goal_id: int, objective_id: int | None = None,
+                       *, goal_level: bool = False) -> list[Row]:
+    """A goal's planned interventions: all of them, those of one objective, or (``goal_level``)
+    those that name no objective."""
+    if objective_id is not None:
+        return record.query("SELECT * FROM plan_interventions WHERE goal_id = ? AND objective_id = ? ORDER BY id",
+                            (goal_id, objective_id))
+    where = "AND objective_id IS NULL" if goal_level else ""
+    return record.query(f"SELECT * FROM plan_interventions WHERE goal_id = ? {where} ORDER BY id", (goal_id,))
+
+
+def plan_snapshot_rows(record: "RecordStore", client_id: int) -> dict[str, Any]:
+    """Everything a signed treatment plan states, as rows: review date, diagnoses (current),
+    problems, and every goal with its objectives and planned interventions."""
+    goals = record.query("SELECT * FROM goals WHERE client_id = ? ORDER BY ordinal", (client_id,))
+    for goal in goals:
+        goal["objectives"] = objectives(record, goal["id"])
+        for objective in goal["objectives"]:
+            objective["interventions"] = plan_interventions(record, goal["id"], objective["id"])
+        goal["interventions"] = plan_interventions(record, goal["id"], goal_level=True)
+    return {
+        "review_due": record.plan_review_due(client_id),
+        "diagnoses": record.diagnoses(client_id),
+        "problems": record.query("SELECT * FROM problems WHERE client_id = ? ORDER BY id", (client_id,)),
+        "goals": goals,
+    }
 
 
 def signed_drafts(record: "RecordStore", client_id: int, limit: int | None = None) -> list[Row]:

@@ -319,6 +319,47 @@ RECORD_V6 = [
 ]
 
 
+# v7: the treatment plan's golden thread (issue 13 item 2). Objectives get a number within
+# their goal and a target date; a planned intervention can name the objective it serves (goal-
+# level ones from before keep objective_id NULL); the plan gets a review date; and every
+# signed version of the plan is kept, append-only and chained like the notes.
+_ISO_DAY = "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'"
+RECORD_V7 = [
+    "ALTER TABLE objectives ADD COLUMN ordinal INTEGER",
+    f"ALTER TABLE objectives ADD COLUMN target_date TEXT CHECK (target_date IS NULL OR target_date {_ISO_DAY})",
+    """UPDATE objectives SET ordinal = (SELECT count(*) FROM objectives o
+                                        WHERE o.goal_id = objectives.goal_id AND o.id <= objectives.id)""",
+    "CREATE UNIQUE INDEX objectives_numbered ON objectives (goal_id, ordinal)",
+    "ALTER TABLE plan_interventions ADD COLUMN objective_id INTEGER REFERENCES objectives(id)",
+    f"""CREATE TABLE plan_reviews (
+        client_id INTEGER PRIMARY KEY REFERENCES clients(id),
+        review_due TEXT NOT NULL CHECK (review_due {_ISO_DAY}),
+        set_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE plan_versions (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER NOT NULL REFERENCES clients(id),
+        version INTEGER NOT NULL CHECK (version >= 1),
+        canonical_text TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        previous_hash TEXT,
+        signed_payload TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        signer_key TEXT NOT NULL,
+        signed_at TEXT NOT NULL,
+        UNIQUE (client_id, version)
+    )""",
+    "CREATE TRIGGER plan_versions_no_update BEFORE UPDATE ON plan_versions BEGIN SELECT RAISE(ABORT, 'a signed treatment plan is locked; sign a new version'); END",
+    "CREATE TRIGGER plan_versions_no_delete BEFORE DELETE ON plan_versions BEGIN SELECT RAISE(ABORT, 'a signed treatment plan is locked; sign a new version'); END",
+    # Each version follows the one before it: next number, and the previous version's seal.
+    """CREATE TRIGGER plan_versions_chain BEFORE INSERT ON plan_versions
+       WHEN NEW.version IS NOT coalesce((SELECT max(version) FROM plan_versions WHERE client_id = NEW.client_id), 0) + 1
+         OR NEW.previous_hash IS NOT (SELECT content_hash FROM plan_versions WHERE client_id = NEW.client_id
+                                       ORDER BY version DESC LIMIT 1)
+       BEGIN SELECT RAISE(ABORT, 'a treatment-plan version must follow the latest signed version'); END""",
+]
+
+
 class DiagnosisConflictError(Exception):
     """The diagnosis cannot be added or changed as asked (already listed, no longer current)."""
 
@@ -337,7 +378,7 @@ def now_iso() -> str:
 
 class RecordStore(EncryptedStore):
     name = "record"
-    migrations = (RECORD_V1, RECORD_V2, RECORD_V3, RECORD_V4, RECORD_V5, RECORD_V6)
+    migrations = (RECORD_V1, RECORD_V2, RECORD_V3, RECORD_V4, RECORD_V5, RECORD_V6, RECORD_V7)
 
     # -- audit -------------------------------------------------------------
     def audit(self, actor: str, action: str, subject: str = "", detail: str = "") -> None:
@@ -611,15 +652,89 @@ class RecordStore(EncryptedStore):
             return int(conn.execute("INSERT INTO problems (client_id, description, created_at) VALUES (?, ?, ?)",
                                     (client_id, description, now_iso())).lastrowid)
 
-    def add_objective(self, goal_id: int, description: str) -> int:
+    def add_objective(self, goal_id: int, description: str, target_date: str | None = None) -> int:
+        """An objective under its goal, numbered next within the goal (objective 1.2)."""
         with self.transaction() as conn:
-            return int(conn.execute("INSERT INTO objectives (goal_id, description, created_at) VALUES (?, ?, ?)",
-                                    (goal_id, description, now_iso())).lastrowid)
+            ordinal = conn.execute("SELECT coalesce(max(ordinal), 0) + 1 FROM objectives WHERE goal_id = ?",
+                                   (goal_id,)).fetchone()[0]
+            cur = conn.execute(
+                "INSERT INTO objectives (goal_id, ordinal, description, target_date, created_at) VALUES (?, ?, ?, ?, ?)",
+                (goal_id, ordinal, description, target_date or None, now_iso()))
+            self._plan_changed(conn, goal_id=goal_id, detail="objective added")
+            return int(cur.lastrowid)
 
-    def add_plan_intervention(self, goal_id: int, description: str) -> int:
+    def add_plan_intervention(self, goal_id: int, description: str, objective_id: int | None = None) -> int:
+        """A planned intervention; with ``objective_id``, for that objective of the goal."""
         with self.transaction() as conn:
-            return int(conn.execute("INSERT INTO plan_interventions (goal_id, description, created_at) VALUES (?, ?, ?)",
-                                    (goal_id, description, now_iso())).lastrowid)
+            if objective_id is not None and conn.execute(
+                    "SELECT 1 FROM objectives WHERE id = ? AND goal_id = ?", (objective_id, goal_id)).fetchone() is None:
+                raise ValueError("That objective is not under this goal.")
+            cur = conn.execute(
+                "INSERT INTO plan_interventions (goal_id, objective_id, description, created_at) VALUES (?, ?, ?, ?)",
+                (goal_id, objective_id, description, now_iso()))
+            self._plan_changed(conn, goal_id=goal_id, detail="intervention added")
+            return int(cur.lastrowid)
+
+    def set_objective_text(self, objective_id: int, description: str) -> None:
+        self._objective_update(objective_id, "description", description, "objective changed")
+
+    def set_objective_target(self, objective_id: int, target_date: str | None) -> None:
+        self._objective_update(objective_id, "target_date", target_date or None, "objective target date set")
+
+    def set_objective_status(self, objective_id: int, status: str) -> None:
+        if status not in ("active", "met", "discontinued"):
+            raise ValueError("An objective is active, met or discontinued.")
+        self._objective_update(objective_id, "status", status, f"objective {status}")
+
+    def _objective_update(self, objective_id: int, column: str, value: Any, detail: str) -> None:
+        with self.transaction() as conn:
+            row = conn.execute("SELECT goal_id FROM objectives WHERE id = ?", (objective_id,)).fetchone()
+            if row is None:
+                raise ValueError("That objective is no longer on the plan.")
+            conn.execute(f"UPDATE objectives SET {column} = ? WHERE id = ?", (value, objective_id))
+            self._plan_changed(conn, goal_id=int(row[0]), detail=detail)
+
+    def set_plan_review_due(self, client_id: int, review_due: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("""INSERT INTO plan_reviews (client_id, review_due, set_at) VALUES (?, ?, ?)
+                            ON CONFLICT (client_id) DO UPDATE SET review_due = excluded.review_due,
+                                                                  set_at = excluded.set_at""",
+                         (client_id, review_due, now_iso()))
+            self.audit_in(conn, "clinician", "plan review date set", subject=f"client:{client_id}", detail=review_due)
+
+    def plan_review_due(self, client_id: int) -> str | None:
+        row = self.query_one("SELECT review_due FROM plan_reviews WHERE client_id = ?", (client_id,))
+        return row["review_due"] if row else None
+
+    def _plan_changed(self, conn: Any, *, goal_id: int, detail: str) -> None:
+        client = conn.execute("SELECT client_id FROM goals WHERE id = ?", (goal_id,)).fetchone()
+        self.audit_in(conn, "clinician", "plan changed", subject=f"client:{client[0] if client else '?'}",
+                      detail=detail)
+
+    # -- signed treatment-plan versions ------------------------------------------
+    def plan_versions(self, client_id: int) -> list[dict[str, Any]]:
+        return self.query("SELECT * FROM plan_versions WHERE client_id = ? ORDER BY version", (client_id,))
+
+    def latest_plan_version(self, client_id: int) -> dict[str, Any] | None:
+        return self.query_one("SELECT * FROM plan_versions WHERE client_id = ? ORDER BY version DESC LIMIT 1",
+                              (client_id,))
+
+    def add_plan_version(self, client_id: int, *, version: int, canonical_text: str, content_hash: str,
+                         previous_hash: str | None, signed: tuple[str, str, str], signed_at: str,
+                         actor: str, signing_seed: bytes | None = None) -> int:
+        """Lock a signed version of the plan (the trigger refuses one that does not follow the latest)."""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                """INSERT INTO plan_versions (client_id, version, canonical_text, content_hash, previous_hash,
+                                              signed_payload, signature, signer_key, signed_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (client_id, version, canonical_text, content_hash, previous_hash, *signed, signed_at))
+            self.audit_in(conn, actor, "plan signed", subject=f"client:{client_id}", detail=f"version {version}")
+            if signing_seed is not None:
+                from .signing import sign_audit_head_in
+
+                sign_audit_head_in(conn, signing_seed)
+            return int(cur.lastrowid)
 
     def set_goal_status(self, goal_id: int, status: str) -> None:
         with self.transaction() as conn:
