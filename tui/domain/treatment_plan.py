@@ -197,6 +197,23 @@ def verify_plan_versions(rows: Sequence[Mapping[str, Any]], *, client_code: str,
     return out
 
 
+def rows_from_export(blocks: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """An export's plan versions (``{"version", "text", "signature": Signed.to_json()}``) as the
+    rows ``verify_plan_versions`` reads, so an offline check runs the same verify."""
+    rows = []
+    for block in blocks:
+        try:
+            signed = sig.Signed.from_json(block.get("signature"))
+            previous = sig.parse_payload(signed.payload).get("previous_hash")
+        except (sig.PayloadError, AttributeError, ValueError):
+            signed, previous = sig.Signed(b"", b"", b""), None
+        rows.append({"version": block.get("version"), "canonical_text": block.get("text"),
+                     "signed_payload": signed.payload.decode("utf-8", "replace") or None,
+                     "signature": signed.signature_b64, "signer_key": signed.public_b64,
+                     "content_hash": signed.hash, "previous_hash": previous})
+    return rows
+
+
 def review_state(review_due: str | None, today: date, *, soon_days: int = 14) -> str:
     """"" (no date, or not soon), "due soon" (within ``soon_days``) or "overdue"."""
     if not review_due:

@@ -365,6 +365,7 @@ def records_request_pdf(request: "RecordsRequest") -> bytes:
     sheet.new_page()
     entries.append(("Treatment plan", True, sheet.page_number))
     _plan(sheet, request.plan)
+    _plan_versions(sheet, request)
     sheet.gap(6)
     sheet.room(30)
     entries.append(("Measures", True, sheet.page_number))
@@ -421,7 +422,26 @@ def records_request_pdf(request: "RecordsRequest") -> bytes:
                    footer=f"Client code {client['code']}", pdf=pdf)
 
 
+def _plan_versions(sheet: _Sheet, request: "RecordsRequest") -> None:
+    """Every signed version of the plan, verbatim, with its verify result."""
+    from .reading import day
+
+    sheet.gap(4)
+    sheet.write("Signed treatment plan versions", 12, bold=True, after=1)
+    if not request.plan_versions:
+        sheet.write("The treatment plan has not been signed.", 10)
+    for version in request.plan_versions:
+        sheet.room(20)
+        sheet.write(f"Version {version.version} · signed {day(version.signed_at)}", 10.5, bold=True)
+        sheet.write(version.label, 9, colour=GREY if version.ok else RED)
+        for line in version.text.rstrip("\n").split("\n"):
+            sheet.write(line, 9.5, indent=4)
+        sheet.gap(2)
+
+
 def _plan(sheet: _Sheet, plan: dict[str, Any]) -> None:
+    from .records_export import objective_lines
+
     sheet.write("Treatment plan", 14, bold=True, after=1)
     if not plan["problems"] and not plan["goals"] and not plan.get("diagnoses"):
         sheet.write("No treatment plan recorded.", 10)
@@ -434,10 +454,8 @@ def _plan(sheet: _Sheet, plan: dict[str, Any]) -> None:
     for goal in plan["goals"]:
         sheet.gap(1)
         sheet.write(f"Goal {goal['ordinal']} ({goal['status']}): {goal['description']}", 10, bold=True)
-        for objective in goal["objectives"]:
-            sheet.write(f"Objective: {objective['description']}", 10, indent=5)
-        for intervention in goal["interventions"]:
-            sheet.write(f"Intervention: {intervention['description']}", 10, indent=5)
+        for depth, line in objective_lines(goal):
+            sheet.write(line, 10, indent=5 * depth)
         history = goal["history"]
         if history:
             d, status, evidence = history[-1]

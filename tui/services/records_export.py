@@ -123,6 +123,31 @@ class NoteView:
         return [signature_status(self.verdict), *rest]
 
 
+@dataclass(frozen=True)
+class PlanVersionView:
+    version: int
+    signed_at: str
+    text: str  # the signed plan text, exactly as stored
+    ok: bool
+    label: str  # "Plan version 2: signature verified (Ed25519, key …)" or what failed
+    problems: tuple[str, ...] = ()
+
+
+def objective_lines(goal: dict[str, Any]) -> list[tuple[int, str]]:
+    """A goal's objectives and planned interventions as (depth, line): "Objective 1.2 (met,
+    target 2027-01-31): …" with its interventions under it; goal-level interventions last."""
+    out: list[tuple[int, str]] = []
+    interventions = goal.get("interventions") or []
+    for objective in goal.get("objectives") or []:
+        target = f", target {objective['target_date']}" if objective.get("target_date") else ""
+        number = f" {goal['ordinal']}.{objective['ordinal']}" if objective.get("ordinal") else ""
+        out.append((1, f"Objective{number} ({objective.get('status') or 'active'}{target}): {objective['description']}"))
+        out += [(2, f"Planned intervention: {i['description']}") for i in interventions
+                if i.get("objective_id") == objective["id"]]
+    out += [(1, f"Intervention: {i['description']}") for i in interventions if i.get("objective_id") is None]
+    return out
+
+
 @dataclass
 class RecordsRequest:
     """A client's whole record for a records request, verified, ready to lay out."""
@@ -137,6 +162,8 @@ class RecordsRequest:
     private: list[tuple[int, str, list[tuple[int, str]]]]  # (session id, "Session 3 · date", [(minute, line)])
     include_private: bool
     problems: list[str] = field(default_factory=list)
+    # Every signed version of the treatment plan, oldest first, each with its verify result.
+    plan_versions: list["PlanVersionView"] = field(default_factory=list)
 
     @property
     def date_range(self) -> str:
@@ -395,13 +422,26 @@ class RecordsExport(RecordReader):
                     number = numbers.get(session["id"]) or ordinals.get(session["id"])
                     label = f"Session {number} · {day(session['started_at'])}"
                     private.append((session["id"], label, [(line.minute, make_visible(line.text)) for line in lines]))
+        plan_versions = self._plan_versions(client)
+        plan_problems = [f"treatment {p}" for v in plan_versions for p in v.problems]
+        self.failures += [p for p in plan_problems if p not in self.failures]
         self.record.audit(self.actor, "client record exported", subject=f"client:{client['id']}",
                           detail=f"{fmt}{' with private jottings' if include_private else ''}")
         return RecordsRequest(
             letterhead=self.letterhead, client=dict(client), exported_at=display_time(clock.now_iso(), zone=True),
             notes=notes, plan=plan, measures=queries.measures_of(self.record, client["id"]),
             risk=queries.risk_assessments_of(self.record, client["id"]), private=private,
-            include_private=include_private, problems=list(verification["problems"]))
+            include_private=include_private,
+            problems=list(verification["problems"]) + [p for p in plan_problems if p not in verification["problems"]],
+            plan_versions=plan_versions)
+
+    def _plan_versions(self, client: dict[str, Any]) -> list[PlanVersionView]:
+        from ..domain.treatment_plan import verify_plan_versions
+
+        rows = self.record.plan_versions(client["id"])
+        verdicts = verify_plan_versions(rows, client_code=client["code"], trusted=self._signatures.trusted())
+        return [PlanVersionView(int(r["version"]), r["signed_at"], make_visible(r["canonical_text"]), v.ok, v.label,
+                                tuple(v.problems)) for r, v in zip(rows, verdicts)]
 
     def _notes_by_id(self, ids: list[int]) -> dict[int, dict[str, Any]]:
         rows = self.record.query("SELECT * FROM progress_notes WHERE id IN (SELECT value FROM json_each(?))",
@@ -432,12 +472,22 @@ class RecordsExport(RecordReader):
                                "added": day(d["added_at"]), "removed": day(d["removed_at"]) or None}
                               for d in plan.get("diagnoses", [])],
                 "problems": [{"description": p["description"], "status": p["status"]} for p in plan["problems"]],
+                "review_due": self.record.plan_review_due(client["id"]),
                 "goals": [{"number": g["ordinal"], "description": g["description"], "status": g["status"],
-                           "objectives": [o["description"] for o in g["objectives"]],
-                           "interventions": [i["description"] for i in g["interventions"]],
+                           "objectives": [{"number": f"{g['ordinal']}.{o.get('ordinal')}", "description": o["description"],
+                                           "status": o.get("status") or "active", "target_date": o.get("target_date"),
+                                           "planned_interventions": [i["description"] for i in g["interventions"]
+                                                                     if i.get("objective_id") == o["id"]]}
+                                          for o in g["objectives"]],
+                           "interventions": [i["description"] for i in g["interventions"] if i.get("objective_id") is None],
                            "progress": [{"date": d, "status": s, "evidence": e} for d, s, e in g["history"]]}
                           for g in plan["goals"]],
             },
+            # Each signed version with its payload and signature: `hushpad verify FILE` checks them offline.
+            "treatment_plan_versions": [
+                {"version": v.version, "signed_at": v.signed_at, "text": v.text, "verified": v.ok,
+                 "signature": (sig.stored_signed(row) or sig.Signed(b"", b"", b"")).to_json()}
+                for v, row in zip(request.plan_versions, self.record.plan_versions(client["id"]))],
             "progress_notes": [{"note_id": n["id"], "date": day(n["started_at"]),
                                 "session_number": view.session_number,
                                 "text": self._plain_text(full[n["id"]], addenda.get(n["id"], [])),
@@ -504,11 +554,17 @@ class RecordsExport(RecordReader):
             out.append(f"- Problem: {esc(problem['description'])} ({esc(problem['status'])})")
         for goal in plan["goals"]:
             out.append(f"- Goal {goal['ordinal']} ({goal['status']}): {esc(goal['description'])}")
-            out += [f"  - Objective: {esc(o['description'])}" for o in goal["objectives"]]
-            out += [f"  - Intervention: {esc(i['description'])}" for i in goal["interventions"]]
+            out += [f"{'  ' * depth}- {esc(line)}" for depth, line in objective_lines(goal)]
             out += [f"  - {d}: {s}{' (' + esc(e, indent='    ') + ')' if e else ''}" for d, s, e in goal["history"]]
         if not plan["problems"] and not plan["goals"] and not plan.get("diagnoses"):
             out.append("No treatment plan recorded.")
+        out += ["", "### Signed treatment plan versions", ""]
+        for version in request.plan_versions:
+            out += [f"#### Version {version.version} · signed {day(version.signed_at)}", "",
+                    ("" if version.ok else "**") + esc(version.label) + ("" if version.ok else "**"), "",
+                    fenced(version.text.rstrip("\n")), ""]
+        if not request.plan_versions:
+            out += ["The treatment plan has not been signed.", ""]
         out += ["", "## Measures", ""]
         names, rows = request.measure_trend
         if rows:  # a table only when there is something in it

@@ -309,12 +309,34 @@ def check_record(record: Any, keyfile: Any, private: dict[str, bytes]) -> list[t
     # A note named in the audit log as signed must still be there.
     chain += _signed_notes_missing(record, {n["id"] for n in notes})
     out += [("FAIL", "note chain", p) for p in chain] or [("ok", "note chain", "no signed note is missing")]
+    plans = _plan_version_problems(record, trusted)
+    out += [("FAIL", "treatment plans", p) for p in plans] or [
+        ("ok", "treatment plans", "every signed plan version verified")]
     rows, problems = verify_audit(record, trusted)
     problems += _audit_heads_missing(record, notes)
     out += [("FAIL", "audit log", p) for p in problems] or [("ok", "audit log", f"{rows} rows, hash chain and signed "
                                                                                  "heads intact")]
     index = _search_index_problems(record, notes)
     out += [("FAIL", "search index", p) for p in index] or [("ok", "search index", "matches the signed text")]
+    return out
+
+
+def _plan_version_problems(record: Any, trusted: set[str], client_id: int | None = None) -> list[str]:
+    """Every client's signed plan versions through the one plan verify; a version the audit
+    log says was signed must still be there."""
+    from ..domain.treatment_plan import verify_plan_versions
+
+    where = "WHERE id = ?" if client_id is not None else ""
+    out: list[str] = []
+    for client in record.query(f"SELECT id, code FROM clients {where}", (client_id,) if client_id is not None else ()):
+        rows = record.plan_versions(client["id"])
+        out += [f"{client['code']}: {p}" for v in verify_plan_versions(rows, client_code=client["code"], trusted=trusted)
+                for p in v.problems]
+        signed = record.query_one("SELECT count(*) AS n FROM audit_log WHERE action = 'plan signed' AND subject = ?",
+                                  (f"client:{client['id']}",))["n"]
+        if signed > len(rows):
+            out.append(f"{client['code']}: the audit log records {signed} signed plan versions, "
+                       f"but {len(rows)} are in the record")
     return out
 
 
@@ -334,6 +356,7 @@ def client_integrity(record: Any, client_id: int, trusted: set[str],
     audit += _audit_heads_missing(record, notes)
     problems += [f"audit log: {p}" for p in audit]
     problems += _search_index_problems(record, notes)
+    problems += [f"treatment plan {p}" for p in _plan_version_problems(record, trusted, client_id)]
     return invalid, problems
 
 
@@ -492,6 +515,18 @@ def verify_document(doc: Any, trusted: set[str] | None) -> tuple[bool, list[str]
                 signed_risk.remove(fact)
             else:
                 problems.append(f"a risk assessment ({str(r.get('assessed_at'))[:10]}) is not what any signed note recorded")
+    if doc.get("format") == "hushpad-client-record":
+        from ..domain.treatment_plan import rows_from_export, verify_plan_versions
+
+        blocks = [b for b in doc.get("treatment_plan_versions") or [] if isinstance(b, dict)]
+        code = str((doc.get("client") or {}).get("code") or "")
+        for verdict in verify_plan_versions(rows_from_export(blocks), client_code=code, trusted=trusted):
+            if verdict.ok:
+                lines.append(f"ok    {verdict.label}")
+                keys.add(verdict.fingerprint)
+            else:
+                ok = False
+                lines.append(f"FAIL  {verdict.label}")
     for problem in problems:
         ok = False
         lines.append(f"FAIL  record: SIGNATURE INVALID: {problem}")

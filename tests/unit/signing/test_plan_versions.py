@@ -11,6 +11,8 @@ import pytest
 import sqlcipher3
 
 from tui.domain import treatment_plan as tp
+
+from .conftest import cli, load
 from tui.services.treatment_plan import PlanSigningError, TreatmentPlans, plan_status, plans_due_for_review, snapshot
 from tui.storage import record as recordmod
 from tui.storage.record import RecordStore
@@ -162,3 +164,93 @@ def test_migration_v6_to_v7_numbers_existing_objectives(tmp_path):
         assert store.query_one("SELECT objective_id FROM plan_interventions")["objective_id"] is None
     finally:
         store.close()
+
+
+# --- in the records request, offline verify and doctor ---------------------------------------
+
+@pytest.fixture
+def signed_plan(clinic):
+    """TP-1 with a signed note and two signed plan versions."""
+    with clinic.workspace() as ws:
+        cid = make_plan(ws)
+        TreatmentPlans(ws).sign(cid)
+        goal = ws.record.goals(cid)[0]
+        ws.record.add_objective(goal["id"], "Name one pleasant event a day", "2027-02-15")
+        TreatmentPlans(ws).sign(cid)
+    clinic.sign_note("TP-1")
+    return clinic
+
+
+def test_the_records_request_carries_every_signed_plan_version(signed_plan, tmp_path):
+
+
+    code, out, err = cli(signed_plan.root, "export", "client", "TP-1", "--format", "md")
+    assert code == 0, err
+    assert "  - Objective 1.1 (active, target 2027-01-31): Complete three thought records a week" in out
+    assert "    - Planned intervention: CBT thought records" in out
+    assert "  - Intervention: Psychoeducation" in out
+    assert "#### Version 1 · signed" in out and "#### Version 2 · signed" in out
+    assert out.count("signature verified (Ed25519") >= 2
+    target = tmp_path / "record.json"
+    assert cli(signed_plan.root, "export", "client", "TP-1", "--format", "json", "-o", str(target))[0] == 0
+    doc = load(target)
+    assert [v["version"] for v in doc["treatment_plan_versions"]] == [1, 2]
+    assert doc["treatment_plan"]["review_due"] == "2027-03-01"
+    objective = doc["treatment_plan"]["goals"][0]["objectives"][0]
+    assert objective == {"number": "1.1", "description": "Complete three thought records a week", "status": "active",
+                         "target_date": "2027-01-31", "planned_interventions": ["CBT thought records"]}
+    code, out, _ = cli(signed_plan.root, "verify", str(target))
+    assert code == 0 and "ok    Plan version 1: signature verified" in out and "ok    Plan version 2" in out, out
+    pdf = tmp_path / "record.pdf"
+    assert cli(signed_plan.root, "export", "client", "TP-1", "--format", "pdf", "-o", str(pdf))[0] == 0
+    from pypdf import PdfReader
+
+    text = "\n".join(page.extract_text() for page in PdfReader(str(pdf)).pages)
+    assert "Signed treatment plan versions" in text and "Objective 1.3 (active, target 2027-02-15)" in text
+
+
+@pytest.mark.parametrize("edit", ["text", "payload", "drop-first"])
+def test_an_edited_plan_version_in_an_export_fails_offline_verify(signed_plan, tmp_path, edit):
+    import base64
+    import json
+
+
+
+    target = tmp_path / "record.json"
+    assert cli(signed_plan.root, "export", "client", "TP-1", "--format", "json", "-o", str(target))[0] == 0
+    doc = load(target)
+    first = doc["treatment_plan_versions"][0]
+    if edit == "text":
+        first["text"] = first["text"].replace("three thought records", "one thought record")
+    elif edit == "payload":
+        payload = base64.b64decode(first["signature"]["payload"]).replace(b"three thought", b"one thought")
+        first["signature"]["payload"] = base64.b64encode(payload).decode()
+    else:  # version 2 alone no longer follows anything
+        del doc["treatment_plan_versions"][0]
+    target.write_text(json.dumps(doc), encoding="utf-8")
+    code, out, _ = cli(signed_plan.root, "verify", str(target))
+    assert code == 1 and "FAIL  Plan version" in out, out
+
+
+def test_doctor_and_the_export_catch_a_rewritten_plan_version(signed_plan):
+
+
+    _, out, _ = cli(signed_plan.root, "doctor")
+    assert "ok    treatment plans: every signed plan version verified" in out
+    with signed_plan.raw() as conn:
+        conn.execute("DROP TRIGGER plan_versions_no_update")
+        conn.execute("UPDATE plan_versions SET canonical_text = replace(canonical_text, 'three', 'one')")
+    _, out, _ = cli(signed_plan.root, "doctor")
+    assert "FAIL  treatment plans: TP-1: plan version 1: the stored text differs from the signed text" in out, out
+    code, out, _ = cli(signed_plan.root, "export", "client", "TP-1", "--format", "md")
+    assert code == 1 and "SIGNATURE INVALID" in out
+
+
+def test_doctor_notices_a_deleted_plan_version(signed_plan):
+
+
+    with signed_plan.raw() as conn:
+        conn.execute("DROP TRIGGER plan_versions_no_delete")
+        conn.execute("DELETE FROM plan_versions WHERE version = 2")
+    _, out, _ = cli(signed_plan.root, "doctor")
+    assert "records 2 signed plan versions, but 1 are in the record" in out, out

@@ -66,7 +66,8 @@ def test_export_holds_the_clinical_record(record_env, fmt):
         assert {(m["instrument"], m["total"]) for m in data["measures"]} == {("phq9", 17), ("gad7", 11), ("phq9", 12)}
         assert [r["level"] for r in data["risk_assessments"]] == ["moderate", "low"]
         goal = data["treatment_plan"]["goals"][0]
-        assert goal["objectives"] == ["Sleep diary five nights a week"]
+        assert [o["description"] for o in goal["objectives"]] == ["Sleep diary five nights a week"]
+        assert goal["objectives"][0]["number"] == "1.1"
         assert goal["interventions"] == ["CBT for insomnia"]
         assert [p["status"] for p in goal["progress"]] == ["improved"]
         assert data["treatment_plan"]["problems"] == [{"description": "Insomnia since the move", "status": "active"}]
@@ -147,7 +148,8 @@ def test_export_of_an_empty_client_makes_sense(env):
         assert sentence in md
     data = json.loads(env.export.client("EMPTY-1", "json"))
     assert (data["progress_notes"], data["measures"], data["risk_assessments"]) == ([], [], [])
-    assert data["treatment_plan"] == {"diagnoses": [], "problems": [], "goals": []}
+    assert data["treatment_plan"] == {"diagnoses": [], "problems": [], "goals": [], "review_due": None}
+    assert data["treatment_plan_versions"] == []
 
 
 def test_export_unknown_client_is_a_clear_error(env):
