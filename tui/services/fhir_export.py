@@ -130,6 +130,18 @@ LOINC_INSTRUMENTS: dict[str, Instrument] = {
          ("69689-8", "Becoming easily annoyed or irritable"),
          ("69736-7", "Feeling afraid as if something awful might happen"))),
 }
+# PCL-5 (LOINC 2.75+): the panel "Post traumatic stress disorder checklist - civilian
+# version DSM-5 [PCL-5]" and its total "PTSD PCL-5 score [PCL-5]". Its 20 items go as
+# components of the total, named in words: Hushpad does not carry LOINC's item codes for it.
+PCL5_PANEL = ("101697-1", "Post traumatic stress disorder checklist - civilian version DSM-5 [PCL-5]")
+PCL5_TOTAL = ("101698-9", "PTSD PCL-5 score [PCL-5]")
+# C-SSRS screener: LOINC 93374-7 "Suicide risk level" (class SURVEY.CSSRS) carries the level the
+# answers imply; each answer is a component, Yes/No as LOINC LL5384-4 (LA33-6 / LA32-8).
+CSSRS_RISK_LEVEL = ("93374-7", "Suicide risk level")
+YES = {"system": LOINC, "code": "LA33-6", "display": "Yes"}
+NO = {"system": LOINC, "code": "LA32-8", "display": "No"}
+DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+
 # The answer list both forms share (LOINC LL358-3), by item score 0-3.
 ANSWERS: tuple[tuple[str, str], ...] = (
     ("LA6568-5", "Not at all"), ("LA6569-3", "Several days"),
@@ -222,6 +234,7 @@ class BundleBuilder:
     entries: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self._urls: set[str] = {e["fullUrl"] for e in self.entries}
         try:
             self.namespace = uuid.UUID(self.profile_id)
         except ValueError:
@@ -247,7 +260,11 @@ class BundleBuilder:
             request = ({"method": "PUT", "url": f"{rtype}?{search}"} if update
                        else {"method": "POST", "url": rtype, "ifNoneExist": search})
         self.entries.append({"fullUrl": full_url, "resource": resource, "request": request})
+        self._urls.add(full_url)
         return full_url
+
+    def has(self, full_url: str) -> bool:
+        return full_url in self._urls
 
     def add_tagged(self, full_url: str, resource: dict[str, Any], kind: str, key: Any) -> str:
         """A resource R4 gives no identifier (Provenance): a meta.tag of ours instead, and a
@@ -387,13 +404,15 @@ def measure_observations(builder: BundleBuilder, row: dict[str, Any], *, effecti
     """One administration: the panel, with hasMember its total and (when the items were
     scored) each item; the total derivedFrom the items. Returns the fullUrls added."""
     key = row["instrument"]
-    form = LOINC_INSTRUMENTS[key]
-    items = row.get("items_json", row.get("items"))
-    if isinstance(items, str):
-        items = json.loads(items) if items else None
     base = {"resourceType": "Observation", "meta": SECURITY, "status": "final", "category": SURVEY,
             "subject": ref(patient_ref), "encounter": ref(encounter_ref) if encounter_ref else None,
             "effectiveDateTime": effective, "issued": issued, "performer": [ref(practitioner_ref)]}
+    if key == "pcl5":
+        return pcl5_observations(builder, row, base=base)
+    if key == "cssrs":
+        return cssrs_observation(builder, row, base=base)
+    form = LOINC_INSTRUMENTS[key]
+    items = _items_of(row)
     urls: list[str] = []
     item_urls = []
     for number, ((code, question), score) in enumerate(zip(form.items, items or []), start=1):
@@ -428,8 +447,70 @@ def measure_observations(builder: BundleBuilder, row: dict[str, Any], *, effecti
     return [*item_urls, total_url, panel_url]
 
 
+def _items_of(row: dict[str, Any]) -> list[int] | None:
+    items = row.get("items_json", row.get("items"))
+    if isinstance(items, str):
+        items = json.loads(items) if items else None
+    return [int(i) for i in items] if items else None
+
+
+def pcl5_observations(builder: BundleBuilder, row: dict[str, Any], *, base: dict[str, Any]) -> list[str]:
+    """The PCL-5: its total (items as components, when scored) in its panel."""
+    items = _items_of(row)
+    total_url = builder.full_url("measure", f"{row['id']}:total")
+    builder.add(total_url, {
+        **base, "identifier": [builder.identifier("measure", f"{row['id']}:total")],
+        "code": {"coding": [{"system": LOINC, "code": PCL5_TOTAL[0], "display": PCL5_TOTAL[1]}],
+                 "text": "PCL-5 total score"},
+        "valueQuantity": {"value": int(row["total"]), "unit": "{score}", "system": UCUM, "code": "{score}"},
+        "interpretation": [{"text": f"PCL-5 {stored_band('pcl5', row['total'])}"}],
+        "component": [{"code": {"text": f"PCL-5 item {n}"}, "valueInteger": score}
+                      for n, score in enumerate(items or [], start=1)],
+    }, builder.identifier("measure", f"{row['id']}:total"))
+    panel_url = builder.full_url("measure", f"{row['id']}:panel")
+    builder.add(panel_url, {
+        **base, "identifier": [builder.identifier("measure", f"{row['id']}:panel")],
+        "code": {"coding": [{"system": LOINC, "code": PCL5_PANEL[0], "display": PCL5_PANEL[1]}], "text": "PCL-5"},
+        "hasMember": [ref(total_url)],
+    }, builder.identifier("measure", f"{row['id']}:panel"))
+    return [total_url, panel_url]
+
+
+def cssrs_observation(builder: BundleBuilder, row: dict[str, Any], *, base: dict[str, Any]) -> list[str]:
+    """The C-SSRS screener: the risk level its answers imply, each answer a component.
+    Questions 3-5 are asked only after a yes to question 2; otherwise they are "not asked"."""
+    from ..domain.measures import CSSRS_Q6_RECENT, CSSRS_QUESTIONS
+
+    items = _items_of(row)
+    level = stored_band("cssrs", row["total"])
+    components = []
+    for number, (question, answer) in enumerate(zip(CSSRS_QUESTIONS, items or []), start=1):
+        component: dict[str, Any] = {"code": {"text": f"C-SSRS Q{number}: {question}"}}
+        if 3 <= number <= 5 and items and not items[1]:
+            component["dataAbsentReason"] = {"coding": [{"system": DATA_ABSENT, "code": "not-asked",
+                                                         "display": "Not Asked"}]}
+        elif number == 6 and answer:
+            component["valueCodeableConcept"] = {"coding": [YES], "text": "Yes, within the past 3 months"
+                                                 if answer == CSSRS_Q6_RECENT else "Yes, over 3 months ago"}
+        else:
+            component["valueCodeableConcept"] = {"coding": [YES if answer else NO], "text": "Yes" if answer else "No"}
+        components.append(component)
+    url = builder.full_url("measure", f"{row['id']}:level")
+    builder.add(url, {
+        **base, "identifier": [builder.identifier("measure", f"{row['id']}:level")],
+        "code": {"coding": [{"system": LOINC, "code": CSSRS_RISK_LEVEL[0], "display": CSSRS_RISK_LEVEL[1]}],
+                 "text": "C-SSRS screener risk level"},
+        "valueCodeableConcept": {"text": f"C-SSRS screener: {level}"},
+        "interpretation": ([{"coding": [{"system": V3_INTERPRETATION, "code": "A", "display": "Abnormal"}],
+                             "text": "Positive screen: the note's risk section addresses it"}]
+                           if int(row["total"]) > 0 else []),
+        "component": components,
+    }, builder.identifier("measure", f"{row['id']}:level"))
+    return [url]
+
+
 def diagnosis_conditions(builder: BundleBuilder, diagnoses: "list[Diagnosis]", *, patient_ref: str,
-                         practitioner_ref: str) -> list[tuple[str, int]]:
+                         practitioner_ref: str, removed: "list[tuple[Diagnosis, str]]" = ()) -> list[tuple[str, int]]:
     """A Condition (ICD-10-CM) per diagnosis, primary first; returns (fullUrl, rank) for
     Encounter.diagnosis and CarePlan.addresses."""
     ranked = sorted(diagnoses, key=lambda d: not d.primary)
@@ -448,6 +529,24 @@ def diagnosis_conditions(builder: BundleBuilder, diagnoses: "list[Diagnosis]", *
             "asserter": ref(practitioner_ref),
         }, builder.identifier("diagnosis", dx.code), update=True)
         out.append((url, rank))
+    # A code on the plan again is the current Condition; one taken off twice, the later removal.
+    latest: dict[str, tuple[Diagnosis, str]] = {}
+    for dx, removed_on in removed:
+        if dx.code not in {d.code for d in diagnoses} and removed_on >= latest.get(dx.code, (dx, ""))[1]:
+            latest[dx.code] = (dx, removed_on)
+    for dx, removed_on in latest.values():
+        url = builder.full_url("diagnosis", dx.code)
+        builder.add(url, {
+            "resourceType": "Condition", "meta": SECURITY, "identifier": [builder.identifier("diagnosis", dx.code)],
+            "clinicalStatus": {"coding": [{"system": CONDITION_CLINICAL, "code": "inactive"}]},
+            "verificationStatus": {"coding": [{"system": CONDITION_VERIFICATION, "code": "confirmed"}]},
+            "category": [{"coding": [{"system": CONDITION_CATEGORY, "code": "encounter-diagnosis",
+                                      "display": "Encounter Diagnosis"}]}],
+            "code": {"coding": [{"system": ICD10CM, "code": dx.code, "display": dx.title}],
+                     "text": f"{dx.code} {dx.title} (removed from the treatment plan {removed_on})"},
+            "subject": ref(patient_ref), "onsetDateTime": dx.onset.isoformat() if dx.onset else None,
+            "abatementDateTime": removed_on or None, "asserter": ref(practitioner_ref),
+        }, builder.identifier("diagnosis", dx.code), update=True)
     return out
 
 
@@ -488,13 +587,48 @@ def treatment_plan(builder: BundleBuilder, plan: dict[str, Any], *, client_key: 
             "startDate": fhir_date(goal.get("created_at")),
             "statusDate": fhir_date(history[-1][0]) if history else None,
             "addresses": [ref(problem_urls[goal["problem_id"]])] if goal.get("problem_id") in problem_urls else [],
-            "note": ([{"text": f"Objective: {o['description']}"} for o in goal.get("objectives", [])]
-                     + [{"time": fhir_date(d), "text": f"Progress: {s}" + (f" ({e})" if e else "")}
-                        for d, s, e in history]),
+            "note": [{"time": fhir_date(d), "text": f"Progress: {s}" + (f" ({e})" if e else "")}
+                     for d, s, e in history],
         }, builder.identifier("goal", goal["id"]), update=True)
         state = {"active": "in-progress", "met": "completed", "discontinued": "stopped"}.get(goal["status"], "in-progress")
+        interventions = goal.get("interventions", [])
+        # Each objective is a Goal of its own (FHIR has no sub-goal), named "Objective 1.2" with
+        # its goal, its target date as target.dueDate; its planned interventions are activities
+        # serving it.
+        for objective in goal.get("objectives", []):
+            o_url = builder.full_url("objective", objective["id"])
+            goal_urls.append(o_url)
+            # (day, status, evidence) from each signed note that rated it
+            o_history = [(h["day"], h["status"], h.get("evidence", "")) if isinstance(h, dict) else tuple(h)
+                         for h in objective.get("history") or []]
+            o_history = [h for h in o_history if h[1]]
+            o_status = objective.get("status") or "active"
+            if o_status == "met":
+                o_achievement: tuple[str, str] | None = ("achieved", "Achieved")
+            elif o_history:
+                o_achievement = ACHIEVEMENT.get(o_history[-1][1])
+            else:
+                o_achievement = ("in-progress", "In Progress") if o_status == "active" else None
+            number = f"{goal['ordinal']}.{objective.get('ordinal') or '?'}"
+            builder.add(o_url, {
+                "resourceType": "Goal", "meta": SECURITY, "identifier": [builder.identifier("objective", objective["id"])],
+                "lifecycleStatus": GOAL_LIFECYCLE.get(o_status, "active"),
+                "achievementStatus": ({"coding": [{"system": GOAL_ACHIEVEMENT, "code": o_achievement[0],
+                                                   "display": o_achievement[1]}]} if o_achievement else None),
+                "description": {"text": f"Objective {number}: {objective['description']}"},
+                "subject": ref(patient_ref), "startDate": fhir_date(objective.get("created_at")),
+                "target": ([{"dueDate": fhir_date(objective["target_date"])}]
+                           if fhir_date(objective.get("target_date")) else []),
+                "statusDate": fhir_date(o_history[-1][0]) if o_history else None,
+                "note": [{"text": f"Objective of goal {goal['ordinal']}: {goal['description']}"}]
+                + [{"time": fhir_date(d), "text": f"Progress: {st}" + (f" ({e})" if e else "")}
+                   for d, st, e in o_history],
+            }, builder.identifier("objective", objective["id"]), update=True)
+            o_state = {"active": "in-progress", "met": "completed", "discontinued": "stopped"}.get(o_status, state)
+            activities += [{"detail": {"status": o_state, "description": i["description"], "goal": [ref(o_url), ref(url)]}}
+                           for i in interventions if i.get("objective_id") == objective["id"]]
         activities += [{"detail": {"status": state, "description": i["description"], "goal": [ref(url)]}}
-                       for i in goal.get("interventions", [])]
+                       for i in interventions if i.get("objective_id") is None]
     if not goal_urls and not problem_urls:
         return
     active = any(g["status"] == "active" for g in plan["goals"]) or not plan["goals"]
@@ -507,6 +641,26 @@ def treatment_plan(builder: BundleBuilder, plan: dict[str, Any], *, client_key: 
         "addresses": [ref(u) for u in [*diagnoses, *problem_urls.values()]],
         "goal": [ref(u) for u in goal_urls], "activity": activities,
     }, builder.identifier("plan", client_key), update=True)
+
+
+def note_diagnoses(note: dict[str, Any], builder: BundleBuilder) -> list[tuple[str, int]]:
+    """The diagnoses this note was signed with, as (Condition fullUrl, rank), primary first:
+    what the Encounter states is what the note stated then, not the plan's diagnoses today.
+    A code counts only if the signed text states it (the draft is not what was signed); a
+    note signed before notes carried diagnoses states none."""
+    try:
+        labels = json.loads(note.get("draft_json") or "{}").get("diagnoses") or []
+    except ValueError:
+        labels = []
+    text = note.get("canonical_text") or ""
+    stated = next((line for line in text.splitlines() if line.startswith("Diagnoses: ")), "")
+    out = []
+    for label in labels:
+        code = str(label).split(" ", 1)[0]
+        url = builder.full_url("diagnosis", code)
+        if code and f"{code} " in stated and builder.has(url):
+            out.append((url, len(out) + 1))
+    return out
 
 
 # -- the use-case ------------------------------------------------------------------------
@@ -552,18 +706,26 @@ class FhirExport(RecordReader):
         for row in queries.client_measure_rows(self.record, client["id"]):
             measures.setdefault(row["session_id"], []).append(row)
         diagnoses = diagnosis_conditions(bundle.builder, self.diagnoses(client["id"]), patient_ref=bundle.patient,
-                                         practitioner_ref=bundle.practitioner)
+                                         practitioner_ref=bundle.practitioner, removed=self.removed_diagnoses(client["id"]))
         for note in queries.client_signed_note_rows(self.record, client["id"]):
             if note["id"] in ids:
                 sid = note["session_id"]
                 self._note_entries(bundle, note, sessions.get(sid, {}), addenda.get(note["id"], []),
-                                   measures.get(sid, []), diagnoses)
+                                   measures.get(sid, []), note_diagnoses(note, bundle.builder))
         plan = ClientChart(self.workspace).treatment_plan(client["id"])
         treatment_plan(bundle.builder, plan, client_key=client["id"], patient_ref=bundle.patient,
                        practitioner_ref=bundle.practitioner, diagnoses=[u for u, _ in diagnoses])
         self.record.audit(self.actor, "client record exported", subject=f"client:{client['id']}",
                           detail="fhir" + (" with name and date of birth" if include_identity else ""))
         return bundle.builder
+
+    def removed_diagnoses(self, client_id: int) -> list[tuple[Diagnosis, str]]:
+        """Diagnoses taken off the plan, each with the day it was: exported as inactive, so a
+        server that imported them earlier does not keep them active."""
+        from .diagnoses import diagnosis_of
+
+        return [(diagnosis_of(row), day(row["removed_at"])) for row in self.record.diagnoses(client_id, current_only=False)
+                if row["removed_at"]]
 
     def diagnoses(self, client_id: int) -> list[Diagnosis]:
         """The client's current ICD-10-CM diagnoses on the plan (record schema v6), primary
@@ -652,7 +814,7 @@ class FhirExport(RecordReader):
                 target_ref=a_url, signed_at=a_at, author_ref=bundle.practitioner, author_display=a_who,
                 signed=a_signed), "addendum-signature", addendum["id"])
         for row in measures:
-            if row["instrument"] in LOINC_INSTRUMENTS:
+            if row["instrument"] in (*LOINC_INSTRUMENTS, "pcl5", "cssrs"):  # custom scales have no LOINC code
                 measure_observations(b, row, effective=fhir_instant(session.get("started_at")), issued=signed_at,
                                      patient_ref=bundle.patient, practitioner_ref=bundle.practitioner,
                                      encounter_ref=encounter_ref)

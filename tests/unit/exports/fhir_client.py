@@ -1,6 +1,7 @@
 """A realistic client for the FHIR export tests (and the validator test): an intake, weekly
-progress notes (one by telehealth), an addendum, PHQ-9 and GAD-7 with their items, a
-treatment plan with objectives, interventions and progress, a group note, private ``~``
+progress notes (one by telehealth), an addendum, PHQ-9 and GAD-7 with their items, a PCL-5
+with its items and a negative C-SSRS screen, a treatment plan with objectives (target dates,
+planned interventions for each) and a goal-level intervention, progress, a group note, private ``~``
 lines and jottings in the vault, and a hostile name. Built through the real services."""
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ def build_client(env: Any) -> dict[str, Any]:
     problem = env.record.add_problem(cid, "Insomnia and low mood since redundancy")
     goals = env.record.goals(cid, active_only=False)
     for goal in goals:
-        env.record.add_objective(goal["id"], f"Objective for {goal['description']}")
-        env.record.add_plan_intervention(goal["id"], "CBT-I: stimulus control and sleep window")
+        objective = env.record.add_objective(goal["id"], f"Objective for {goal['description']}", "2025-06-30")
+        env.record.add_plan_intervention(goal["id"], "CBT-I: stimulus control and sleep window", objective)
+    env.record.add_plan_intervention(goals[0]["id"], "Psychoeducation")  # for the goal as a whole
     with env.record.transaction() as conn:
         conn.execute("UPDATE goals SET problem_id = ? WHERE client_id = ?", (problem, cid))
     # ICD-10-CM diagnoses on the plan (issue 13 item 1), before the notes so each carries them;
@@ -82,7 +84,8 @@ def build_client(env: Any) -> dict[str, Any]:
     for week, (start, jots, goals_progress) in enumerate([
         ("2025-03-10T10:00:00+00:00", ["phq9 14", "gad7 9", "g1 + slept 6 hours most nights"], {1: ("improved", "6 h")}),
         ("2025-03-17T10:00:00+00:00", ["phq9 1 1 1 1 1 1 1 1 0", "gad7 8", "g2 = applying"], {2: ("stable", "")}),
-        ("2025-03-24T10:00:00+00:00", ["phq9 7", f"~ {TILDE_CANARY} I felt bored"], {1: ("improved", "7 h"),
+        ("2025-03-24T10:00:00+00:00", ["phq9 7", "pcl5 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 1", "cssrs n n n",
+                                        f"~ {TILDE_CANARY} I felt bored"], {1: ("improved", "7 h"),
                                                                                   2: ("deteriorated", "setback")}),
     ], start=2):
         s = env.session(cid, start, jottings=[*jots, "! denies SI/HI/SH"])

@@ -67,9 +67,11 @@ def test_every_resource_parses_with_fhir_resources_r4b(realistic):
     kinds = Counter(e["resource"]["resourceType"] for e in bundle["entry"])
     # 5 signed notes + 1 addendum; 5 sessions; 4 PHQ-9 (2 itemised) and 3 GAD-7 (1 itemised).
     assert kinds["DocumentReference"] == 6 and kinds["Provenance"] == 6 and kinds["Encounter"] == 5
-    assert kinds["Observation"] == 4 * 2 + 3 * 2 + 9 * 2 + 7
+    # ... plus a PCL-5 (panel and total) and a C-SSRS screen (one level Observation).
+    assert kinds["Observation"] == 4 * 2 + 3 * 2 + 9 * 2 + 7 + 2 + 1
     assert kinds["Patient"] == kinds["Practitioner"] == kinds["CarePlan"] == 1
-    assert kinds["Goal"] == 2 and kinds["Condition"] == 1 + 2  # the plan's problem, its two current diagnoses
+    # Two goals and their two objectives; the problem, two current diagnoses and one removed (inactive).
+    assert kinds["Goal"] == 2 + 2 and kinds["Condition"] == 1 + 2 + 1
     # Every reference names an entry of the Bundle; every fullUrl is unique.
     urls = [e["fullUrl"] for e in bundle["entry"]]
     assert len(set(urls)) == len(urls)
@@ -243,7 +245,29 @@ def test_encounters_measures_and_plan_carry_the_codes(realistic):
     (plan,) = resources(bundle, "CarePlan")
     assert plan["status"] == "active" and plan["intent"] == "plan"
     assert sorted(urls[g["reference"]]["description"]["text"] for g in plan["goal"]) == sorted(goals)
-    assert len(plan["activity"]) == 2
+    assert len(plan["activity"]) == 3
+    objective = goals["Objective 1.1: Objective for Sleep 7 hours a night"]
+    assert objective["target"] == [{"dueDate": "2025-06-30"}] and objective["lifecycleStatus"] == "active"
+    assert objective["note"][0]["text"] == "Objective of goal 1: Sleep 7 hours a night"
+    by_goal = [(urls[a["detail"]["goal"][0]["reference"]]["description"]["text"], a["detail"]["description"])
+               for a in plan["activity"]]
+    assert by_goal == [("Objective 1.1: Objective for Sleep 7 hours a night", "CBT-I: stimulus control and sleep window"),
+                       ("Sleep 7 hours a night", "Psychoeducation"),
+                       ("Objective 2.1: Objective for Return to work part time", "CBT-I: stimulus control and sleep window")]
+    # An objective's activity also names the goal it belongs to.
+    assert urls[plan["activity"][0]["detail"]["goal"][1]["reference"]]["description"]["text"] == "Sleep 7 hours a night"
+
+    # PCL-5 (LOINC 101697-1 panel, 101698-9 total) with its 20 items; the C-SSRS screen's level.
+    (pcl5,) = [o for o in observations if codes(o["code"]) == ["101697-1"]]
+    pcl5_total = urls[pcl5["hasMember"][0]["reference"]]
+    assert codes(pcl5_total["code"]) == ["101698-9"] and pcl5_total["valueQuantity"]["value"] == 39
+    assert [c["valueInteger"] for c in pcl5_total["component"]] == [2] * 19 + [1]
+    assert pcl5_total["interpretation"][0]["text"] == "PCL-5 probable PTSD"
+    (cssrs,) = [o for o in observations if codes(o["code"]) == ["93374-7"]]
+    assert cssrs["valueCodeableConcept"]["text"] == "C-SSRS screener: negative" and "interpretation" not in cssrs
+    answers = [c.get("valueCodeableConcept", {}).get("text") or c["dataAbsentReason"]["coding"][0]["code"]
+               for c in cssrs["component"]]
+    assert answers == ["No", "No", "not-asked", "not-asked", "not-asked", "No"]  # Q2 no: Q3-5 not asked
     (problem,) = [c for c in resources(bundle, "Condition") if "coding" not in c["code"]]
     assert problem["code"]["text"] == "Insomnia and low mood since redundancy"
     assert plan["addresses"][0]["reference"] in urls
@@ -253,7 +277,12 @@ def test_the_plan_diagnoses_are_icd10cm_conditions(realistic):
     """Issue 13 item 1: the diagnoses stored on the plan, current ones only, primary first."""
     _env, _made, bundle = realistic
     urls = by_url(bundle)
-    dx = [c for c in resources(bundle, "Condition") if "coding" in c["code"]]
+    coded = [c for c in resources(bundle, "Condition") if "coding" in c["code"]]
+    dx = [c for c in coded if c["clinicalStatus"]["coding"][0]["code"] == "active"]
+    (gone,) = [c for c in coded if c not in dx]
+    # Removed from the plan: inactive (a server that imported it earlier must not keep it active).
+    assert gone["code"]["coding"][0]["code"] == "F41.1" and gone["clinicalStatus"]["coding"][0]["code"] == "inactive"
+    assert gone["abatementDateTime"] and "removed from the treatment plan" in gone["code"]["text"]
     assert [c["code"]["coding"] for c in dx] == [
         [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "F33.1",
           "display": "Major depressive disorder, recurrent, moderate"}],
@@ -264,7 +293,7 @@ def test_the_plan_diagnoses_are_icd10cm_conditions(realistic):
         assert condition["clinicalStatus"]["coding"][0]["code"] == "active"
         assert condition["category"][0]["coding"][0]["code"] in ("encounter-diagnosis", "problem-list-item")
         assert urls[condition["subject"]["reference"]]["resourceType"] == "Patient"
-    assert "F41.1" not in json.dumps(dx)  # removed from the plan: history, not a current Condition
+    assert "F41.1" not in json.dumps(dx)
     dx_urls = [e["fullUrl"] for e in bundle["entry"] if e["resource"] in dx]
     for enc in resources(bundle, "Encounter"):
         assert [(d["condition"]["reference"], d["rank"]) for d in enc["diagnosis"]] == list(zip(dx_urls, (1, 2)))
@@ -394,3 +423,22 @@ def test_clean_shows_every_control_as_make_visible_does():
     assert all(not chr(code).isprintable() for code in _STAND_INS)
     hostile = "a\x1b[31mb\u202ec\x00d\u2028e\ud800f\tg\nh"
     assert clean({"x": [hostile, "", None, {}], "y": ""}) == {"x": [make_visible(hostile, keep="\n\t")]}
+
+
+def test_an_encounter_states_the_diagnoses_its_note_was_signed_with(tmp_path):
+    """A diagnosis added after the notes were signed is a current Condition, but no earlier
+    Encounter claims it: each states what its signed note stated then."""
+    env = build_env(tmp_path)
+    try:
+        build_client(env)
+        cid = env.record.client_by_code("FH-01")["id"]
+        env.record.add_diagnosis(cid, "F43.10", "Post-traumatic stress disorder, unspecified")
+        bundle = json.loads(FhirExport(env.ws).client("FH-01"))
+    finally:
+        env.ws.close()
+    urls = by_url(bundle)
+    ptsd = next(e["fullUrl"] for e in bundle["entry"] if "F43.10" in json.dumps(e["resource"].get("code", {})))
+    assert urls[ptsd]["clinicalStatus"]["coding"][0]["code"] == "active"
+    for enc in resources(bundle, "Encounter"):
+        stated = [urls[d["condition"]["reference"]]["code"]["coding"][0]["code"] for d in enc.get("diagnosis", [])]
+        assert stated == ["F33.1", "F51.01"]
