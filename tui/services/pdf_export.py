@@ -180,7 +180,7 @@ class _Sheet:
 
 
 # -- pieces shared by both documents ------------------------------------------------------
-def _letterhead(sheet: _Sheet, letterhead: Letterhead) -> None:
+def write_letterhead(sheet: _Sheet, letterhead: Letterhead) -> None:
     lines = letterhead.lines()
     if not lines:
         return
@@ -242,7 +242,7 @@ def _invalid(sheet: _Sheet, banner: str, problems: list[str]) -> None:
     sheet.gap(2)
 
 
-def _render(sheet: _Sheet, *, title: str, author: str, footer: str, pdf: Any) -> bytes:
+def render_pdf(sheet: _Sheet, *, title: str, author: str, footer: str, pdf: Any) -> bytes:
     """Draw the laid-out pages; every page carries ``footer`` and "page N of M"."""
     from fpdf.enums import TextMode
 
@@ -285,7 +285,7 @@ def _render(sheet: _Sheet, *, title: str, author: str, footer: str, pdf: Any) ->
     return bytes(pdf.output())
 
 
-def _start() -> tuple[Any, _Sheet]:
+def start_pdf() -> tuple[Any, _Sheet]:
     from fpdf import FPDF
 
     pdf = FPDF(unit="mm", format="letter", enforce_compliance="PDF/A-2U")
@@ -306,9 +306,9 @@ def _substitution_note(sheet: _Sheet, at_page: int, y: float) -> None:
 def note_pdf(letterhead: Letterhead, client: dict[str, Any], note: "NoteView", *, exported_at: str) -> bytes:
     from .records_export import how_to_verify
 
-    pdf, sheet = _start()
+    pdf, sheet = start_pdf()
     sheet.new_page()
-    _letterhead(sheet, letterhead)
+    write_letterhead(sheet, letterhead)
     sheet.write(f"Progress note {note.note_id} · {note.label}", 14, bold=True, after=1)
     _identity(sheet, client)
     sheet.write(f"Exported {exported_at}", 9, colour=GREY)
@@ -317,7 +317,7 @@ def note_pdf(letterhead: Letterhead, client: dict[str, Any], note: "NoteView", *
     sheet.rule()
     _note(sheet, note, how_to_verify(f"hushpad export note {note.note_id} --format json"))
     _substitution_note(sheet, 1, note_y)
-    return _render(sheet, title=f"Progress note {note.note_id} ({client['code']})", author=letterhead.clinician,
+    return render_pdf(sheet, title=f"Progress note {note.note_id} ({client['code']})", author=letterhead.clinician,
                    footer=f"Client code {client['code']}", pdf=pdf)
 
 
@@ -326,13 +326,13 @@ def records_request_pdf(request: "RecordsRequest") -> bytes:
     signed note with its addenda and signature block, then (only if asked) the private notes."""
     from .records_export import how_to_verify, risk_text
 
-    pdf, sheet = _start()
+    pdf, sheet = start_pdf()
     client = request.client
     verify_line = how_to_verify(f"hushpad export client {client['code']} --format json")
 
     # Cover.
     sheet.new_page()
-    _letterhead(sheet, request.letterhead)
+    write_letterhead(sheet, request.letterhead)
     sheet.gap(6)
     sheet.write("Records request", 20, bold=True, after=2)
     _identity(sheet, client)
@@ -418,7 +418,7 @@ def records_request_pdf(request: "RecordsRequest") -> bytes:
         number_text = str(page)
         ops.append((RIGHT - sheet.glyphs.width(number_text, 10), y, 10, False, colour, number_text))
     _substitution_note(sheet, 1, cover_note_y)
-    return _render(sheet, title=f"Records request: {client['code']}", author=request.letterhead.clinician,
+    return render_pdf(sheet, title=f"Records request: {client['code']}", author=request.letterhead.clinician,
                    footer=f"Client code {client['code']}", pdf=pdf)
 
 

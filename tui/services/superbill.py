@@ -180,11 +180,11 @@ def superbill_text(bill: Bill) -> str:
 
 
 def superbill_pdf(bill: Bill) -> bytes:
-    from .pdf_export import BLACK, GREY, LEFT, RIGHT, _letterhead, _render, _start
+    from .pdf_export import BLACK, GREY, LEFT, RIGHT, render_pdf, start_pdf, write_letterhead
 
-    pdf, sheet = _start()
+    pdf, sheet = start_pdf()
     sheet.new_page()
-    _letterhead(sheet, bill.letterhead)
+    write_letterhead(sheet, bill.letterhead)
     if bill.npi and not any("NPI" in line for line in bill.letterhead.lines()):
         sheet.write(f"NPI {bill.npi}", 9, colour=GREY)
     sheet.write("Superbill", 14, bold=True)
@@ -227,5 +227,5 @@ def superbill_pdf(bill: Bill) -> bytes:
         sheet.write(f"Not billed: {reason}", 9)
     sheet.gap(2)
     sheet.write("Each line is a signed progress note; its signature was verified when this was made.", 9, colour=GREY)
-    return _render(sheet, title=f"Superbill {bill.client['code']} {bill.start} to {bill.end}",
+    return render_pdf(sheet, title=f"Superbill {bill.client['code']} {bill.start} to {bill.end}",
                    author=bill.letterhead.clinician, footer=f"Client code {bill.client['code']}", pdf=pdf)
