@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Mapping
 
 from .measures import MeasureScore, change_since
-from .models import NoteDraft
+from .models import NoteDraft, ObjectiveProgress
 from .session_billing import cpt_line, place_text, telehealth_text
 from .session_facts import display_time
 from .lint import plan_fields_answer
@@ -153,6 +153,16 @@ def _course_blocks(draft: NoteDraft, today: str,
         [("item", line) for line in lines] or [("text", "(no measures recorded)")])
 
 
+def _objective_entry(o: ObjectiveProgress) -> str:
+    """"Objective 1.2: Walk 20 minutes (target 2027-01-31): improved — walked 3 days.
+    Interventions: Behavioural activation"."""
+    entry = f"{o.label.strip() or 'Objective ' + o.objective_id}: {o.status or 'not rated'}"
+    if o.evidence.strip():
+        entry += f" \u2014 {o.evidence.strip()}"
+    used = [i.strip() for i in o.interventions if i.strip()]
+    return entry + (f". Interventions: {', '.join(used)}" if used else "")
+
+
 def _blocks(
     draft: NoteDraft,
     template: Template,
@@ -193,6 +203,9 @@ def _blocks(
         b.append(("field", "Tags", " ".join(draft.tags)))
     if draft.diagnoses:  # likewise: a note from before diagnoses were recorded reads as signed
         b.append(("field", "Diagnoses", "; ".join(draft.diagnoses)))
+    if draft.plan_version.strip():  # the plan the note was written under (issue 13 item 2); none before
+        label, _, value = draft.plan_version.strip().partition(": ")
+        b.append(("field", label, value) if value else ("text", label))
     b += _section_blocks(draft, template)
 
     b += [("blank",), ("heading", 1, "Mental status")]
@@ -222,12 +235,19 @@ def _blocks(
     b += [("blank",), ("heading", 1, "Risk"), ("text", draft.risk.summary())]
 
     b += [("blank",), ("heading", 1, "Goals")]
+    placed: set[int] = set()
     for g in draft.goals:
         entry = f"{g.label.strip() or 'Goal ' + g.goal_id}: {g.status or 'not rated'}"
         if g.evidence.strip():
             entry += f". Evidence: {g.evidence.strip()}"
         b.append(("item", entry))
-    if not draft.goals:
+        # Each objective under its goal; a note without objectives reads as it was signed.
+        for index, o in enumerate(draft.objectives):
+            if o.goal_id == g.goal_id and index not in placed:
+                placed.add(index)
+                b.append(("item", _objective_entry(o)))
+    b += [("item", _objective_entry(o)) for index, o in enumerate(draft.objectives) if index not in placed]
+    if not draft.goals and not draft.objectives:
         b.append(("text", "(none)"))
 
     if not any(spec.key == "plan" and spec.part != "group" for spec in template.sections):

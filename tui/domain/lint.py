@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Iterable, Literal
+from typing import Iterable, Literal, Protocol
 
 from .group import MemberIdentity
 from . import session_billing
@@ -62,6 +62,10 @@ RULES: dict[str, Level] = {
     "billing.impossible": "error",
     "billing.cpt-differs": "warning",
     "billing.telehealth-location": "warning",
+    # The treatment plan (issue 13 item 2).
+    "interventions.unlinked": "warning",
+    "treatment-plan.unsigned": "warning",
+    "treatment-plan.review-overdue": "warning",
 }
 
 # Risk levels low to high, by the C-SSRS screen's level (1 low, 2 moderate, 3 high).
@@ -120,6 +124,15 @@ class Finding:
         return self.level == "error"
 
 
+class PlanState(Protocol):
+    """What lint reads of the treatment plan in force (services.treatment_plan.PlanStatus)."""
+
+    version: int  # 0: never signed
+    unsigned_changes: bool
+    review_due: str
+    review: str  # "" | "due soon" | "overdue"
+
+
 def _finding(rule: str, message: str, section: str | None = None) -> Finding:
     return Finding(RULES[rule], rule, message, section)
 
@@ -154,7 +167,8 @@ def note_texts(draft: NoteDraft, template: Template) -> list[tuple[str, str, str
     out.append(("interventions", "Interventions", "\n".join(draft.interventions)))
     r = draft.risk
     out.append(("risk", "Risk", "\n".join([r.si_detail, r.hi_detail, r.self_harm_detail, r.protective_factors])))
-    out.append(("goals", "Goals", "\n".join(f"{g.label}\n{g.evidence}" for g in draft.goals)))
+    out.append(("goals", "Goals", "\n".join([*(f"{g.label}\n{g.evidence}" for g in draft.goals),
+                                             *(o.evidence for o in draft.objectives)])))
     p = draft.plan
     out.append(("plan", "Plan", "\n".join([p.next_session, p.homework, p.next_focus, p.coordination])))
     return out
@@ -454,6 +468,30 @@ def _carry_findings(draft: NoteDraft, template: Template) -> Iterable[Finding]:
             yield _finding("goals.no-status", f"No progress recorded for {name}.", "goals")
 
 
+def _plan_findings(draft: NoteDraft, plan: PlanState | None) -> Iterable[Finding]:
+    """The golden thread: today's interventions serve an objective; the plan they serve is
+    signed and not past its review."""
+    if draft.objectives:
+        linked = {" ".join(i.casefold().split()) for o in draft.objectives for i in o.interventions}
+        unlinked = [i.strip() for i in draft.interventions
+                    if i.strip() and " ".join(i.casefold().split()) not in linked]
+        if unlinked:
+            names = ", ".join(unlinked)
+            yield _finding("interventions.unlinked",
+                           f"Not linked to any treatment-plan objective: {names}. Tick it under its objective "
+                           "(Goals), or acknowledge.", "goals")
+    if plan is None:
+        return
+    if not plan.version:
+        yield _finding("treatment-plan.unsigned", "The treatment plan is not signed yet.", "goals")
+    elif plan.unsigned_changes:
+        yield _finding("treatment-plan.unsigned",
+                       f"The treatment plan has changes not signed yet (version {plan.version} is signed).", "goals")
+    if plan.review == "overdue":
+        yield _finding("treatment-plan.review-overdue",
+                       f"The treatment plan's review is overdue (due {plan.review_due}).", "goals")
+
+
 def lint_note(
     draft: NoteDraft,
     template: Template,
@@ -465,13 +503,16 @@ def lint_note(
     member: MemberIdentity | None = None,
     today: date | None = None,
     now: datetime | None = None,
+    plan: PlanState | None = None,
 ) -> list[Finding]:
     """All findings, errors first, in a stable order.
 
     ``risk_jottings``: the session's ``!`` lines (for this member): any of them makes a
     complete risk statement required. ``members``: every group member, ``member``: the
     one this note is for. ``today``/``now`` (local): facts in the future, and signing
-    before the session's end, are errors; None skips those checks.
+    before the session's end, are errors; None skips those checks. ``plan``: the client's
+    treatment plan in force (None when the client has none): unsigned changes and an overdue
+    review are warnings.
     """
     texts = note_texts(draft, template)
     findings = [
@@ -485,6 +526,7 @@ def lint_note(
         *_mse_findings(draft, template),
         *_repeat_findings(draft, template),
         *_carry_findings(draft, template),
+        *_plan_findings(draft, plan),
     ]
     # The legacy name list and the identities can both catch the same code: say it once.
     seen: set[tuple[str, str | None]] = set()

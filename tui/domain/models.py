@@ -31,6 +31,7 @@ __all__ = [
     "GoalProgress",
     "MentalStatus",
     "NoteDraft",
+    "ObjectiveProgress",
     "Plan",
     "RiskStatement",
     "SessionFacts",
@@ -272,6 +273,44 @@ class GoalProgress:
 
 
 @dataclass(frozen=True)
+class ObjectiveProgress:
+    """Progress on one objective of a goal (issue 13 item 2), and the interventions used
+    today that served it: the golden thread from the plan to the session."""
+
+    objective_id: str = ""
+    goal_id: str = ""
+    label: str = ""  # "Objective 1.2: Walk 20 minutes (target 2027-01-31)", as the plan read at opening
+    status: str = ""  # GOAL_STATUSES
+    evidence: str = ""
+    interventions: list[str] = field(default_factory=list)  # of today's (NoteDraft.interventions)
+
+    def __post_init__(self) -> None:
+        if self.status not in GOAL_STATUSES:
+            raise ValueError(
+                f"Objective status must be improved, stable, deteriorated or blank; got {self.status!r}"
+            )
+
+    @property
+    def has_content(self) -> bool:
+        """Anything the clinician recorded for it (a rating, evidence or a link)."""
+        return bool(self.status or self.evidence.strip() or self.interventions)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"objective_id": self.objective_id, "goal_id": self.goal_id, "label": self.label,
+                "status": self.status, "evidence": self.evidence, "interventions": list(self.interventions)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "ObjectiveProgress":
+        picked = _pick(cls, data)
+        for key in ("objective_id", "goal_id"):
+            if key in picked:
+                picked[key] = str(picked[key])
+        if "interventions" in picked:
+            picked["interventions"] = [str(i) for i in picked["interventions"] or []]
+        return cls(**picked)
+
+
+@dataclass(frozen=True)
 class Plan:
     next_session: str = ""
     homework: str = ""
@@ -317,6 +356,12 @@ class NoteDraft:
     # reads ("F33.1 Major depressive disorder, recurrent, moderate (primary)"): kept in the
     # draft so the signed text says what the plan held then (issue 13 item 1).
     diagnoses: list[str] = field(default_factory=list)
+    # Progress per objective of the active goals, with the interventions that served each
+    # (issue 13 item 2); empty in older drafts, whose text then reads as signed.
+    objectives: list[ObjectiveProgress] = field(default_factory=list)
+    # The treatment plan the note was written under, as the note states it
+    # ("Treatment plan: version 2, signed 2026-12-01"); "" in older drafts and with no plan.
+    plan_version: str = ""
 
     def __post_init__(self, template_key: str) -> None:
         if template_key and template_key != self.facts.template_key:
@@ -341,6 +386,8 @@ class NoteDraft:
             "group_part": dict(self.group_part),
             "tags": list(self.tags),
             "diagnoses": list(self.diagnoses),
+            "objectives": [o.to_dict() for o in self.objectives],
+            "plan_version": self.plan_version,
         }
 
     @classmethod
@@ -362,6 +409,8 @@ class NoteDraft:
             # Drafts saved before carried "previous_scores" too; it is context, read afresh on open.
             tags=[str(t) for t in (data.get("tags") or [])],
             diagnoses=[str(d) for d in (data.get("diagnoses") or [])],
+            objectives=[ObjectiveProgress.from_dict(o) for o in (data.get("objectives") or [])],
+            plan_version=str(data.get("plan_version") or ""),
         )
 
 

@@ -14,13 +14,13 @@ from typing import Any
 
 from .billing import suggest_cpt
 from .measures import MeasureScore
-from .models import GoalProgress, NoteDraft, Plan, RiskStatement, SessionFacts
+from .models import GoalProgress, NoteDraft, ObjectiveProgress, Plan, RiskStatement, SessionFacts
 from .routing import note_tags
 from .session_facts import end_time_for
 from .shorthand import Category, Jotting, ShorthandRules, carry_into_note
 
-__all__ = ["goals_from", "interventions_from", "measures_from", "plan_from", "prefill_draft", "risk_from",
-           "session_facts_from"]
+__all__ = ["goals_from", "interventions_from", "linked_interventions", "measures_from", "objectives_from",
+           "plan_from", "prefill_draft", "risk_from", "same_intervention", "session_facts_from"]
 
 NEXT_SESSION_AFTER = timedelta(days=7)
 
@@ -153,7 +153,7 @@ def goals_from(jottings: Sequence[Jotting], goals: Sequence[Mapping[str, Any]]) 
     """One progress entry per active goal (``id``, ``ordinal``, ``description``), marked by `g1 +` lines."""
     marks = {}
     for jotting in jottings:
-        if jotting.category is Category.GOAL and jotting.goal is not None:
+        if jotting.category is Category.GOAL and jotting.goal is not None and not jotting.goal.objective:
             marks[jotting.goal.ordinal] = jotting.goal
     out = []
     for goal in goals:
@@ -162,6 +162,50 @@ def goals_from(jottings: Sequence[Jotting], goals: Sequence[Mapping[str, Any]]) 
             goal_id=str(goal["id"]), label=f"Goal {goal['ordinal']}: {goal['description']}",
             status=mark.status if mark else "", evidence=mark.evidence if mark else "",
         ))
+    return out
+
+
+def _intervention_key(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def same_intervention(a: str, b: str) -> bool:
+    """The same intervention, compared case-insensitively with the whitespace normalised."""
+    return _intervention_key(a) == _intervention_key(b)
+
+
+def linked_interventions(used_today: Sequence[str], planned: Sequence[str]) -> list[str]:
+    """Today's interventions (as the note lists them) that are planned ones: pre-linked."""
+    keys = {_intervention_key(p) for p in planned}
+    return [i for i in used_today if _intervention_key(i) in keys]
+
+
+def objectives_from(jottings: Sequence[Jotting], goals: Sequence[Mapping[str, Any]],
+                    used_today: Sequence[str] = ()) -> list[ObjectiveProgress]:
+    """One progress entry per active objective of the active goals.
+
+    Each goal (``id``, ``ordinal``) carries ``objectives``: mappings with ``id``, ``ordinal``,
+    ``description``, ``target_date``, ``status`` and ``planned`` (its planned interventions'
+    text). A `g1.2 +` line marks objective 2 of goal 1 (`g1.2 = evidence` with its evidence);
+    an intervention used today that is one planned for an objective is linked to it."""
+    from .treatment_plan import objective_label
+
+    marks = {}
+    for jotting in jottings:
+        if jotting.category is Category.GOAL and jotting.goal is not None and jotting.goal.objective:
+            marks[(jotting.goal.ordinal, jotting.goal.objective)] = jotting.goal
+    out = []
+    for goal in goals:
+        for objective in goal.get("objectives") or ():
+            if (objective.get("status") or "active") != "active":
+                continue
+            mark = marks.get((goal["ordinal"], objective["ordinal"]))
+            out.append(ObjectiveProgress(
+                objective_id=str(objective["id"]), goal_id=str(goal["id"]),
+                label=objective_label(goal["ordinal"], objective),
+                status=mark.status if mark else "", evidence=mark.evidence if mark else "",
+                interventions=linked_interventions(used_today, objective.get("planned") or ()),
+            ))
     return out
 
 
@@ -195,8 +239,10 @@ def session_facts_from(session: Mapping[str, Any], session_number: int, template
 def prefill_draft(facts: SessionFacts, jottings: Sequence[Jotting], goals: Sequence[Mapping[str, Any]],
                   rules: ShorthandRules, session_start: datetime) -> NoteDraft:
     """The first draft: facts, and what the (this member's) jottings say about each step."""
+    interventions = interventions_from(jottings, rules)
     return NoteDraft(
-        facts=facts, template_key=facts.template_key, interventions=interventions_from(jottings, rules),
+        facts=facts, template_key=facts.template_key, interventions=interventions,
         measures=measures_from(jottings), risk=risk_from(jottings), goals=goals_from(jottings, goals),
         plan=plan_from(jottings, rules, session_start), tags=note_tags(jottings),
+        objectives=objectives_from(jottings, goals, interventions),
     )

@@ -233,6 +233,8 @@ class GoalJotting:
     ordinal: int
     direction: str  # "+" | "=" | "-"
     evidence: str = ""
+    # "g1.2 +": objective 2 of goal 1 (issue 13 item 2); 0 for the goal itself ("g1 +").
+    objective: int = 0
 
     @property
     def status(self) -> str:
@@ -265,7 +267,7 @@ class Jotting:
 
 # A tag starts with a letter so "#3" or "item#2" are not tags.
 _TAG_RE = re.compile(r"(?<![\w#])#([^\W\d_][\w-]*)")
-_GOAL_RE = re.compile(r"(\d{1,3})[ \t]*:?[ \t]*([+=\-\u2212])(?=\s|$)")
+_GOAL_RE = re.compile(r"(\d{1,3})(?:\.(\d{1,2}))?[ \t]*:?[ \t]*([+=\-\u2212])(?=\s|$)")
 
 
 @dataclass(frozen=True)
@@ -313,11 +315,11 @@ def _match(text: str, rules: ShorthandRules) -> _Match | None:
                 end = pos + len(prefix) + word.end()
                 return _Match(Category.TAG, pos, end, end)
 
-    # Goal: "g1 +", "g2=", "g3 - slept 7h".
+    # Goal: "g1 +", "g2=", "g3 - slept 7h"; an objective of a goal: "g1.2 +".
     for prefix in sorted(rules.markers.get(Category.GOAL, ()), key=len, reverse=True):
         if _startswith_ci(text, pos, prefix):
             after = pos + len(prefix)
-            digits = re.match(r"\d{1,3}(?=[\s+=\-\u2212:]|$)", text[after:])
+            digits = re.match(r"\d{1,3}(?:\.\d{1,2})?(?=[\s+=\-\u2212:]|$)", text[after:])
             if digits:
                 rest = _GOAL_RE.match(text, after)
                 end = rest.end() if rest else after + digits.end()
@@ -368,10 +370,10 @@ def _parse_measure(marker: str, body: str) -> tuple[MeasureJotting | None, str]:
 def _parse_goal(text: str, m: _Match, prefix_len: int) -> tuple[GoalJotting | None, str]:
     found = _GOAL_RE.match(text, m.start + prefix_len)
     if not found:
-        return None, "Goal progress needs +, = or - after the goal number (e.g. g1 +)"
-    direction = found.group(2).replace("\u2212", "-")
+        return None, "Goal progress needs +, = or - after the goal number (e.g. g1 +, or g1.2 + for objective 2)"
+    direction = found.group(3).replace("\u2212", "-")
     evidence = text[found.end() :].strip()
-    return GoalJotting(int(found.group(1)), direction, evidence), ""
+    return GoalJotting(int(found.group(1)), direction, evidence, int(found.group(2) or 0)), ""
 
 
 def parse_jotting(text: str, rules: ShorthandRules = DEFAULT_RULES) -> Jotting:
@@ -537,7 +539,8 @@ def carry_into_note(jotting: Jotting, rules: ShorthandRules = DEFAULT_RULES) -> 
         return expand_abbreviations(strip_tags(typed), abbreviations)
     if jotting.category is Category.GOAL and jotting.goal is not None:
         goal = jotting.goal
-        line = f"Goal {goal.ordinal}: {goal.status}"
+        line = (f"Objective {goal.ordinal}.{goal.objective}: {goal.status}" if goal.objective
+                else f"Goal {goal.ordinal}: {goal.status}")
         evidence = expand_abbreviations(strip_tags(goal.evidence), abbreviations)
         return f"{line} ({evidence})" if evidence else line
     return expand_abbreviations(strip_tags(jotting.body), abbreviations)
@@ -555,7 +558,8 @@ _GUIDE: tuple[tuple[Category, str, str], ...] = (
     (Category.PRIVATE, "{m} my own tiredness", "private reflection: NEVER goes into the record"),
     (Category.MEASURE, "{m} 11   or   {m} 1 2 1 0 3 1 0 2 1",
      "a score: total or item scores (Measures); the C-SSRS as answers: cssrs y n n n n n"),
-    (Category.GOAL, "{m}1 +   {m}2 =   {m}3 -", "goal 1 better, 2 same, 3 worse (Goals)"),
+    (Category.GOAL, "{m}1 +   {m}2 =   {m}3 -   {m}1.2 +",
+     "goal 1 better, 2 same, 3 worse; objective 2 of goal 1 better (Goals)"),
     (Category.TAG, "{m}sleep", "a tag: kept on the note, searchable"),
 )
 

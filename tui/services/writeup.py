@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 from ..domain.canonical import addendum_hash, canonical_text, content_hash
 from ..domain.group import MemberIdentity
 from ..domain.lint import Finding, lint_note
-from ..domain.prefill import prefill_draft, session_facts_from
+from ..domain.prefill import objectives_from, prefill_draft, session_facts_from
 from ..domain.routing import jottings_for_member, risk_jottings
 from ..domain.measures import MeasureError, MeasureScore
 from ..domain import clock
-from ..domain.models import NoteDraft, is_late_entry
+from ..domain.models import NoteDraft, ObjectiveProgress, is_late_entry
 from ..domain.session_billing import prefill as billing_prefill
 from ..domain.shorthand import Category, Jotting, carry_into_note, parse_jotting
 from ..domain.templates import Template
@@ -100,6 +100,9 @@ class Writeup:
     # Context too, for a discharge summary: per instrument, the first and the last earlier
     # score with their dates (first date, first, last date, last).
     course_scores: dict[str, tuple[str, MeasureScore, str, MeasureScore]] = field(default_factory=dict)
+    # The treatment plan in force when the write-up opened (services.treatment_plan.PlanStatus);
+    # None when the client has no plan (no goals, never signed).
+    plan_status: Any = None
 
     @property
     def client_label(self) -> str:
@@ -184,7 +187,7 @@ class WriteupService:
                             for m in self.workspace.group_members(group_id))
         this_member = next((m for m in members if m.code == client["code"]), None)
         own = jottings_for_member(jottings, this_member, members)
-        goals = self.record.goals(client["id"])
+        goals = self._active_goals(client["id"])
         previous = {}
         for r in self.record.previous_scores(client["id"], session["started_at"]):
             try:
@@ -206,6 +209,15 @@ class WriteupService:
         from .diagnoses import current as current_diagnoses, note_labels
 
         draft.diagnoses = list(note_labels(current_diagnoses(self.record, client["id"])))
+        # Likewise the plan's objectives and the version in force (issue 13 item 2).
+        if not created and stored:
+            draft.objectives = merge_objectives(draft.objectives, objectives_from(own, goals, draft.interventions))
+        from .treatment_plan import plan_status
+
+        status = plan_status(self.record, client["id"], clock.now().date())
+        if not goals and not status.version:
+            status = None  # no plan at all: the note says nothing about one
+        draft.plan_version = status.note_line if status is not None else ""
         other_members: list[str] = []
         if group_id:
             # The stored shared part wins over this member's copy: it holds the latest edits,
@@ -223,7 +235,21 @@ class WriteupService:
             (note := self.record.note_for_session(m["session_id"])) is not None and note["status"] == "signed"
             for m in self.workspace.group_members(group_id) if m["session_id"] != session_id)
         return Writeup(row["id"], session, client, template, draft, jottings, goals, other_members, group_id,
-                       members, this_member, shared_locked, previous, course)
+                       members, this_member, shared_locked, previous, course, status)
+
+    def _active_goals(self, client_id: int) -> list[dict[str, Any]]:
+        """The active goals, each with its active objectives (``objectives``) and, on each
+        objective, the text of its planned interventions (``planned``)."""
+        from ..storage import queries
+
+        goals = self.record.goals(client_id)
+        for goal in goals:
+            goal["objectives"] = [o for o in queries.objectives(self.record, goal["id"])
+                                  if (o["status"] or "active") == "active"]
+            for objective in goal["objectives"]:
+                objective["planned"] = [i["description"] for i in
+                                        queries.plan_interventions(self.record, goal["id"], objective["id"])]
+        return goals
 
     def _course_scores(self, client_id: int, before: str) -> dict[str, tuple[str, MeasureScore, str, MeasureScore]]:
         """Each instrument's first and last score before ``before``, with their local dates."""
@@ -299,7 +325,8 @@ class WriteupService:
         now = clock.now().replace(tzinfo=None)  # local wall-clock time, like the facts the clinician typed
         return lint_note(writeup.draft, writeup.template, private_jottings=writeup.private_jottings,
                          other_members=writeup.other_members, risk_jottings=[j.text for j in writeup.risk_lines],
-                         members=writeup.members, member=writeup.member, today=now.date(), now=now)
+                         members=writeup.members, member=writeup.member, today=now.date(), now=now,
+                         plan=writeup.plan_status)
 
     def signed_at_now(self) -> str:
         return clock.now_iso()
@@ -396,6 +423,18 @@ class WriteupService:
         )
         _OPEN_HERE.get(self.workspace, set()).discard(writeup.note_id)
         return SignedNote(writeup.note_id, text, digest, late)
+
+
+def merge_objectives(stored: list[ObjectiveProgress], fresh: list[ObjectiveProgress]) -> list[ObjectiveProgress]:
+    """A reopened draft's objectives against the plan as it stands now: what was recorded for
+    an objective still active is kept (its label as the plan now reads it); a new objective
+    comes in fresh; one no longer active goes, unless something was recorded for it."""
+    kept = {o.objective_id: o for o in stored}
+    out = [replace(kept[f.objective_id], label=f.label, goal_id=f.goal_id) if f.objective_id in kept else f
+           for f in fresh]
+    current = {f.objective_id for f in fresh}
+    out += [o for o in stored if o.objective_id not in current and o.has_content]
+    return out
 
 
 def finding_id(finding: Finding) -> str:

@@ -21,7 +21,7 @@ from ..domain.lint import Finding
 from ..domain.measures import MeasureError, MeasureScore, change_since, entry_text, parse_score
 from ..domain.models import (
     GOAL_STATUSES, MODALITIES, MSE_FIELDS, MSE_WNL, RISK_LEVELS, RISK_STATUSES, SAFETY_PLAN_STATES, SETTINGS,
-    TELEHEALTH_KINDS, GoalProgress, MentalStatus, NoteDraft, Plan, RiskStatement, SessionFacts,
+    TELEHEALTH_KINDS, GoalProgress, MentalStatus, NoteDraft, ObjectiveProgress, Plan, RiskStatement, SessionFacts,
 )
 from ..domain.session_facts import end_time_for, parse_clock
 from ..domain.session_facts import problems as fact_problems
@@ -415,6 +415,13 @@ class InterventionsPane(StepPane):
     def apply(self, draft: NoteDraft) -> None:
         selected = set(self.query_one("#interventions", SelectionList).selected)
         draft.interventions = [p for p in self.pick_list if p in selected]
+        # Each objective offers today's interventions: keep the Goals step's lists in step, and
+        # drop a link to an intervention no longer used today.
+        draft.objectives = [replace(o, interventions=[i for i in o.interventions if i in draft.interventions])
+                            for o in draft.objectives]
+        if self.is_mounted:
+            for goals in self.screen.query(GoalsPane):
+                goals.sync_interventions(list(draft.interventions))
 
 
 # -- 5. measures -----------------------------------------------------------------------
@@ -566,19 +573,74 @@ class GoalsPane(StepPane):
     step_id = "goals"
     title = "Goals"
 
-    def __init__(self, goals: list[GoalProgress]) -> None:
+    DEFAULT_CSS = """
+    GoalsPane .objective-label { margin-left: 2; }
+    GoalsPane .objective-interventions { height: auto; max-height: 8; margin-left: 2; border: none; }
+    """
+
+    def __init__(self, goals: list[GoalProgress], objectives: list[ObjectiveProgress] | None = None,
+                 used_today: list[str] | None = None) -> None:
         super().__init__(id="step-goals")
         self.goals = goals
+        self.objectives = list(objectives or [])
+        self.used_today = list(used_today or [])  # today's interventions, offered under each objective
+
+    def _order(self) -> list[tuple[str, int]]:
+        """("goal", i) and ("objective", j) in the order shown: each objective under its goal."""
+        placed: set[int] = set()
+        out: list[tuple[str, int]] = []
+        for i, goal in enumerate(self.goals):
+            out.append(("goal", i))
+            for j, objective in enumerate(self.objectives):
+                if objective.goal_id == goal.goal_id and j not in placed:
+                    placed.add(j)
+                    out.append(("objective", j))
+        return out + [("objective", j) for j in range(len(self.objectives)) if j not in placed]
+
+    def _options(self, objective: ObjectiveProgress) -> list[str]:
+        return [*self.used_today, *[i for i in objective.interventions if i not in self.used_today]]
 
     def compose(self) -> ComposeResult:
-        if not self.goals:
+        if not self.goals and not self.objectives:
             yield Static("No active treatment-plan goals. Add them from the clients screen (e).", classes="step-prompt")
             return
-        yield Static("Mark each active goal and give one line of evidence.", classes="step-prompt")
-        for index, goal in enumerate(self.goals):
-            yield Static(Text(goal.label), classes="goal-label")
-            yield ChoiceField("Progress", GOAL_STATUSES, goal.status, labels={"": "not rated"}, id=f"goal-{index}")
-            yield _row("Evidence", _input(goal.evidence, id=f"goal-{index}-evidence"))
+        yield Static("Mark each active goal and give one line of evidence"
+                     + ("; under each objective, space ticks today's interventions that served it." if self.objectives
+                        else "."), classes="step-prompt")
+        for kind, index in self._order():
+            if kind == "goal":
+                goal = self.goals[index]
+                yield Static(Text(goal.label), classes="goal-label")
+                yield ChoiceField("Progress", GOAL_STATUSES, goal.status, labels={"": "not rated"}, id=f"goal-{index}")
+                yield _row("Evidence", _input(goal.evidence, id=f"goal-{index}-evidence"))
+                continue
+            objective = self.objectives[index]
+            yield Static(Text(objective.label), classes="goal-label objective-label")
+            yield ChoiceField("Progress", GOAL_STATUSES, objective.status, labels={"": "not rated"},
+                              id=f"objective-{index}")
+            yield _row("Evidence", _input(objective.evidence, id=f"objective-{index}-evidence"))
+            picks = SelectionList[str](*[Selection(Text(p), p, p in objective.interventions)
+                                         for p in self._options(objective)],
+                                       id=f"objective-{index}-interventions", classes="objective-interventions")
+            picks.display = bool(picks.option_count)
+            yield picks
+
+    def sync_interventions(self, used_today: list[str]) -> None:
+        """Today's interventions changed (the Interventions step): offer the new list under each
+        objective; a link to one no longer used today goes."""
+        if used_today == self.used_today:
+            return
+        self.used_today = list(used_today)
+        for j, objective in enumerate(self.objectives):
+            objective = replace(objective, interventions=[i for i in objective.interventions if i in used_today])
+            self.objectives[j] = objective
+            if not self.is_mounted:
+                continue
+            picks = self.query_one(f"#objective-{j}-interventions", SelectionList)
+            with picks.prevent(SelectionList.SelectedChanged):
+                picks.clear_options()
+                picks.add_options([Selection(Text(p), p, p in objective.interventions) for p in self._options(objective)])
+            picks.display = bool(picks.option_count)
 
     def apply(self, draft: NoteDraft) -> None:
         draft.goals = [
@@ -586,6 +648,15 @@ class GoalsPane(StepPane):
                     evidence=self.query_one(f"#goal-{i}-evidence", Input).value.strip())
             for i, goal in enumerate(self.goals)
         ]
+        objectives = []
+        for j, objective in enumerate(self.objectives):
+            ticked = set(self.query_one(f"#objective-{j}-interventions", SelectionList).selected)
+            objectives.append(replace(
+                objective, status=self.query_one(f"#objective-{j}", ChoiceField).value,
+                evidence=self.query_one(f"#objective-{j}-evidence", Input).value.strip(),
+                interventions=[p for p in self._options(objective) if p in ticked]))
+        self.objectives = objectives
+        draft.objectives = list(objectives)
 
 
 # -- 8. plan ---------------------------------------------------------------------------
@@ -709,7 +780,7 @@ def build_steps(template, draft: NoteDraft, jottings: list[Jotting], *,  # noqa:
         if name == "interventions":
             return InterventionsPane(list(draft.interventions), picks)
         if name == "goals":
-            return GoalsPane(list(draft.goals))
+            return GoalsPane(list(draft.goals), list(draft.objectives), list(draft.interventions))
         if name == "plan":
             return PlanPane(draft.plan)
         if name == "risk":
