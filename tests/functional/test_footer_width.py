@@ -57,7 +57,7 @@ IMPORTANT: dict[str, tuple[str, ...]] = {
     "note view": ("a Add addendum", "^o Copy for EHR", "x Export", "esc Back", *APP_KEYS),
     "addendum": ("^s Sign addendum", "esc Cancel"),
     "private jottings": ("esc Back", *APP_KEYS),
-    "treatment plan": ("g Add goal", "e Edit goal", "d Add diagnosis", "esc Back", *APP_KEYS),
+    "treatment plan": ("g Add goal", "e Edit", "S Sign plan", "d Add diagnosis", "esc Back", *APP_KEYS),
     "text prompt": ("esc Cancel",),
     "search": ("esc Back", *APP_KEYS),
     "notes due": ("⏎ Write up", "esc Back", *APP_KEYS),

@@ -79,6 +79,9 @@ class SessionFacts:
     interactive_complexity: bool = False  # +90785 marked by the clinician
     client_present: bool = True  # family/couple: 90847 with the client, 90846 without
     cpt_modifier: str = ""  # the telehealth modifier on the CPT line ("95"), from the payer's map
+    # Psychotherapy for crisis marked by the clinician: 90839 for 30-74 min, +90840 for each
+    # further 30 min (billing.crisis_units); False in older drafts.
+    crisis: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

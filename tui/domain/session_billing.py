@@ -66,6 +66,7 @@ def suggestion(facts: SessionFacts, modifiers: Mapping[str, str] | None = None) 
     return billing.suggest_billing(
         max(facts.duration_min, 0), facts.modality,
         intake=facts.template_key in INTAKE_TEMPLATES,
+        crisis=facts.crisis,
         patient_present=facts.client_present,
         interactive_complexity=facts.interactive_complexity,
         telehealth=facts.telehealth if _is_telehealth(facts) else None,
@@ -171,6 +172,12 @@ def cpt_line(facts: SessionFacts) -> str:
         modifier = code.split("-", 1)[1].strip()
     if modifier and "-" not in code:
         code = f"{code}-{modifier}"
+    if facts.crisis and code.split("-", 1)[0].strip() == "90839":
+        # Psychotherapy for crisis: +90840 for each 30 minutes beyond the first 74.
+        _, more = billing.crisis_units(max(facts.duration_min, 0))
+        if more:
+            add_on = "90840" + (f"-{modifier}" if modifier else "")
+            code += f", +{add_on}" + (f" x{more}" if more > 1 else "") + " psychotherapy for crisis, each additional 30 min"
     if facts.interactive_complexity:
         add_on = billing.INTERACTIVE_COMPLEXITY + (f"-{modifier}" if modifier else "")
         code += f", +{add_on} interactive complexity"

@@ -222,7 +222,14 @@ class ClientChart(RecordReader):
         )
 
     def treatment_plan(self, client_id: int, *, recent_notes: int | None = None) -> dict[str, Any]:
-        """Problems and goals, each goal with its progress history from the signed notes.
+        """Problems and goals, each goal with its progress history from the signed notes, and
+        each of its objectives with the interventions planned for it and its own history.
+
+        A goal's ``interventions`` are all of its planned interventions (each row names its
+        ``objective_id``, NULL for the goal as a whole); an objective's are its own. A goal's
+        ``history`` holds (day, status, evidence); an objective's holds dicts with day, status,
+        evidence and interventions (the note's ``objectives`` progress, read defensively: notes
+        signed before it was recorded have none).
 
         ``recent_notes`` limits the history to the newest that many notes (the screen shows
         the last 30 entries per goal; reading 10,000 notes' drafts for it took ~0.6 s).
@@ -233,10 +240,54 @@ class ClientChart(RecordReader):
             goal["objectives"] = queries.objectives(self.record, goal["id"])
             goal["interventions"] = queries.plan_interventions(self.record, goal["id"])
             goal["history"] = []
-        by_id = {str(g["id"]): g for g in goals}
-        for row in queries.signed_drafts(self.record, client_id, recent_notes):
-            for progress in json.loads(row["draft_json"]).get("goals", []):
-                goal = by_id.get(str(progress.get("goal_id")))
-                if goal is not None and progress.get("status"):
-                    goal["history"].append((day(row["started_at"]), progress["status"], progress.get("evidence", "")))
+            for objective in goal["objectives"]:
+                objective["interventions"] = [i for i in goal["interventions"]
+                                              if i.get("objective_id") == objective["id"]]
+                objective["history"] = []
+        add_progress(goals, queries.signed_drafts(self.record, client_id, recent_notes))
         return {"problems": problems, "goals": goals}
+
+
+def add_progress(goals: list[dict[str, Any]], notes: Any) -> None:
+    """Append to each goal's and objective's ``history`` what the signed notes' drafts
+    (``draft_json``, ``started_at``; oldest first) say of it. Read defensively: a note signed
+    before objectives were rated has none, and an entry for an objective or goal no longer on
+    the plan, or not an object, is passed over."""
+    by_id = {str(g["id"]): g for g in goals}
+    objectives_by_id = {str(o["id"]): o for g in goals for o in g.get("objectives") or []}
+    planned = {str(i["id"]): i["description"] for g in goals for i in g.get("interventions") or []}
+    for row in notes:
+        try:
+            stored = json.loads(row["draft_json"] or "{}")
+        except ValueError:
+            continue
+        if not isinstance(stored, dict):
+            continue
+        for progress in stored.get("goals") or []:
+            goal = by_id.get(str(progress.get("goal_id"))) if isinstance(progress, dict) else None
+            if goal is not None and progress.get("status"):
+                goal["history"].append((day(row["started_at"]), progress["status"], progress.get("evidence", "")))
+        for progress in stored.get("objectives") or []:
+            objective = objectives_by_id.get(str(progress.get("objective_id"))) if isinstance(progress, dict) else None
+            if objective is None or not (progress.get("status") or progress.get("evidence")):
+                continue
+            objective["history"].append({
+                "day": day(row["started_at"]), "status": str(progress.get("status") or ""),
+                "evidence": str(progress.get("evidence") or ""),
+                "interventions": _intervention_names(progress.get("interventions"), planned)})
+
+
+def _intervention_names(value: Any, planned: dict[str, str]) -> str:
+    """What a note's objective progress says was done: a list of names or planned-intervention
+    ids (an id reads as its description), or one text."""
+    if not isinstance(value, (list, tuple)):
+        return str(value) if value else ""
+    names = []
+    for item in value:
+        if isinstance(item, dict):
+            item = item.get("description") or item.get("id") or ""
+        if isinstance(item, int) and not isinstance(item, bool):
+            item = planned.get(str(item), str(item))
+        if item:
+            names.append(str(item))
+    return ", ".join(names)

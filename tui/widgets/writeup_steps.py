@@ -144,6 +144,10 @@ class FactsPane(StepPane):
                           labels={"no": "no", "yes": "yes (+90785)"}, id="fact-complexity")
         yield ChoiceField("Template", list(self.template_keys), f.template_key, labels=self.template_keys,
                           id="fact-template")
+        # After the template picker, so the keys to reach it stay as they were.
+        yield ChoiceField("Crisis", ("no", "yes"), "yes" if f.crisis else "no",
+                          labels={"no": "no", "yes": "yes: psychotherapy for crisis (90839, +90840)"},
+                          id="fact-crisis")
         yield _row("CPT code", _input(f.cpt_code, id="fact-cpt", max_length=8))
         yield Static("", id="fact-problems", classes="review-errors")
         yield Static("", id="fact-hint", classes="step-hint")
@@ -182,6 +186,7 @@ class FactsPane(StepPane):
             client_location=self.query_one("#fact-location", Input).value.strip(),
             interactive_complexity=self.query_one("#fact-complexity", ChoiceField).value == "yes",
             client_present=self.query_one("#fact-family", ChoiceField).value == "with",
+            crisis=self.query_one("#fact-crisis", ChoiceField).value == "yes",
             cpt_modifier=self._modifier(telehealth),
             cpt_code=self.query_one("#fact-cpt", Input).value.strip(),
             template_key=self.query_one("#fact-template", ChoiceField).value,
@@ -195,11 +200,13 @@ class FactsPane(StepPane):
 
     def _show_relevant(self) -> None:
         """Family with/without the client only for a family or couple session; the client's
-        location only for telehealth."""
+        location only for telehealth; crisis not for a group (unless marked: then it is said)."""
         self.query_one("#fact-family", ChoiceField).display = (
             self.query_one("#fact-modality", ChoiceField).value in ("family", "couple"))
         self.query_one("#fact-location", Input).parent.display = (  # type: ignore[union-attr]
             self.query_one("#fact-telehealth", ChoiceField).value != "none")
+        crisis = self.query_one("#fact-crisis", ChoiceField)  # no crisis codes for a group
+        crisis.display = self.query_one("#fact-modality", ChoiceField).value != "group" or crisis.value == "yes"
 
     def _follow_end(self, changed: str) -> None:
         """End follows start + duration; typing an end sets the duration."""
@@ -284,7 +291,7 @@ class FactsPane(StepPane):
         draft.facts = replace(draft.facts, **{name: getattr(current, name) for name in (
             "date", "start_time", "duration_min", "end_time", "modality", "setting", "cpt_code", "template_key",
             "place_of_service", "telehealth", "client_location", "interactive_complexity", "client_present",
-            "cpt_modifier")})
+            "cpt_modifier", "crisis")})
 
 
 # -- 2. template sections ------------------------------------------------------------
