@@ -20,6 +20,7 @@ from .theme import THEME_NAMES
 
 if TYPE_CHECKING:
     from .domain.letterhead import Letterhead
+    from .domain.measures import CustomScale
     from .domain.shorthand import ShorthandRules
     from .domain.templates import Template
 
@@ -68,6 +69,19 @@ theme = "hushpad-dusk"
 # "ACT" = "acceptance and commitment therapy"
 # [keys]                    # remap a key by its binding id
 # "scratchpad.curtain" = "f2"
+
+# A custom scale: no published manual, so its rules are yours. Typed in session by its key
+# ("sleep 3 1 2 0 4", or a total: "sleep 12"), scored with the reverse items counted as
+# (low + high - answer), banded, and stated with its definition in the signed note (a
+# note signed before you change the scale keeps the definition it was scored with).
+# The key: 2-16 lower-case letters or digits, not a shorthand marker (o, hw, g1, ...)
+# and not a word you begin lines with ("so 3 kids" would read as a score).
+# [measures.custom.sleep]
+# name = "Sleep quality"
+# items = 5
+# item_range = [0, 4]                            # each answer's lowest and highest
+# reverse = [2, 5]                               # reverse-scored items (optional)
+# bands = [[0, "good"], [8, "fair"], [14, "poor"]]   # [lowest total, name], rising
 """
 
 
@@ -102,6 +116,8 @@ class Config:
     billing_payer: str = ""
     payer_modifiers: dict[str, dict[str, str]] = field(default_factory=dict)
     fees: dict[str, float] = field(default_factory=dict)
+    # [measures.custom.KEY]: the clinician's own scales, by key (see domain.measures.CustomScale).
+    custom_scales: dict[str, "CustomScale"] = field(default_factory=dict)
     demo: bool = False
     debug: bool = False
 
@@ -136,7 +152,7 @@ class Config:
     def shorthand(self) -> "ShorthandRules":
         from .domain.shorthand import ShorthandRules
 
-        return ShorthandRules.from_config(self.markers or None, self.abbreviations or None)
+        return ShorthandRules.from_config(self.markers or None, self.abbreviations or None, self.custom_scales)
 
     @cached_property
     def note_templates(self) -> dict[str, "Template"]:
@@ -214,7 +230,8 @@ _FIELDS: dict[tuple[str, str], tuple[str, type | tuple[type, ...]]] = {
     ("privacy", "show_client_names"): ("show_client_names", bool),
     ("appearance", "theme"): ("theme", str),
 }
-_TABLES = {"clinician", "practice", "notes", "privacy", "appearance", "shorthand", "keys", "templates", "billing"}
+_TABLES = {"clinician", "practice", "notes", "privacy", "appearance", "shorthand", "keys", "templates", "billing",
+           "measures"}
 
 
 def load_config(profile_dir: Path, config_path: Path | None = None, *, explicit_profile: bool = False) -> Config:
@@ -262,7 +279,7 @@ def _apply(config: Config, doc: dict[str, Any], text: str, path: Path) -> Config
             raise _fail(path, text, key, f"'{key}' must be {expected}", table)
         changes[attr] = value
     for table, section in doc.items():
-        if table in ("shorthand", "keys", "templates", "billing"):
+        if table in ("shorthand", "keys", "templates", "billing", "measures"):
             continue
         known = {k for (t, k) in _FIELDS if t == table}
         for key in section:
@@ -298,6 +315,7 @@ def _apply(config: Config, doc: dict[str, Any], text: str, path: Path) -> Config
         if problem := npi_problem(changes["npi"]):
             raise _fail(path, text, "npi", problem, "clinician")
     changes.update(_billing(path, text, doc.get("billing", {})))
+    changes["custom_scales"] = _custom_scales(path, text, doc.get("measures", {}))
     shorthand = doc.get("shorthand", {})
     markers = shorthand.get("markers", {})
     if not isinstance(markers, dict) or not all(
@@ -359,6 +377,28 @@ def _billing(path: Path, text: str, section: dict[str, Any]) -> dict[str, Any]:
             "fees": {code: float(fee) for code, fee in fees.items()}}
 
 
+def _custom_scales(path: Path, text: str, section: dict[str, Any]) -> dict[str, "CustomScale"]:
+    """[measures.custom.KEY] tables, each a CustomScale; a bad one names its table and field."""
+    from .domain.measures import CustomScale, MeasureError
+
+    for key in section:
+        if key != "custom":
+            raise _fail(path, text, key, f"unknown setting '{key}' in [measures] (custom scales are "
+                        "[measures.custom.KEY] tables)", "measures")
+    custom = section.get("custom", {})
+    if not isinstance(custom, dict) or not all(isinstance(v, dict) for v in custom.values()):
+        raise _fail(path, text, "[measures]", "[measures.custom] must hold one table per scale, "
+                    "e.g. [measures.custom.sleep]")
+    scales: dict[str, CustomScale] = {}
+    for key, table in custom.items():
+        where = f"[measures.custom.{key}]"
+        try:
+            scales[key] = CustomScale.from_mapping(key, table)
+        except MeasureError as exc:
+            raise _fail(path, text, where, f"{where}: {exc}") from None
+    return scales
+
+
 def _licence_key(doc: dict[str, Any]) -> str:
     """Which spelling the file uses (for the line of a message)."""
     return "license_number" if "license_number" in doc.get("clinician", {}) else "licence_number"
@@ -394,8 +434,13 @@ def _check_keys(path: Path, text: str, keymap: Any) -> None:
 def _parse_domain(path: Path, text: str, config: Config, template_set: bool) -> Config:
     """Parse [shorthand] and [templates] into their domain objects once, here, so a mistake
     comes at start-up with its line, not mid-session; the Config keeps what was parsed."""
+    from .domain.shorthand import CustomScaleKeyError
+
     try:
         config.shorthand  # noqa: B018 - parses and caches
+    except CustomScaleKeyError as exc:
+        where = f"[measures.custom.{exc.key}]"
+        raise _fail(path, text, where, f"{where}: {exc}") from None
     except ValueError as exc:
         raise _fail(path, text, "[shorthand.markers]", str(exc)) from None
     from .domain.templates import template_from_config, templates_with

@@ -142,7 +142,8 @@ def _course_blocks(draft: NoteDraft, today: str,
             lines.append(f"{first.describe()} on {first_date}: the only score")
             continue
         delta = last.total - first.total
-        change = "no change" if delta == 0 else (
+        change = "not compared, the scale's definition changed" if first.scale != last.scale else (
+            "no change") if delta == 0 else (
             ("higher" if delta > 0 else "lower") if instrument == "cssrs"
             else f"{'up' if delta > 0 else 'down'} {abs(delta)}")
         lines.append(f"{first.describe()} on {first_date} (first); {last.describe()} on {last_date} (last): {change}")
@@ -223,7 +224,11 @@ def _blocks(
             entry = f"{score.name}: {score.total} ({score.band}); "
             entry += change_since(previous.get(score.instrument), score)
             if score.items is not None:
-                entry += "; items " + " ".join(str(i) for i in score.items)
+                entry += ("; answers " if score.scale is not None else "; items ") + " ".join(str(i) for i in score.items)
+            if score.scale is not None:
+                # A custom scale has no published manual and its config may change: the note
+                # states the rules it was scored by (the signed payload carries them too).
+                entry += f"; custom scale: {score.scale.describe_rules()}"
         if score.item9_flag:
             entry += f"; item 9 = {score.item9}, flagged"
         b.append(("item", entry))

@@ -28,10 +28,18 @@ Scoring, from each instrument's published manual:
   answers are a recent yes to items 4 or 5 and/or any behavior in the past 3 months").
   There is no total: Hushpad stores the risk level it implies (0 negative, 1 low, 2
   moderate, 3 high) as the total, so trends and bands work as for the other measures.
+
+Custom scales have no published manual: their rules (items, item range, bands, reverse-scored
+items) come from the clinician's config.toml, ``[measures.custom.KEY]`` (see CustomScale).
+Such a definition may change later, so a custom score always carries the definition it was
+scored with: ``MeasureScore.scale``, stored in ``items_json`` ({"answers", "scale"}) and so in
+the signed payload, and stated in the signed text. An old note reads and verifies as it was
+scored, whatever the config says now.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -40,6 +48,7 @@ from typing import Any, Iterable
 
 __all__ = [
     "CSSRS_QUESTIONS",
+    "CUSTOM_PREFIX",
     "CustomScale",
     "CustomScore",
     "INSTRUMENTS",
@@ -56,6 +65,7 @@ __all__ = [
     "normalise_instrument",
     "parse_score",
     "score_from_items",
+    "score_from_stored",
     "score_from_total",
     "stored_band",
 ]
@@ -226,13 +236,19 @@ def band_for(instrument: str, total: int) -> str:
     return band
 
 
-def stored_band(instrument: str, total: Any) -> str:
+def stored_band(instrument: str, total: Any, items_json: str | None = None) -> str:
     """band_for over a stored row, for display: a total no instrument allows (an edited or
-    damaged record) reads "out of range" rather than failing the screen that shows it."""
+    damaged record) reads "out of range" rather than failing the screen that shows it.
+    A custom scale's band comes from the definition stored with the score (``items_json``)."""
     try:
+        if str(instrument).startswith(CUSTOM_PREFIX):
+            return score_from_stored(instrument, total, items_json).band
         return band_for(instrument, total)
-    except MeasureError:
+    except (MeasureError, ValueError, TypeError, KeyError):
         return "out of range"
+
+
+CUSTOM_PREFIX = "custom:"  # a custom scale's instrument as stored: "custom:ors"
 
 
 @dataclass(frozen=True)
@@ -242,8 +258,14 @@ class MeasureScore:
     instrument: str
     total: int
     items: tuple[int, ...] | None = None
+    # A custom scale's definition as scored (instrument "custom:KEY"); None for the built-ins.
+    # For a custom scale ``items`` are the answers as given, before reverse keying.
+    scale: "CustomScale | None" = None
 
     def __post_init__(self) -> None:
+        if self.scale is not None or str(self.instrument).startswith(CUSTOM_PREFIX):
+            self._check_custom()
+            return
         key = normalise_instrument(self.instrument)
         inst = INSTRUMENTS[key]
         object.__setattr__(self, "instrument", key)
@@ -260,13 +282,41 @@ class MeasureScore:
                     f"{inst.name} total {total} does not match the items, which sum to {implied}"
                 )
 
+    def _check_custom(self) -> None:
+        scale = self.scale
+        if not isinstance(scale, CustomScale):
+            raise MeasureError(f"{str(self.instrument)[:30]!r}: a custom scale's score needs the scale it was scored on")
+        key = CUSTOM_PREFIX + scale.key
+        if self.instrument not in (key, scale.key):
+            raise MeasureError(f"{str(self.instrument)[:30]!r} is not the custom scale {scale.key!r}")
+        object.__setattr__(self, "instrument", key)
+        checked = CustomScore(scale, self.total, self.items)  # ranges, answers, reverse-keyed sum
+        object.__setattr__(self, "items", checked.answers)
+
+    @property
+    def custom(self) -> bool:
+        return self.scale is not None
+
     @property
     def name(self) -> str:
+        if self.scale is not None:
+            return self.scale.name
         return INSTRUMENTS[self.instrument].name
 
     @property
     def band(self) -> str:
+        if self.scale is not None:
+            return self.scale.band_for(self.total)
         return band_for(self.instrument, self.total)
+
+    def items_json(self) -> str | None:
+        """What measure_scores.items_json stores: the item scores as a list, or for a custom
+        scale {"answers": [..] or null, "scale": the definition scored with}, never null, so
+        the row states what was scored whatever the config says later."""
+        if self.scale is not None:
+            return json.dumps({"answers": list(self.items) if self.items is not None else None,
+                               "scale": self.scale.to_mapping()}, sort_keys=True, ensure_ascii=False)
+        return json.dumps(list(self.items)) if self.items else None
 
     @property
     def item9(self) -> int | None:
@@ -354,19 +404,26 @@ class MeasureScore:
         return f"{self.name} {self.total} ({self.band})"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "instrument": self.instrument,
             "total": self.total,
             "items": list(self.items) if self.items is not None else None,
         }
+        if self.scale is not None:
+            out["scale"] = self.scale.to_mapping()
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "MeasureScore":
         items = data.get("items")
+        scale = None
+        if data.get("scale") is not None:
+            scale = CustomScale.from_mapping(str(data["instrument"]).removeprefix(CUSTOM_PREFIX), data["scale"])
         return cls(
             instrument=data["instrument"],
             total=data["total"],
             items=tuple(items) if items is not None else None,
+            scale=scale,
         )
 
 
@@ -381,12 +438,31 @@ def score_from_total(instrument: str, total: int) -> MeasureScore:
     return MeasureScore(normalise_instrument(instrument), total)
 
 
+def score_from_stored(instrument: str, total: Any, items_json: str | None) -> MeasureScore:
+    """A measure_scores row back as a MeasureScore. A custom scale is read with the definition
+    stored in its row (see MeasureScore.items_json), never the config's current one.
+    Raises MeasureError (or ValueError for JSON that is not) on a row that cannot be right."""
+    parsed = json.loads(items_json) if items_json else None
+    if str(instrument).startswith(CUSTOM_PREFIX):
+        if not isinstance(parsed, dict) or not isinstance(parsed.get("scale"), Mapping):
+            raise MeasureError(f"{str(instrument)[:30]!r}: the score does not carry its scale's definition")
+        scale = CustomScale.from_mapping(instrument[len(CUSTOM_PREFIX):], parsed["scale"])
+        answers = parsed.get("answers")
+        return MeasureScore(instrument, total, tuple(answers) if answers is not None else None, scale=scale)
+    if parsed is not None and not isinstance(parsed, list):
+        raise MeasureError(f"{str(instrument)[:30]!r}: stored items are not a list")
+    return MeasureScore(instrument, total, tuple(parsed) if parsed else None)
+
+
 def change_since(previous: MeasureScore | None, current: MeasureScore) -> str:
     """"first administration", "+3 since last", "−2 since last" or "no change"."""
     if previous is None:
         return "first administration"
     if previous.instrument != current.instrument:
         raise MeasureError(f"Cannot compare {previous.name} with {current.name}")
+    if previous.scale != current.scale:
+        # The config changed the scale between the two: its totals need not mean the same.
+        return f"not compared: the scale's definition changed since last ({previous.total}, {previous.band})"
     delta = current.total - previous.total
     if delta == 0:
         return "no change"
@@ -655,6 +731,25 @@ class CustomScale:
                    item_max=span[1], bands=tuple(tuple(b) if isinstance(b, list) else b for b in bands),
                    reverse_items=tuple(reverse))
 
+    def to_mapping(self) -> dict[str, Any]:
+        """The definition in config's shape (from_mapping reads it back): what a score stores."""
+        return {"name": self.name, "items": self.item_count, "item_range": [self.item_min, self.item_max],
+                "bands": [[lowest, label] for lowest, label in self.bands], "reverse": list(self.reverse_items)}
+
+    def describe_rules(self) -> str:
+        """The definition in words, for the signed text: "5 items 0–4, items 2, 5 reverse-scored;
+        bands 0–7 good, 8–13 fair, 14–20 poor"."""
+        reverse = ""
+        if self.reverse_items:
+            numbers = ", ".join(map(str, self.reverse_items))
+            reverse = f", item{'s' if len(self.reverse_items) > 1 else ''} {numbers} reverse-scored"
+        ranges = []
+        for index, (lowest, label) in enumerate(self.bands):
+            top = self.bands[index + 1][0] - 1 if index + 1 < len(self.bands) else self.total_max
+            ranges.append(f"{lowest}–{top} {label}" if top != lowest else f"{lowest} {label}")
+        items = f"{self.item_count} item{'s' if self.item_count != 1 else ''}"
+        return f"{items} {self.item_min}–{self.item_max}{reverse}; bands {', '.join(ranges)}"
+
     @property
     def total_min(self) -> int:
         return self.item_count * self.item_min
@@ -734,3 +829,7 @@ class CustomScore:
 
     def describe(self) -> str:
         return f"{self.scale.name} {self.total} ({self.band})"
+
+    def as_measure(self) -> MeasureScore:
+        """The score as every other measure is carried (draft, note, record): instrument custom:KEY."""
+        return MeasureScore(CUSTOM_PREFIX + self.scale.key, self.total, self.answers, scale=self.scale)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 
-from .measures import INSTRUMENTS, MeasureError, MeasureScore, parse_score
+from .measures import CUSTOM_PREFIX, INSTRUMENTS, CustomScale, MeasureError, MeasureScore, parse_score
 
 __all__ = [
     "Category",
@@ -127,16 +127,21 @@ class ShorthandRules:
 
     markers: Mapping[Category, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_MARKERS)
     abbreviations: Mapping[str, str] = field(default_factory=lambda: DEFAULT_ABBREVIATIONS)
+    # Custom scales from config ([measures.custom.KEY]), by key: "KEY 3 2 1 4" is its score.
+    custom_scales: Mapping[str, CustomScale] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "markers", _freeze_markers(self.markers))
         object.__setattr__(self, "abbreviations", MappingProxyType(dict(self.abbreviations)))
+        object.__setattr__(self, "custom_scales", MappingProxyType(dict(self.custom_scales)))
+        _check_custom_keys(self.markers, self.custom_scales)
 
     def __hash__(self) -> int:
         return hash(
             (
                 tuple(sorted((str(k), v) for k, v in self.markers.items())),
                 tuple(sorted(self.abbreviations.items())),
+                tuple(sorted(self.custom_scales.items())),
             )
         )
 
@@ -145,6 +150,7 @@ class ShorthandRules:
         cls,
         markers: dict[str, list[str]] | None,
         abbreviations: dict[str, str] | None,
+        custom_scales: Mapping[str, CustomScale] | None = None,
     ) -> "ShorthandRules":
         """Merge user config over the defaults.
 
@@ -209,7 +215,31 @@ class ShorthandRules:
                 table.pop(short.strip(), None)
             else:
                 table[short.strip()] = long
-        return cls(markers=merged, abbreviations=table)
+        return cls(markers=merged, abbreviations=table, custom_scales=custom_scales or {})
+
+
+class CustomScaleKeyError(ValueError):
+    """A custom scale's key that session shorthand could not tell from another marker."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def _check_custom_keys(markers: Mapping[Category, tuple[str, ...]], scales: Mapping[str, CustomScale]) -> None:
+    """A custom scale is typed by its key ("ors 7 8 6 9"), so the key must not be, or be
+    taken by, another marker: "hw" stays homework, "g12" stays goal 12."""
+    taken = {p.lower().rstrip(":"): category for category, prefixes in markers.items() for p in prefixes}
+    for key, scale in scales.items():
+        if not isinstance(scale, CustomScale) or scale.key != key:
+            raise CustomScaleKeyError(str(key), f"Custom scale {str(key)[:20]!r} does not match its definition")
+        if key in taken:
+            raise CustomScaleKeyError(key, f"Custom scale key {key!r} is already the shorthand marker for "
+                                           f"{taken[key].value}; choose another key")
+        for goal in markers.get(Category.GOAL, ()):
+            if key.startswith(goal.lower()) and key[len(goal):].isdigit():
+                raise CustomScaleKeyError(key, f"Custom scale key {key!r} reads as goal progress "
+                                               f"({goal}{key[len(goal):]} +); choose another key")
 
 
 DEFAULT_RULES = ShorthandRules()
@@ -217,12 +247,13 @@ DEFAULT_RULES = ShorthandRules()
 
 @dataclass(frozen=True)
 class MeasureJotting:
-    instrument: str  # a key of measures.INSTRUMENTS: "phq9", "gad7", "pcl5", "cssrs"
+    instrument: str  # a key of measures.INSTRUMENTS ("phq9", "gad7", "pcl5", "cssrs") or "custom:KEY"
     total: int
     items: tuple[int, ...] | None = None
+    scale: CustomScale | None = None  # a custom scale's definition as configured when typed
 
     def to_score(self) -> MeasureScore:
-        return MeasureScore(self.instrument, self.total, self.items)
+        return MeasureScore(self.instrument, self.total, self.items, scale=self.scale)
 
 
 _DIRECTION_STATUS = {"+": "improved", "=": "stable", "-": "deteriorated"}
@@ -330,6 +361,7 @@ def _match(text: str, rules: ShorthandRules) -> _Match | None:
         if category in (Category.TAG, Category.GOAL):
             continue
         candidates.extend((p, category) for p in prefixes)
+    candidates.extend((key, Category.MEASURE) for key in rules.custom_scales)
     # Longest first, so ">>" (if configured) beats ">" and "obs:" beats "o".
     candidates.sort(key=lambda pc: len(pc[0]), reverse=True)
     for prefix, category in candidates:
@@ -355,8 +387,16 @@ def _find_tags(text: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _parse_measure(marker: str, body: str) -> tuple[MeasureJotting | None, str]:
+def _parse_measure(marker: str, body: str, rules: ShorthandRules) -> tuple[MeasureJotting | None, str]:
     key = "".join(ch for ch in marker.lower() if ch.isalnum())
+    custom = rules.custom_scales.get(marker.lower())
+    if custom is not None:
+        try:
+            found = custom.parse(body, comment_allowed=True)
+        except MeasureError as exc:
+            return None, str(exc)
+        assert found is not None  # with comment_allowed, no number is a MeasureError
+        return MeasureJotting(CUSTOM_PREFIX + custom.key, found.total, found.answers, custom), ""
     if key not in INSTRUMENTS:
         return None, f"Unknown measure {marker!r}"
     try:
@@ -416,7 +456,7 @@ def _parse(text: str, rules: ShorthandRules) -> Jotting:
     body = text[m.body_start :].strip()
     if m.category is Category.MEASURE:
         member, body = _split_member(body)
-        measure, problem = _parse_measure(marker, body)
+        measure, problem = _parse_measure(marker, body, rules)
         return Jotting(text, Category.MEASURE, marker, body, tags, measure=measure, problem=problem,
                        member=member)
     if m.category not in (Category.MEASURE, Category.GOAL):
@@ -572,6 +612,11 @@ def marker_guide(rules: ShorthandRules = DEFAULT_RULES) -> list[tuple[str, str]]
         if not markers:
             continue
         out.append((example.format(m=markers[0]), meaning + (f"  (also {', '.join(markers[1:])})" if len(markers) > 1 else "")))
+    for key, scale in rules.custom_scales.items():
+        out.append((f"{key} {scale.total_min}   or   {key} " + " ".join([str(scale.item_min)] * min(scale.item_count, 6))
+                    + (" …" if scale.item_count > 6 else ""),
+                    f"{scale.name}: total or {scale.item_count} item scores {scale.item_min}–{scale.item_max} "
+                    "(Measures; a custom scale from config)"))
     out.append(("@AB " + '" I felt left out', "in a group: about member AB (code, initials or first name); "
                 "offered only in their part"))
     return out

@@ -73,6 +73,9 @@ class ChartScreen(HushpadScreen[None]):
             trend = ScoreTrend(instrument, [], id=f"trend-{instrument}")
             trend.display = False
             yield trend
+        custom = Static("", id="chart-custom", markup=False)  # custom scales, in words; once given
+        custom.display = False
+        yield custom
         yield Static("", id="chart-risk", markup=False)
         yield Static(Text(COLUMNS, style="dim"), id="chart-columns")
         yield RowList(timeline_row, empty="No sessions yet. Press Esc, then Enter on the client to start one.",
@@ -132,6 +135,9 @@ class ChartScreen(HushpadScreen[None]):
             trend = self.query_one(f"#trend-{instrument}", ScoreTrend)
             trend.set_scores(scores)
             trend.display = bool(scores)
+        custom = self.query_one("#chart-custom", Static)
+        custom.update(Text("\n".join(t.words for t in chart.custom)))
+        custom.display = bool(chart.custom)
         risk = Text("Risk   ")
         if chart.risk:
             # In words, not a letter strip: the latest level and how the levels ran.

@@ -150,6 +150,7 @@ class WriteupScreen(HushpadScreen["int | None"]):
             picks=list(self.app.config.interventions or DEFAULT_INTERVENTIONS),
             members=writeup.members, member=writeup.member, risk_lines=[j.text for j in writeup.risk_lines],
             shared=not writeup.shared_locked, previous=writeup.previous_scores,
+            custom_scales=self.app.config.custom_scales,
         )
 
     async def _build_panes(self) -> None:

@@ -66,6 +66,9 @@ class Chart:
     # PCL-5 and the C-SSRS screener, the same way; empty when never given.
     pcl5: list[tuple[str, int]] = field(default_factory=list)
     cssrs: list[tuple[str, int]] = field(default_factory=list)
+    # Custom scales ([measures.custom.KEY]) the client was scored on, each read with the
+    # definition stored with its scores (name and bands then), not the config's now.
+    custom: list["CustomTrend"] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -106,6 +109,56 @@ class BeforeSession:
     more_scores: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class CustomTrend:
+    """One custom scale's scores, oldest first: (date, total, band as scored)."""
+
+    instrument: str  # "custom:sleep"
+    name: str  # the name in the newest score's stored definition
+    points: list[tuple[str, int, str]]
+    changed: bool = False  # the scale's definition differs between these scores
+
+    @property
+    def words(self) -> str:
+        """"Sleep quality 8 (fair) on 2026-11-03, down 4 since the first of 3 (12, fair)"."""
+        last_day, last, band = self.points[-1]
+        words = f"{self.name} {last} ({band}) on {last_day}"
+        if len(self.points) == 1:
+            return words + ", the first score"
+        _, first, first_band = self.points[0]
+        if self.changed:
+            return words + f"; {len(self.points)} scores, the scale's definition changed between them"
+        delta = last - first
+        change = "no change" if delta == 0 else f"{'up' if delta > 0 else 'down'} {abs(delta)}"
+        return f"{words}, {change} since the first of {len(self.points)} ({first}, {first_band})"
+
+
+def custom_trends(record: Any, client_id: int, points: int = 0) -> list[CustomTrend]:
+    """The client's custom-scale scores per scale (the newest ``points`` of each; 0 all)."""
+    from ..domain.measures import CUSTOM_PREFIX, MeasureError, score_from_stored
+
+    rows = record.query("""SELECT instrument, total, items_json, administered_at FROM measure_scores
+                            WHERE client_id = ? AND instrument GLOB 'custom:*' ORDER BY administered_at, id""",
+                        (client_id,))
+    by_scale: dict[str, list[tuple[str, int, str]]] = {}
+    scales: dict[str, list[Any]] = {}
+    for row in rows:
+        try:
+            score = score_from_stored(row["instrument"], row["total"], row["items_json"])
+        except (MeasureError, ValueError, TypeError, KeyError):
+            continue  # a damaged row: left out of the trend (the note's verify names it)
+        by_scale.setdefault(score.instrument, []).append((day(row["administered_at"]), score.total,
+                                                          make_visible(score.band)))
+        scales.setdefault(score.instrument, []).append(score.scale)
+    out = []
+    for instrument, shown in by_scale.items():
+        kept = shown[-points:] if points else shown
+        used = scales[instrument][-len(kept):]
+        name = make_visible(used[-1].name) if used[-1] is not None else instrument.removeprefix(CUSTOM_PREFIX)
+        out.append(CustomTrend(instrument, name, kept, changed=any(s != used[-1] for s in used)))
+    return out
+
+
 class ClientChart(RecordReader):
     def _client(self, client_id: int) -> dict[str, Any]:
         client = self.record.client(client_id)
@@ -135,6 +188,7 @@ class ClientChart(RecordReader):
         return Chart(
             client=client, age=age_on(client["date_of_birth"]), goals=self.record.goals(client_id),
             phq9=trend("phq9"), gad7=trend("gad7"), pcl5=trend("pcl5"), cssrs=trend("cssrs"),
+            custom=custom_trends(self.record, client_id, TREND_POINTS),
             risk=[(day(r["assessed_at"]), r["level"]) for r in queries.risk_trend(self.record, client_id, TREND_POINTS)],
             sessions=sessions, session_count=count,
         )
@@ -212,6 +266,9 @@ class ClientChart(RecordReader):
                 from .records_export import measure_text
 
                 more.append(f"{measure_text(instrument, row['total'])}, {day(row['administered_at'])}")
+        for custom in custom_trends(self.record, client_id, 1):  # the latest of each custom scale
+            last_day, total, band = custom.points[-1]
+            more.append(f"{custom.name} {total} ({band}), {last_day}")
         return BeforeSession(
             risk_summary=risk_summary, missing_notes=tuple(missing), more_scores=tuple(more),
             client=client, last_session=day(last["started_at"]) if last else "",

@@ -17,7 +17,9 @@ from ..domain import clock
 from ..domain import signature as sig
 from ..domain.canonical import escape_markdown, fenced, line_kinds
 from ..domain.letterhead import Letterhead, client_identity
-from ..domain.measures import MeasureError, MeasureScore, display_name, stored_band
+from ..domain.measures import (
+    CUSTOM_PREFIX, MeasureError, MeasureScore, display_name, score_from_stored, stored_band,
+)
 from ..domain.session_facts import display_time
 from ..domain.visible import make_visible
 from ..storage import queries
@@ -70,6 +72,8 @@ def how_to_verify(json_command: str) -> str:
 
 def measure_text(instrument: str, total: Any, items_json: str | None = None) -> str:
     """"PHQ-9 12 (moderate)", with a PHQ-9 item 9 above 0 named: the one risk item."""
+    if str(instrument).startswith(CUSTOM_PREFIX):
+        return " ".join(custom_measure_parts(instrument, total, items_json))
     try:
         name = display_name(instrument)
     except MeasureError:
@@ -84,6 +88,16 @@ def measure_text(instrument: str, total: Any, items_json: str | None = None) -> 
     if instrument == "phq9" and items and len(items) == 9 and items[8]:
         text += f", item 9 = {items[8]}"
     return text
+
+
+def custom_measure_parts(instrument: str, total: Any, items_json: str | None) -> tuple[str, str]:
+    """A custom scale's score as (name, "8 (fair)"), read with the definition stored with the
+    score (its name and bands then), never the config's current one."""
+    try:
+        score = score_from_stored(instrument, total, items_json)
+    except (MeasureError, ValueError, TypeError, KeyError):
+        return str(instrument).removeprefix(CUSTOM_PREFIX), f"{total} (custom scale, definition unreadable)"
+    return make_visible(score.name), f"{score.total} ({make_visible(score.band)})"
 
 
 # -- what an export prints, gathered once ---------------------------------------------------
@@ -192,8 +206,11 @@ class RecordsRequest:
         names: list[str] = []
         by_day: dict[str, dict[str, list[str]]] = {}
         for m in self.measures:
-            text = measure_text(m["instrument"], m["total"], m["items_json"])
-            name, _, score = text.partition(" ")
+            if str(m["instrument"]).startswith(CUSTOM_PREFIX):  # a custom scale's name may hold spaces
+                name, score = custom_measure_parts(m["instrument"], m["total"], m["items_json"])
+            else:
+                text = measure_text(m["instrument"], m["total"], m["items_json"])
+                name, _, score = text.partition(" ")
             if name not in names:
                 names.append(name)
             by_day.setdefault(day(m["administered_at"]), {}).setdefault(name, []).append(score)
@@ -496,7 +513,7 @@ class RecordsExport(RecordReader):
             "verification": {"status": sig.INVALID if self.failures else sig.VERIFIED,
                              "problems": list(self.failures), "notes": len(notes)},
             "measures": [{"date": day(m["administered_at"]), "instrument": m["instrument"], "total": m["total"],
-                          "band": stored_band(m["instrument"], m["total"]),
+                          "band": stored_band(m["instrument"], m["total"], m["items_json"]),  # custom: its stored bands
                           "display": measure_text(m["instrument"], m["total"], m["items_json"]),
                           "items": json.loads(m["items_json"]) if m["items_json"] else None}
                          for m in request.measures],

@@ -18,7 +18,7 @@ from ..domain.group import MemberIdentity
 from ..domain.lint import Finding, lint_note
 from ..domain.prefill import objectives_from, prefill_draft, session_facts_from
 from ..domain.routing import jottings_for_member, risk_jottings
-from ..domain.measures import MeasureError, MeasureScore
+from ..domain.measures import MeasureError, MeasureScore, score_from_stored
 from ..domain import clock
 from ..domain.models import NoteDraft, ObjectiveProgress, is_late_entry
 from ..domain.session_billing import prefill as billing_prefill
@@ -191,10 +191,10 @@ class WriteupService:
         previous = {}
         for r in self.record.previous_scores(client["id"], session["started_at"]):
             try:
-                previous[r["instrument"]] = MeasureScore(
-                    r["instrument"], r["total"], tuple(json.loads(r["items_json"])) if r["items_json"] else None)
-            except (MeasureError, ValueError, TypeError):
-                continue  # a score this Hushpad cannot read (a custom scale no longer configured): no comparison
+                # A custom scale's score is read with the definition stored with it, not the config's.
+                previous[r["instrument"]] = score_from_stored(r["instrument"], r["total"], r["items_json"])
+            except (MeasureError, ValueError, TypeError, KeyError):
+                continue  # a score this Hushpad cannot read (a damaged row): no comparison
         course = self._course_scores(client["id"], session["started_at"])
         stored = json.loads(row["draft_json"] or "{}")
         if created or not stored:
@@ -261,9 +261,8 @@ class WriteupService:
             if r["administered_at"] >= before:
                 continue
             try:
-                score = MeasureScore(r["instrument"], r["total"],
-                                     tuple(json.loads(r["items_json"])) if r["items_json"] else None)
-            except (MeasureError, ValueError, TypeError):
+                score = score_from_stored(r["instrument"], r["total"], r["items_json"])
+            except (MeasureError, ValueError, TypeError, KeyError):
                 continue
             when = day(r["administered_at"])
             first = course.get(r["instrument"])
@@ -397,7 +396,8 @@ class WriteupService:
         summary = draft.sections.get(summary_key, "").strip().splitlines()[0] if summary_key else ""
         if draft.tags:  # the chart's one line shows the note's tags first
             summary = " ".join(draft.tags) + (f"  {summary}" if summary else "")
-        measures = [(m.instrument, m.total, json.dumps(list(m.items)) if m.items else None) for m in draft.measures]
+        # items_json: a custom scale's score stores the definition it was scored with (MeasureScore.items_json).
+        measures = [(m.instrument, m.total, m.items_json()) for m in draft.measures]
         # What is signed: the text, the layout every rendering is drawn from, and the
         # structured facts other screens and exports read, exactly as they are stored.
         blocks = layout(draft, writeup.template, client_label=writeup.client_label, signer=self.config.signer,

@@ -5,7 +5,7 @@ back into a draft with ``apply``. User text is always shown as plain Text.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,7 +18,9 @@ from textual.widgets.selection_list import Selection
 from ..domain import session_billing
 from ..domain.billing import PLACES_OF_SERVICE, BillingError, telehealth_modifier
 from ..domain.lint import Finding
-from ..domain.measures import MeasureError, MeasureScore, change_since, entry_text, parse_score
+from ..domain.measures import (
+    CUSTOM_PREFIX, CustomScale, MeasureError, MeasureScore, change_since, entry_text, parse_score,
+)
 from ..domain.models import (
     GOAL_STATUSES, MODALITIES, MSE_FIELDS, MSE_WNL, RISK_LEVELS, RISK_STATUSES, SAFETY_PLAN_STATES, SETTINGS,
     TELEHEALTH_KINDS, GoalProgress, MentalStatus, NoteDraft, ObjectiveProgress, Plan, RiskStatement, SessionFacts,
@@ -441,25 +443,45 @@ MEASURE_ROWS = (
 )
 
 
+def _measure_id(instrument: str) -> str:
+    """A row's widget id: "measure-phq9", a custom scale's "measure-custom-sleep"."""
+    return "measure-" + instrument.replace(":", "-")
+
+
+def _custom_hint(scale: CustomScale) -> str:
+    reverse = f", reverse {' '.join(map(str, scale.reverse_items))}" if scale.reverse_items else ""
+    return f"total or {scale.item_count} items {scale.item_min}-{scale.item_max}{reverse}"
+
+
 class MeasuresPane(StepPane):
     step_id = "measures"
     title = "Measures"
 
-    def __init__(self, measures: list[MeasureScore], previous: dict[str, MeasureScore]) -> None:
+    def __init__(self, measures: list[MeasureScore], previous: dict[str, MeasureScore],
+                 scales: "Mapping[str, CustomScale] | None" = None) -> None:
         super().__init__(id="step-measures")
         self.initial = {m.instrument: m for m in measures}
         self.previous = previous
         self.problems: dict[str, str] = {}
+        # Custom scales: a row each for the config's ([measures.custom.KEY]), scored by its
+        # current rules (the draft is not signed yet), and for a draft's score of a scale no
+        # longer configured, by the rules it was scored with.
+        self.custom: dict[str, CustomScale] = {CUSTOM_PREFIX + key: scale for key, scale in (scales or {}).items()}
+        for m in measures:
+            if m.scale is not None and m.instrument not in self.custom:
+                self.custom[m.instrument] = m.scale
+        self.rows = list(MEASURE_ROWS) + [(instrument, scale.name, _custom_hint(scale))
+                                          for instrument, scale in self.custom.items()]
         # A score this step has no row for (none today) is kept as it was, never dropped.
-        self.kept = [m for m in measures if m.instrument not in {key for key, _, _ in MEASURE_ROWS}]
+        self.kept = [m for m in measures if m.instrument not in {key for key, _, _ in self.rows}]
 
     def compose(self) -> ComposeResult:
         yield Static("Type a total (phq9 11) or the item scores (1 2 1 0 3 1 0 2 1); the C-SSRS as answers "
                      "(y n - - - n). Leave blank if not given.", classes="step-prompt")
-        for instrument, label, hint in MEASURE_ROWS:
+        for instrument, label, hint in self.rows:
             score = self.initial.get(instrument)
-            yield _row(label, _input(entry_text(score) if score else "", id=f"measure-{instrument}", placeholder=hint))
-            yield Static("", id=f"measure-{instrument}-result", classes="step-hint")
+            yield _row(label, _input(entry_text(score) if score else "", id=_measure_id(instrument), placeholder=hint))
+            yield Static("", id=f"{_measure_id(instrument)}-result", classes="step-hint")
 
     def on_mount(self) -> None:
         self._show()
@@ -471,10 +493,14 @@ class MeasuresPane(StepPane):
     def _scores(self) -> dict[str, MeasureScore]:
         scores: dict[str, MeasureScore] = {}
         self.problems = {}
-        for instrument, _label, _hint in MEASURE_ROWS:
-            text = self.query_one(f"#measure-{instrument}", Input).value
+        for instrument, _label, _hint in self.rows:
+            text = self.query_one(f"#{_measure_id(instrument)}", Input).value
             try:
-                score = parse_score(instrument, text)
+                if instrument in self.custom:
+                    found = self.custom[instrument].parse(text)
+                    score = found.as_measure() if found is not None else None
+                else:
+                    score = parse_score(instrument, text)
             except MeasureError as exc:
                 self.problems[instrument] = str(exc)
                 continue
@@ -486,8 +512,8 @@ class MeasuresPane(StepPane):
 
     def _show(self) -> None:
         scores = self._scores()
-        for instrument, _label, _hint in MEASURE_ROWS:
-            result = self.query_one(f"#measure-{instrument}-result", Static)
+        for instrument, _label, _hint in self.rows:
+            result = self.query_one(f"#{_measure_id(instrument)}-result", Static)
             if instrument in self.problems:
                 result.update(Text(f"Not accepted: {self.problems[instrument]}", style="bold"))
             elif instrument in scores:
@@ -764,7 +790,8 @@ class ReviewPane(StepPane):
 def build_steps(template, draft: NoteDraft, jottings: list[Jotting], *,  # noqa: ANN001
                 carry: Callable[[Jotting], str], template_names: dict[str, str], picks: list[str],
                 members=(), member=None, risk_lines: list[str] | None = None,  # noqa: ANN001
-                shared: bool = True, previous: dict[str, MeasureScore] | None = None) -> list[StepPane]:
+                shared: bool = True, previous: dict[str, MeasureScore] | None = None,
+                custom_scales: "Mapping[str, CustomScale] | None" = None) -> list[StepPane]:
     """The write-up's steps (see ``tui.domain.steps``), each pane built from the draft.
     ``previous``: the client's earlier score per instrument (context, not draft)."""
     from ..domain.routing import offers
@@ -781,7 +808,7 @@ def build_steps(template, draft: NoteDraft, jottings: list[Jotting], *,  # noqa:
         if name == "facts":
             return FactsPane(draft.facts, template_names)
         if name == "measures":
-            return MeasuresPane(list(draft.measures), dict(previous or {}))
+            return MeasuresPane(list(draft.measures), dict(previous or {}), custom_scales)
         if name == "mse":
             return MentalStatusPane(draft.mental_status)
         if name == "interventions":
