@@ -254,3 +254,29 @@ def test_an_objectives_detail_shows_its_interventions_target_and_progress_litera
     assert "Objective 1.2 (active): Walk [b]daily[/b]" in text
     assert "Target date: 2027-01-31" in text and "  • Behavioural activation" in text
     assert "  2025-01-06  improved     Walked 3 times \u241b[31m  (interventions: Behavioural activation)" in text
+
+
+async def test_an_objectives_progress_from_a_signed_note_shows_on_its_row(made_profile):
+    from ..helpers import PastSession
+    from .conftest import sign_sessions
+
+    made = made_profile([Client("TP-3", "Robin Thread", "", [GOAL])],
+                        [PastSession("TP-3", "2025-02-03T10:00:00+00:00", "2025-02-03T10:50:00+00:00", 50,
+                                     [(0, "> behavioural activation"), (1, "g1.1 + walked 3 days")])])
+    workspace = made.open()
+    try:
+        goal = workspace.record.goals(made.client_ids["TP-3"])[0]["id"]
+        walk = workspace.record.add_objective(goal, "Walk 20 minutes on 4 days a week", "2027-01-31")
+        workspace.record.add_plan_intervention(goal, "Behavioural activation", walk)
+    finally:
+        workspace.close()
+    sign_sessions(made, [(made.session_ids[0], "2025-02-03T12:00:00+00:00", "Mood lifting.", "low")])
+    app = made.app()
+    async with app.run_test(size=NARROW) as pilot:
+        plan = await open_plan(pilot)
+        listed = plan.query_one(RowList)
+        await wait_until(pilot, lambda: len(listed.rows) == 2, "goal and objective rows")
+        await pilot.press("down")
+        await wait_until(pilot, lambda: "Objective 1.1 (active)" in detail(app), "the objective's detail")
+        assert "2025-02-03  improved     walked 3 days  (interventions: Behavioural activation)" in detail(app)
+        assert "  • Behavioural activation" in detail(app)

@@ -65,3 +65,21 @@ def test_objective_history_from_the_notes_objectives_read_defensively(env):
     assert o2["history"] == [{"day": "2025-01-20", "status": "", "evidence": "Walked twice",
                               "interventions": "CBT thought records"}]
     assert goals[0]["history"] == [] and goals[1]["history"] == []
+
+
+def test_a_signed_notes_objective_progress_reaches_the_objectives_history(env):
+    """Round trip through the real write-up: 'g1.1 + …' and a jotted intervention matching the
+    planned one, signed; the plan reads them under objective 1.1 (not 1.2, not the goal)."""
+    client = env.client("OB-2", goals=["Reduce depressive symptoms"])
+    goal = env.record.goals(client)[0]["id"]
+    walk = env.record.add_objective(goal, "Walk 20 minutes on 4 days a week", "2027-01-31")
+    env.record.add_objective(goal, "Three thought records a week")
+    env.record.add_plan_intervention(goal, "Behavioural activation", walk)
+    session = env.session(client, "2025-02-03T10:00:00+00:00",
+                          jottings=["> behavioural activation", "g1.1 + walked 3 days"])
+    env.sign(session, "2025-02-03T12:00:00+00:00")
+    (g1,) = env.chart.treatment_plan(client)["goals"]
+    o1, o2 = g1["objectives"]
+    assert o1["history"] == [{"day": "2025-02-03", "status": "improved", "evidence": "walked 3 days",
+                              "interventions": "Behavioural activation"}]
+    assert o2["history"] == [] and g1["history"] == []
