@@ -213,7 +213,9 @@ async def test_broken_seal_is_shown_loudly_and_the_app_keeps_working(timeline_pr
     finally:
         workspace.close()
     app = made.app()
-    async with app.run_test(size=SIZE) as pilot:
+    # Taller than SIZE: the altered Assessment line is below the fold once the note states its
+    # treatment plan ("Treatment plan: not signed yet", issue 13 item 2), and it must be seen.
+    async with app.run_test(size=(SIZE[0], SIZE[1] + 8)) as pilot:
         chart = await open_chart(pilot)
         await pilot.press("down", "enter")
         note = await wait_for_screen(pilot, NoteViewScreen)
