@@ -145,3 +145,22 @@ def test_a_rewritten_definition_in_a_signed_row_fails_the_verify(clinic):
         recreate(conn, triggers)
     with workspace(clinic, SLEEP) as ws:
         assert not Signatures(ws).verify(note_id).ok
+
+
+def test_the_exported_note_and_records_request_verify_offline_with_the_custom_score(clinic):
+    from tui.services.signing import verify_document
+
+    with workspace(clinic, SLEEP) as ws:
+        note_id, _ = sign(ws, "C-1", "sleep 3 1 2 0 4")
+        note_doc = RecordsExport(ws).note_document(note_id)
+        record_doc = json.loads(RecordsExport(ws).client("C-1", "json"))
+    assert verify_document(note_doc, None)[0]
+    ok, lines = verify_document(record_doc, None)
+    assert ok, lines
+    [measure] = record_doc["measures"]
+    assert (measure["instrument"], measure["band"], measure["display"]) == ("custom:sleep", "fair", "Sleep quality 8 (fair)")
+    assert measure["items"]["scale"]["name"] == "Sleep quality"
+    # The stored definition edited in the export: the offline verify catches it.
+    [stated] = note_doc["measures"]
+    stated["items"]["scale"]["bands"][1][0] = 9  # 8 would read "good"
+    assert not verify_document(note_doc, None)[0]
