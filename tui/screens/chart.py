@@ -126,7 +126,11 @@ class ChartScreen(HushpadScreen[None]):
             parts.append(f"{chart.age} y")
         header = Text("  ·  ".join(parts), style="bold")
         goals = [f"{g['ordinal']}. {g['description']}" for g in chart.goals]
+        if chart.diagnoses:
+            header.append("\nDiagnoses: " + "; ".join(chart.diagnoses), style="dim")
         header.append("\nGoals: " + ("   ".join(goals) if goals else "none yet (p opens the treatment plan)"), style="dim")
+        if chart.plan_status:
+            header.append("\n" + chart.plan_status, style="dim")
         self._header = header
         self._show_header()
         self.query_one("#trend-phq9", ScoreTrend).set_scores(chart.phq9)

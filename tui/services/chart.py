@@ -69,6 +69,10 @@ class Chart:
     # Custom scales ([measures.custom.KEY]) the client was scored on, each read with the
     # definition stored with its scores (name and bands then), not the config's now.
     custom: list["CustomTrend"] = field(default_factory=list)
+    # The plan's current ICD-10-CM diagnoses as it reads them, primary first, and the plan's
+    # signed version and review date ("" when it was never signed and has no review date).
+    diagnoses: tuple[str, ...] = ()
+    plan_status: str = ""
 
     @property
     def complete(self) -> bool:
@@ -185,12 +189,18 @@ class ClientChart(RecordReader):
             return [(day(m["administered_at"]), m["total"])
                     for m in queries.score_trend(self.record, client_id, instrument, TREND_POINTS)]
 
+        from .diagnoses import plan_label
+        from .treatment_plan import plan_status
+
+        status = plan_status(self.record, client_id)
         return Chart(
             client=client, age=age_on(client["date_of_birth"]), goals=self.record.goals(client_id),
             phq9=trend("phq9"), gad7=trend("gad7"), pcl5=trend("pcl5"), cssrs=trend("cssrs"),
             custom=custom_trends(self.record, client_id, TREND_POINTS),
             risk=[(day(r["assessed_at"]), r["level"]) for r in queries.risk_trend(self.record, client_id, TREND_POINTS)],
             sessions=sessions, session_count=count,
+            diagnoses=tuple(plan_label(row) for row in self.record.diagnoses(client_id)),
+            plan_status=status.label if status.version or status.review_due else "",
         )
 
     def open_note(self, note_id: int) -> NoteView:

@@ -22,7 +22,7 @@ from ..domain.measures import MeasureError, MeasureScore, score_from_stored
 from ..domain import clock
 from ..domain.models import NoteDraft, ObjectiveProgress, is_late_entry
 from ..domain.session_billing import prefill as billing_prefill
-from ..domain.shorthand import Category, Jotting, carry_into_note, parse_jotting
+from ..domain.shorthand import Category, Jotting, carry_into_note, expand_abbreviations, parse_jotting
 from ..domain.templates import Template
 from ..domain.visible import make_visible
 from ..errors import HushpadError
@@ -247,8 +247,12 @@ class WriteupService:
             goal["objectives"] = [o for o in queries.objectives(self.record, goal["id"])
                                   if (o["status"] or "active") == "active"]
             for objective in goal["objectives"]:
-                objective["planned"] = [i["description"] for i in
-                                        queries.plan_interventions(self.record, goal["id"], objective["id"])]
+                # Read as a jotting is carried into the note (abbreviations expanded), so a plan's
+                # "CBT thought records" links to today's "> CBT thought records", which the note
+                # lists as "Cognitive behavioural therapy thought records".
+                objective["planned"] = [
+                    expand_abbreviations(i["description"], self.workspace.rules.abbreviations)
+                    for i in queries.plan_interventions(self.record, goal["id"], objective["id"])]
         return goals
 
     def _course_scores(self, client_id: int, before: str) -> dict[str, tuple[str, MeasureScore, str, MeasureScore]]:
@@ -316,8 +320,23 @@ class WriteupService:
         _OPEN_HERE.get(self.workspace, set()).discard(writeup.note_id)
 
     def change_template(self, writeup: Writeup, key: str) -> None:
+        """Another template; a CPT code still the one suggested follows it (an intake is 90791
+        whatever its length), as the facts step does: one the clinician typed stays."""
+        from ..domain import session_billing
+        from ..domain.billing import BillingError
+
+        def suggested() -> str:
+            try:
+                return session_billing.suggestion(writeup.draft.facts).primary or ""
+            except BillingError:
+                return ""
+
+        before = suggested()
         writeup.template = self.template_for(key)
         writeup.draft.template_key = writeup.template.key  # stored once, in the facts
+        after, typed = suggested(), writeup.draft.facts.cpt_code.strip()
+        if after and typed in ("", before):
+            writeup.draft.facts = replace(writeup.draft.facts, cpt_code=after)
 
     # -- review -----------------------------------------------------------------
     def lint(self, writeup: Writeup) -> list[Finding]:
@@ -419,7 +438,7 @@ class WriteupService:
             measures=measures, risk=risk_row, client_id=writeup.client["id"], session_id=writeup.session["id"],
             actor=self.config.signer, before_commit=before_commit,
             signed=(signed.payload.decode("utf-8"), signed.signature_b64, signed.public_b64), signing_seed=seed,
-            administered_at=writeup.session["started_at"],
+            administered_at=writeup.session["started_at"], template=writeup.template.key,
         )
         _OPEN_HERE.get(self.workspace, set()).discard(writeup.note_id)
         return SignedNote(writeup.note_id, text, digest, late)

@@ -559,8 +559,12 @@ class RecordStore(EncryptedStore):
                   late_entry: bool, summary: str, measures: list[tuple[str, int, str | None]],
                   risk: dict[str, Any] | None, client_id: int, session_id: int, actor: str,
                   before_commit: Any = None, signed: tuple[str, str, str] | None = None,
-                  signing_seed: bytes | None = None, administered_at: str | None = None) -> None:
+                  signing_seed: bytes | None = None, administered_at: str | None = None,
+                  template: str | None = None) -> None:
         """Freeze the note, its sections, scores and risk in ONE transaction.
+
+        ``template``: the template it is signed under (the row's column, which the chart lists,
+        must not keep the one the draft was created with).
 
         ``administered_at``: when the scores were taken and the risk assessed, the session's
         start (a note signed days later must not move its scores to the signing day).
@@ -604,10 +608,10 @@ class RecordStore(EncryptedStore):
             conn.execute(
                 """UPDATE progress_notes SET status = 'signed', draft_json = ?, canonical_text = ?, content_hash = ?,
                        signer = ?, credentials = ?, signed_at = ?, late_entry = ?, summary = ?, editing_pid = NULL,
-                       updated_at = ?
+                       updated_at = ?, template = coalesce(?, template)
                    WHERE id = ?""",
                 (draft_json, canonical_text, content_hash, signer, credentials, signed_at, int(late_entry),
-                 summary, signed_at, note_id),
+                 summary, signed_at, template, note_id),
             )
             self.audit_in(conn, actor, "note signed", subject=f"note:{note_id}",
                           detail="late entry" if late_entry else "")
@@ -739,10 +743,12 @@ class RecordStore(EncryptedStore):
     def set_goal_status(self, goal_id: int, status: str) -> None:
         with self.transaction() as conn:
             conn.execute("UPDATE goals SET status = ? WHERE id = ?", (status, goal_id))
+            self._plan_changed(conn, goal_id=goal_id, detail=f"goal {status}")
 
     def set_goal_text(self, goal_id: int, description: str) -> None:
         with self.transaction() as conn:
             conn.execute("UPDATE goals SET description = ? WHERE id = ?", (description, goal_id))
+            self._plan_changed(conn, goal_id=goal_id, detail="goal changed")
 
     # -- diagnoses (ICD-10-CM, on the plan) -----------------------------------
     def diagnoses(self, client_id: int, *, current_only: bool = True) -> list[dict[str, Any]]:

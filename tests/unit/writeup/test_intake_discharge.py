@@ -72,3 +72,25 @@ def test_a_discharge_with_no_earlier_scores_says_so(env, client):
     _s, _w, signed = _signed(env, client, ['" moving away'], started="2026-04-06T10:00:00+00:00",
                              template="discharge")
     assert "(no measures recorded)" in signed.text
+
+
+def test_the_suggested_cpt_follows_the_template_and_a_typed_one_stays(env, client):
+    """A 55-minute session opened as SOAP suggests 90837; made an intake it is 90791 (the
+    template decides, not the minutes), and back again 90837. A code the clinician typed stays."""
+    from dataclasses import replace
+
+    s = env.session(client, ["phq9 12"], started="2026-01-05T10:00:00+00:00", ended="2026-01-05T10:55:00+00:00",
+                    duration=55)
+    svc = WriteupService(env.ws)
+    w = svc.open(s.id)
+    assert w.draft.facts.cpt_code == "90837"
+    svc.change_template(w, "intake")
+    assert w.draft.facts.cpt_code == "90791"
+    svc.change_template(w, "soap")
+    assert w.draft.facts.cpt_code == "90837"
+    w.draft.facts = replace(w.draft.facts, cpt_code="90834")
+    svc.change_template(w, "intake")
+    assert w.draft.facts.cpt_code == "90834"
+    svc.change_template(w, "intake")
+    signed = sign(svc, complete(w))
+    assert env.ws.record.note(signed.note_id)["template"] == "intake"  # the row the chart lists
