@@ -135,6 +135,12 @@ class Superbill(RecordReader):
             # The telehealth modifier goes on the add-on's line too (session_billing.cpt_line).
             add_ons = ((INTERACTIVE_COMPLEXITY + (f"-{modifier}" if modifier else ""),)
                        if facts.get("interactive_complexity") else ())
+            if facts.get("crisis") and base == "90839":
+                # +90840 per further 30 min of crisis psychotherapy (billing.crisis_units), one unit a line item
+                from ..domain.billing import crisis_units
+
+                more = crisis_units(int(facts.get("duration_min") or 0))[1]
+                add_ons += ("90840" + (f"-{modifier}" if modifier else ""),) * more
             labels = _diagnoses_from(blocks)
             codes = tuple(label.split(" ", 1)[0] for label in labels)
             for code_, label in zip(codes, labels):

@@ -117,3 +117,24 @@ def test_bad_ranges_are_refused_clearly(billed, start, end, message):
     env, _c, _n = billed
     with pytest.raises(SuperbillError, match=message):
         Superbill(env.ws).build("SB-01", start, end)
+
+
+def test_a_crisis_session_bills_90839_and_each_further_90840(tmp_path):
+    """110 minutes of psychotherapy for crisis: 90839 (30-74 min) and +90840 twice (75-104,
+    105-134), each a line item with its fee, as the signed note states it."""
+    env = build_env(tmp_path, fees={"90839": 200.0, "90840": 90.0})
+    try:
+        client = env.ws.add_client("SB-03", "", "", [])
+        s = env.session(client, [], started="2026-02-02T10:00:00+00:00", ended="2026-02-02T11:50:00+00:00",
+                        duration=110)
+        svc = WriteupService(env.ws)
+        w = complete(svc.open(s.id))
+        w.draft.facts = replace(w.draft.facts, crisis=True, cpt_code="90839")
+        signed = sign(svc, w)
+        assert "CPT: 90839, +90840 x2 psychotherapy for crisis" in signed.text
+        bill = Superbill(env.ws).build("SB-03", "2026-02-01", "2026-02-28")
+        (line,) = bill.lines
+        assert (line.cpt, line.add_ons) == ("90839", ("90840", "90840"))
+        assert bill.total == 200.0 + 2 * 90.0
+    finally:
+        env.ws.close()
