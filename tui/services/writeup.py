@@ -260,9 +260,16 @@ class WriteupService:
         from ..storage import queries
         from .reading import day
 
+        def instant(iso: str) -> datetime:
+            # Compared as moments, not strings: stored offsets may differ (+00:00 and -05:00).
+            moment = datetime.fromisoformat(iso)
+            return moment if moment.tzinfo else moment.astimezone()
+
+        cutoff = instant(before)
         course: dict[str, tuple[str, MeasureScore, str, MeasureScore]] = {}
-        for r in queries.client_measure_rows(self.record, client_id):  # oldest first
-            if r["administered_at"] >= before:
+        rows = sorted(queries.client_measure_rows(self.record, client_id), key=lambda r: instant(r["administered_at"]))
+        for r in rows:  # oldest first
+            if instant(r["administered_at"]) >= cutoff:
                 continue
             try:
                 score = score_from_stored(r["instrument"], r["total"], r["items_json"])

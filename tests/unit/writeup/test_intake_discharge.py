@@ -94,3 +94,19 @@ def test_the_suggested_cpt_follows_the_template_and_a_typed_one_stays(env, clien
     svc.change_template(w, "intake")
     signed = sign(svc, complete(w))
     assert env.ws.record.note(signed.note_id)["template"] == "intake"  # the row the chart lists
+
+
+def test_the_course_compares_moments_not_strings(env, client):
+    """A score stored with another offset is placed by its moment: 2026-01-05T20:00-05:00 is
+    01:00 UTC on the 6th, after a session at 2026-01-06T00:30+00:00 starts, so not 'earlier'."""
+    _signed(env, client, ["phq9 18"], started="2026-01-05T10:00:00+00:00", template="intake")
+    late = env.session(client, ["phq9 15"], started="2026-01-05T20:00:00-05:00", ended="2026-01-05T20:55:00-05:00",
+                       duration=55)
+    svc = WriteupService(env.ws)
+    sign(svc, complete(svc.open(late.id)))
+    s = env.session(client, ['" moving away'], started="2026-01-06T00:30:00+00:00",
+                    ended="2026-01-06T01:25:00+00:00", duration=55)
+    w = svc.open(s.id)
+    svc.change_template(w, "discharge")
+    text = sign(svc, complete(w)).text
+    assert "PHQ-9 18 (moderately severe) on 2026-01-05: the only score" in text, text
