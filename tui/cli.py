@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import Config, ConfigError, default_profile_dir, load_config, write_example_config
-from .domain.session_facts import display_time
 from .errors import HushpadError
 
 if TYPE_CHECKING:
@@ -567,6 +566,7 @@ def _extract_signatures(doc: object, target: Path) -> None:
 
 
 def cmd_supervisor(config: Config, args: argparse.Namespace) -> int:
+    from .domain.session_facts import display_time
     from .services.signing import Reviews
 
     with _workspace(config) as ws:
@@ -588,6 +588,7 @@ def cmd_supervisor(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_review(config: Config, args: argparse.Namespace) -> int:
+    from .domain.session_facts import display_time
     from .services.signing import Reviews
 
     words = list(args.words)

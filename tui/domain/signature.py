@@ -25,7 +25,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from .canonical import addendum_hash, content_hash
 
 PAYLOAD_FORMAT = "hushpad-signed"
 PAYLOAD_VERSION = 1
@@ -307,6 +306,10 @@ def verify_note(note: dict[str, Any], addenda: list[dict[str, Any]], *, trusted:
     rows (``measures``, ``risk``, ``session``) are compared with what was signed when
     given. Never raises on bad data: every problem lands in the verdict.
     """
+    # Here, not at the top: canonical pulls in models, lint, templates and billing, and the
+    # audit chain (canonical_bytes, on every audited save) needs none of them (issue 14).
+    from .canonical import addendum_hash, content_hash
+
     problems: list[str] = []
     if note.get("status") != "signed":
         return Verdict(UNSIGNED)

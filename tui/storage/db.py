@@ -1,8 +1,14 @@
 """Opening SQLCipher files with raw keys, and versioned migrations.
 
 Each store is one SQLCipher file opened with a raw 256-bit key (no KDF at open),
-then driven through ``sqlite_utils.Database(conn)``. One connection per store,
-shared by the UI thread and workers behind a lock.
+driven through its ``sqlcipher3`` connection. One connection per store, shared by
+the UI thread and workers behind a lock.
+
+``sqlite_utils`` (about 6 MiB and a good share of start-up's import time, with click
+and pluggy behind it) is not imported here at module level: open, query, transaction
+and the rows a session writes never need it. ``EncryptedStore.db`` builds a
+``sqlite_utils.Database`` over the same connection on first use, for the schema,
+FTS and export work it is good at; the migration runner loads it (issue 14).
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -20,13 +27,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlcipher3
-import sqlite_utils
 
 from .errors import DiskFullError, ProfileInUseError, StorageError, StoreOpenError
 from .files import FILE_MODE, _fsync_dir as fsync_dir, create_private_file, translate_os_error
 from .secure_memory import hex_literal, wipe
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
     from .reserve import Reserve
 
 PAGE_SIZE = 4096
@@ -209,6 +217,84 @@ class ReadOnlyFile:
         self._cleanup()
 
 
+def _prepare(conn: sqlcipher3.Connection) -> None:
+    """What ``sqlite_utils.Database(conn)`` did to every store connection at open, kept now
+    that it is built only when needed: recursive triggers on (a REPLACE's implicit delete
+    fires the delete triggers, so the append-only and signed-note guards see it)."""
+    conn.execute("PRAGMA recursive_triggers = ON")
+
+
+NOT_A_QUERY = "query() can only be used with SQL that returns rows - use execute() for other statements"
+
+
+def row_keys(description: Sequence[Sequence[Any]]) -> list[str]:
+    """Column names of a result, duplicates renamed ``name_2``, ``name_3``… (never colliding
+    with another column), as sqlite_utils' dedupe_keys does, so rows read the same."""
+    keys = [str(d[0]) for d in description]
+    taken = set(keys)
+    if len(taken) == len(keys):
+        return keys
+    seen: set[str] = set()
+    result = []
+    for key in keys:
+        if key in seen:
+            new_key, suffix = key, 2
+            while new_key in seen or new_key in taken:
+                new_key = f"{key}_{suffix}"
+                suffix += 1
+            key = new_key
+        seen.add(key)
+        result.append(key)
+    return result
+
+
+_FIRST_WORD = re.compile(r"(?:\s|;|\ufeff|--[^\n]*(?:\n|$)|/\*.*?\*/)*([A-Za-z_]*)", re.S)
+_REFUSED = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "VACUUM", "ATTACH", "DETACH"}
+
+
+def first_keyword(sql: str) -> str:
+    """The statement's first keyword, upper-cased, past whitespace and comments."""
+    match = _FIRST_WORD.match(sql)
+    return match.group(1).upper() if match else ""
+
+
+def rows_as_dicts(conn: sqlcipher3.Connection, sql: str,
+                  params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+    """Every row of a query as a dict keyed by column name, straight off the connection.
+
+    The rules of sqlite_utils' query(), which this replaces on the hot paths: transaction
+    control, VACUUM and ATTACH/DETACH are refused unrun; a statement that returns no rows
+    is refused with ValueError, and one that wrote something (an INSERT without RETURNING,
+    say) is undone first, inside a savepoint, so the refusal changes nothing. A SELECT
+    cannot write, so it runs as it is; a PRAGMA runs outside any savepoint (some refuse
+    to run inside a transaction)."""
+    keyword = first_keyword(sql)
+    if keyword in _REFUSED:
+        raise ValueError(NOT_A_QUERY)
+    if keyword in ("SELECT", "PRAGMA", "VALUES"):
+        cursor = conn.execute(sql, params)
+        if cursor.description is None:
+            raise ValueError(NOT_A_QUERY)
+        keys = row_keys(cursor.description)
+        return [dict(zip(keys, row)) for row in cursor.fetchall()]
+    conn.execute('SAVEPOINT "hushpad_query"')
+    released = False
+    try:
+        cursor = conn.execute(sql, params)
+        if cursor.description is None:
+            raise ValueError(NOT_A_QUERY)
+        keys = row_keys(cursor.description)
+        rows = cursor.fetchall()
+        conn.execute('RELEASE "hushpad_query"')
+        released = True
+        return [dict(zip(keys, row)) for row in rows]
+    finally:
+        if not released and conn.in_transaction:
+            with contextlib.suppress(sqlcipher3.Error):
+                conn.execute('ROLLBACK TO "hushpad_query"')
+                conn.execute('RELEASE "hushpad_query"')
+
+
 def _cipher_pages_ok(conn: sqlcipher3.Connection) -> str:
     rows = conn.execute("PRAGMA cipher_integrity_check").fetchall()
     return "; ".join(str(r[0]) for r in rows) or "ok"
@@ -247,6 +333,7 @@ class EncryptedStore:
         self.reserve: Reserve | None = None
         self._freed = False  # the last disk-full error freed the reserve: worth one more try
         self._readonly: ReadOnlyFile | None = None
+        self._db: sqlite_utils.Database | None = None  # built on first use of .db
         self.pages_check = "not run"  # cipher_integrity_check at open: "ok" or the first failures
         if not path.exists() and not create:
             raise StoreOpenError(f"{path.name} is missing. Restore it from a backup (see README: Restoring).")
@@ -265,7 +352,7 @@ class EncryptedStore:
             assert self._readonly is not None
             self.conn = self._readonly.conn
             self.conn.execute("PRAGMA query_only = ON")
-            self.db = sqlite_utils.Database(self.conn)
+            _prepare(self.conn)
             return
         try:
             conn = _keyed_connect(str(path), key)
@@ -285,7 +372,7 @@ class EncryptedStore:
             conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
             conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT_BYTES}")
             self.conn = conn
-            self.db = sqlite_utils.Database(conn)
+            _prepare(conn)
             self._migrate()
         except sqlcipher3.DatabaseError as exc:
             conn.close()
@@ -480,10 +567,21 @@ class EncryptedStore:
             with contextlib.suppress(sqlcipher3.Error):
                 self.conn.execute("ROLLBACK")
 
+    @property
+    def db(self) -> "sqlite_utils.Database":
+        """``sqlite_utils.Database`` over this store's connection, built (and sqlite_utils
+        imported) on first use: for schema, FTS and export work, never the hot paths."""
+        with self.lock:
+            if self._db is None:
+                import sqlite_utils
+
+                self._db = sqlite_utils.Database(self.conn)
+            return self._db
+
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         with self.lock:
             try:
-                return list(self.db.query(sql, params))
+                return rows_as_dicts(self.conn, sql, params)
             except sqlcipher3.DatabaseError as exc:
                 if _translatable(exc):
                     raise self._failed(exc, f"reading {self.path.name}") from exc
@@ -504,10 +602,14 @@ class EncryptedStore:
             raise StoreOpenError(
                 f"{self.path.name} was written by a newer Hushpad (schema {current}); update Hushpad to open it."
             )
-        for version, statements in enumerate(self.migrations[current:], start=current + 1):
+        pending = self.migrations[current:]
+        if not pending:
+            return  # the usual open: sqlite_utils stays unloaded
+        db = self.db  # schema work is sqlite_utils' (built outside the transaction)
+        for version, statements in enumerate(pending, start=current + 1):
             with self.transaction() as conn:
                 for statement in statements:
-                    conn.execute(statement)
+                    db.execute(statement)  # inside the open transaction: conn.execute, no commit of its own
                 conn.execute(f"PRAGMA user_version = {version}")
 
     def integrity_check(self) -> str:
