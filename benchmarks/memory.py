@@ -33,8 +33,10 @@ LAYERS = [
     ("+ textual.app, widgets (hello world's imports)", "import textual.app, textual.widgets; from textual.widgets import Static"),
     ("+ tui.app, clients screen (first-paint imports)",
      "import tui.cli, tui.app, tui.screens.clients; from textual.widgets import DataTable, Footer"),
-    ("+ storage: cryptography, sqlcipher3, sqlite_utils", "import tui.storage.profile, tui.services.workspace"),
+    ("+ storage: cryptography, sqlcipher3", "import tui.storage.profile, tui.services.workspace"),
     ("+ keyring (Secret Service backend)", "import keyring, keyring.backends.SecretService"),
+    # Not on the clients screen or the jot path since issue 14: only migrations, FTS and exports load it.
+    ("(+ sqlite_utils: migrations and exports only)", "import sqlite_utils"),
 ]
 
 

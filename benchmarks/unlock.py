@@ -35,7 +35,7 @@ from _common import (  # noqa: E402
 PHASES = [
     ("keyring_import", "keyring: import + find backend"),
     ("keyring_get", "keyring: read the device key (first)"),
-    ("storage_import", "import storage (cryptography, sqlcipher3, sqlite_utils)"),
+    ("storage_import", "import storage (cryptography, sqlcipher3; sqlite_utils only for migrations)"),
     ("unwrap", "keys.json load + AES-GCM unwrap"),
     ("open_record", "open record.db (key, pragmas, schema check)"),
     ("open_vault", "open vault.db"),
