@@ -146,8 +146,10 @@ class Config:
     def with_overrides(self, **changes: Any) -> "Config":
         return replace(self, **changes)
 
-    # The [shorthand] and [templates] tables as domain objects, parsed once (load_config
-    # parses them at start-up, so a mistake stops Hushpad with its line).
+    # The [shorthand] and [templates] tables as domain objects, parsed once. load_config
+    # parses any that the file sets at start-up, so a mistake stops Hushpad with its line;
+    # with none set (nothing there can be wrong) they are built here on first use, which
+    # keeps tui.domain.shorthand, measures and templates off the first paint (issue 14).
     @cached_property
     def shorthand(self) -> "ShorthandRules":
         from .domain.shorthand import ShorthandRules
@@ -230,6 +232,10 @@ _FIELDS: dict[tuple[str, str], tuple[str, type | tuple[type, ...]]] = {
     ("privacy", "show_client_names"): ("show_client_names", bool),
     ("appearance", "theme"): ("theme", str),
 }
+# The built-in templates' keys (tui.domain.templates.BUILTIN_TEMPLATES), so that a
+# default_template naming one is accepted without importing the templates at start-up;
+# tests/unit/config keeps the two equal. Any other name goes through the full check.
+BUILTIN_TEMPLATE_KEYS = frozenset({"soap", "dap", "birp", "girp", "narrative", "group", "intake", "discharge"})
 _TABLES = {"clinician", "practice", "notes", "privacy", "appearance", "shorthand", "keys", "templates", "billing",
            "measures"}
 
@@ -339,8 +345,6 @@ _CPT_RE = re.compile(r"\d{4}[0-9FTU]")
 
 def _billing(path: Path, text: str, section: dict[str, Any]) -> dict[str, Any]:
     """[billing]: default_payer, [billing.payers.NAME] video/audio-only modifiers, [billing.fees]."""
-    from .domain.billing import BillingError, telehealth_modifier
-
     for key in section:
         if key not in ("default_payer", "payers", "fees"):
             raise _fail(path, text, key, f"unknown setting '{key}' in [billing]", "billing")
@@ -356,6 +360,8 @@ def _billing(path: Path, text: str, section: dict[str, Any]) -> dict[str, Any]:
         for mode, value in table.items():
             if mode not in ("video", "audio-only"):
                 raise _fail(path, text, where, f"{where}: unknown setting '{mode}' (video or audio-only)")
+            from .domain.billing import BillingError, telehealth_modifier  # only when a payer is set
+
             try:
                 telehealth_modifier(mode, {mode: value})
             except BillingError as exc:
@@ -379,8 +385,6 @@ def _billing(path: Path, text: str, section: dict[str, Any]) -> dict[str, Any]:
 
 def _custom_scales(path: Path, text: str, section: dict[str, Any]) -> dict[str, "CustomScale"]:
     """[measures.custom.KEY] tables, each a CustomScale; a bad one names its table and field."""
-    from .domain.measures import CustomScale, MeasureError
-
     for key in section:
         if key != "custom":
             raise _fail(path, text, key, f"unknown setting '{key}' in [measures] (custom scales are "
@@ -390,6 +394,10 @@ def _custom_scales(path: Path, text: str, section: dict[str, Any]) -> dict[str, 
         raise _fail(path, text, "[measures]", "[measures.custom] must hold one table per scale, "
                     "e.g. [measures.custom.sleep]")
     scales: dict[str, CustomScale] = {}
+    if not custom:
+        return scales
+    from .domain.measures import CustomScale, MeasureError
+
     for key, table in custom.items():
         where = f"[measures.custom.{key}]"
         try:
@@ -407,6 +415,8 @@ def _licence_key(doc: dict[str, Any]) -> str:
 def _check_one_line(path: Path, text: str, key: str, value: str, table: str = "clinician") -> None:
     """The clinician's name goes on every signed note, the practice's on every export:
     refused, not silently cleaned."""
+    if value.isascii() and value.isprintable():
+        return  # no control, format or whitespace character but the space: clean_line changes nothing
     from .domain.one_line import clean_line
 
     cleaned = clean_line(value)
@@ -417,6 +427,8 @@ def _check_one_line(path: Path, text: str, key: str, value: str, table: str = "c
 
 
 def _check_keys(path: Path, text: str, keymap: Any) -> None:
+    if not keymap:
+        return
     from .keymap import BINDING_IDS, key_problem
 
     for binding_id, keys in keymap.items():
@@ -433,16 +445,23 @@ def _check_keys(path: Path, text: str, keymap: Any) -> None:
 
 def _parse_domain(path: Path, text: str, config: Config, template_set: bool) -> Config:
     """Parse [shorthand] and [templates] into their domain objects once, here, so a mistake
-    comes at start-up with its line, not mid-session; the Config keeps what was parsed."""
-    from .domain.shorthand import CustomScaleKeyError
+    comes at start-up with its line, not mid-session; the Config keeps what was parsed.
 
-    try:
-        config.shorthand  # noqa: B018 - parses and caches
-    except CustomScaleKeyError as exc:
-        where = f"[measures.custom.{exc.key}]"
-        raise _fail(path, text, where, f"{where}: {exc}") from None
-    except ValueError as exc:
-        raise _fail(path, text, "[shorthand.markers]", str(exc)) from None
+    What the file does not set is not parsed here: the built-in rules and templates cannot
+    be wrong, and Config builds them on first use (the same objects), so a config.toml that
+    only names the clinician, or picks a built-in default_template, loads no domain module."""
+    if config.markers or config.abbreviations or config.custom_scales:
+        from .domain.shorthand import CustomScaleKeyError
+
+        try:
+            config.shorthand  # noqa: B018 - parses and caches
+        except CustomScaleKeyError as exc:
+            where = f"[measures.custom.{exc.key}]"
+            raise _fail(path, text, where, f"{where}: {exc}") from None
+        except ValueError as exc:
+            raise _fail(path, text, "[shorthand.markers]", str(exc)) from None
+    if not config.templates and (not template_set or config.default_template.lower() in BUILTIN_TEMPLATE_KEYS):
+        return config
     from .domain.templates import template_from_config, templates_with
 
     parsed = {}

@@ -13,7 +13,6 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
 from ..widgets.key_footer import KeyFooter
-from ..widgets.score_trend import RISK_STYLES
 from ._base import HushpadScreen
 from .intents import (
     OpenBeforeSession, OpenChart, OpenNotesDue, OpenScratchpad, OpenSearch, OpenWriteup, Returned, StartSession,
@@ -32,6 +31,14 @@ SORTS = {
     "risk": lambda c: {"high": 3, "moderate": 2, "low": 1}.get(c.risk_level, 0),
 }
 DESCENDING = {"last session", "notes due", "risk"}
+
+
+def _risk_style(level: str | None) -> str:
+    # Imported here, not at the top: score_trend brings tui.domain.measures (~9 ms), which the
+    # first paint (an empty, locked list) never needs; the caseload load has imported it by now.
+    from ..widgets.score_trend import RISK_STYLES
+
+    return RISK_STYLES.get(level, "")
 
 
 class ClientsScreen(HushpadScreen[None]):
@@ -148,7 +155,7 @@ class ClientsScreen(HushpadScreen[None]):
                 Text(client.display_name),
                 client.last_session or "—",
                 due,
-                Text(client.risk_level or "—", style=RISK_STYLES.get(client.risk_level, "")),
+                Text(client.risk_level or "—", style=_risk_style(client.risk_level)),
                 Text(f"{client.phq9} {client.phq9_band}" if client.phq9 is not None else "—"),
                 Text(f"{client.gad7} {client.gad7_band}" if client.gad7 is not None else "—"),
                 key=str(client.id),

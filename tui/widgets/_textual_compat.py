@@ -50,12 +50,41 @@ from textual.widgets.text_area import TextAreaTheme
 from textual.worker import Worker
 
 TEXTUAL_VERSION = "8.2.8"
-if textual.__version__ != TEXTUAL_VERSION:
-    raise ImportError(
-        f"Hushpad needs Textual {TEXTUAL_VERSION} exactly (found {textual.__version__}): "
-        "tui/widgets/_textual_compat.py overrides its internals. Install the pinned version "
-        "(pip install -e .), or port the overrides and their hashes to the new version."
-    )
+
+
+def installed_textual_version() -> str:
+    """The version of the Textual that was imported.
+
+    ``textual.__version__`` asks ``importlib.metadata`` (which imports ``email`` and scans
+    sys.path: ~8 ms at every start, issue 14). The installer records the version in the
+    name of the ``textual-VERSION.dist-info`` folder beside the package it installed, so
+    when that folder is the only Textual one there and names the pinned version, that is
+    the answer; anything else (no folder, several, another version, an egg or editable
+    install) asks importlib.metadata as before, and its answer is the one checked."""
+    import os
+
+    site = os.path.dirname(os.path.dirname(os.path.abspath(textual.__file__)))
+    prefix = "textual-"
+    try:
+        found = [name for name in os.listdir(site)
+                 if name.lower().startswith(prefix) and name.endswith(".dist-info")]
+    except OSError:
+        found = []
+    if len(found) == 1 and found[0][len(prefix):-len(".dist-info")] == TEXTUAL_VERSION:
+        return TEXTUAL_VERSION
+    return textual.__version__
+
+
+def check_textual_version(found: str) -> None:
+    if found != TEXTUAL_VERSION:
+        raise ImportError(
+            f"Hushpad needs Textual {TEXTUAL_VERSION} exactly (found {found}): "
+            "tui/widgets/_textual_compat.py overrides its internals. Install the pinned version "
+            "(pip install -e .), or port the overrides and their hashes to the new version."
+        )
+
+
+check_textual_version(installed_textual_version())
 
 
 # -- the upstream pieces patched here, and their source hashes in 8.2.8 ---------------

@@ -35,12 +35,52 @@ def test_textual_is_the_pinned_version_in_pyproject_and_at_run_time():
     assert textual.__version__ == compat.TEXTUAL_VERSION
 
 
-def test_another_textual_version_refuses_to_import_with_a_clear_message():
-    code = ("import textual; textual.__version__ = '9.0.0'\n"
-            "import tui.widgets._textual_compat\n")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+def _site_with_textual(tmp_path: Path, *versions: str) -> Path:
+    """A site folder holding the real textual package (a symlink) and, beside it, the
+    dist-info folder(s) an installer of those versions would leave."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "textual").symlink_to(Path(textual.__file__).parent, target_is_directory=True)
+    for version in versions:
+        info = site / f"textual-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: textual\nVersion: {version}\n")
+    return site
+
+
+def _import_compat_from(site: Path) -> subprocess.CompletedProcess[str]:
+    code = (f"import sys; sys.path.insert(0, {str(site)!r})\n"
+            "import textual, tui.widgets._textual_compat\n"
+            f"assert textual.__file__.startswith({str(site)!r}), textual.__file__\n")
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_another_textual_version_refuses_to_import_with_a_clear_message(tmp_path):
+    done = _import_compat_from(_site_with_textual(tmp_path, "9.0.0"))  # installed as 9.0.0
     assert done.returncode != 0
     assert "ImportError: Hushpad needs Textual 8.2.8 exactly (found 9.0.0)" in done.stderr
+
+
+def test_two_textual_dist_infos_are_settled_by_importlib_metadata(tmp_path):
+    """The folder-name shortcut decides only when it is the one Textual record there."""
+    site = _site_with_textual(tmp_path, "8.2.8", "9.0.0")
+    code = (f"import sys; sys.path.insert(0, {str(site)!r})\n"
+            "import importlib.metadata as m, tui.widgets._textual_compat as c\n"
+            "print(c.installed_textual_version() == m.version('textual'))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    # Either it imports (importlib.metadata picked 8.2.8, as the check used) or it refuses 9.0.0.
+    assert done.stdout.strip() == "True" or "(found 9.0.0)" in done.stderr, done.stderr
+
+
+def test_the_pinned_version_installed_imports_without_importlib_metadata(tmp_path):
+    site = _site_with_textual(tmp_path, compat.TEXTUAL_VERSION)
+    code = (f"import sys; sys.path.insert(0, {str(site)!r})\n"
+            "import tui.widgets._textual_compat as c\n"
+            "print(c.installed_textual_version(), 'importlib.metadata' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [compat.TEXTUAL_VERSION, "False"]
+    assert compat.installed_textual_version() == textual.__version__  # this venv: both ways agree
 
 
 @pytest.mark.parametrize("name", sorted(UPSTREAM))
