@@ -26,7 +26,6 @@ The overrides, and why:
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import inspect
 from collections.abc import Callable, Generator
@@ -99,6 +98,8 @@ def _driver(name: str) -> Any:
 
 
 def source_hash(target: Any) -> str:
+    import hashlib  # the tests and doctor ask; start-up does not (issue 14)
+
     return hashlib.sha256(_source_of(target).encode("utf-8")).hexdigest()
 
 

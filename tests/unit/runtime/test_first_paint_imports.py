@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[3]
 # Deferred from the first paint, each to where it is first used.
 NOT_AT_FIRST_PAINT = (
     "tui.domain.shorthand", "tui.domain.measures", "tui.domain.templates", "tui.domain.billing",
-    "tui.domain.one_line", "tui.keymap", "tui.widgets.score_trend", "importlib.metadata", "email",
+    "tui.domain.one_line", "tui.keymap", "tui.widgets.score_trend", "importlib.metadata", "email", "hashlib",
     # and what the unlock worker brings, after the first frame (tui/app.py)
     "cryptography", "sqlcipher3", "sqlite_utils", "keyring",
 )
