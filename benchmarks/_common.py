@@ -48,6 +48,37 @@ if __name__ == "__main__":
     HelloApp().run()
 '''
 
+# The floor (issue 14's "done when"): the hello world plus what Hushpad cannot start without,
+# imported before the app runs: cryptography (the primitives Hushpad's stores and signatures
+# use) and sqlcipher3. With HELLO_FLOOR_SCRUB=1 in the environment it also restarts itself
+# once with tui/launch.py's heap-scrub allocator settings first, as `hushpad` does.
+FLOOR_APP_SOURCE = '''\
+"""The floor: a bare Textual hello world that also imports cryptography and sqlcipher3."""
+import os, sys
+if os.environ.get("HELLO_FLOOR_SCRUB") == "1" and os.environ.get("HELLO_FLOOR_SCRUBBED") != "1":
+    from tui.launch import scrub_environment  # the same settings as `hushpad`'s restart
+    env = scrub_environment(dict(os.environ))
+    env["HELLO_FLOOR_SCRUBBED"] = "1"
+    os.execve(sys.executable, [sys.executable, *sys.argv], env)
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+import sqlcipher3
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+
+class HelloApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Static("Hello, world!")
+
+
+if __name__ == "__main__":
+    HelloApp().run()
+'''
+
 _ANSI = re.compile(rb"\x1b\[[0-9;?<>=!$ ]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Za-z0-9]|\x1b[=>78cDEHMNOZ]")
 
 
@@ -62,6 +93,16 @@ def hello_app_path(directory: Path) -> Path:
     return path
 
 
+def floor_app_path(directory: Path) -> Path:
+    """Write the floor app (hello world + cryptography + sqlcipher3) and return its path."""
+    path = directory / "hello_floor_app.py"
+    path.write_text(FLOOR_APP_SOURCE)
+    return path
+
+
+FLOOR_SCRUB_ENV = {"HELLO_FLOOR_SCRUB": "1"}
+
+
 # -- pseudo-terminal ----------------------------------------------------------
 def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
@@ -69,6 +110,10 @@ def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
                COLUMNS=str(COLS), LINES=str(ROWS))
     env.pop("TEXTUAL", None)  # no devtools
     env.pop("PYTHONPROFILEIMPORTTIME", None)
+    # As installed Python runs: the warm-up starts write tui's bytecode caches (pip compiles them
+    # at install; textual's are already in site-packages). With PYTHONDONTWRITEBYTECODE=1 left
+    # in, every start recompiled tui's sources: +20 ms of first-paint imports that no install pays.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if extra:
         env.update(extra)
     return env

@@ -22,8 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    HUSHPAD, PYTHON, ROOT, PtyProcess, hello_app_path, machine_line, make_keyring_profile, median, percentile,
-    secret_service, table, verdict,
+    FLOOR_SCRUB_ENV, HUSHPAD, PYTHON, ROOT, PtyProcess, floor_app_path, hello_app_path, machine_line,
+    make_keyring_profile, median, percentile, secret_service, table, verdict,
 )
 
 GOAL = 1.5
@@ -53,6 +53,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--no-floor", dest="floor", action="store_false",
+                        help="skip the floor row (hello world + cryptography + sqlcipher3 + the heap-scrub restart)")
     args = parser.parse_args()
 
     print(f"# jot start: `hushpad jot {CODE}` to typing-ready vs hello world first paint ({machine_line()})")
@@ -65,13 +67,19 @@ def main() -> int:
         for _ in range(args.warmup):
             timed(hello, env, "Hello")
             timed(jot, env, READY, "Clients")
+        floor = [PYTHON, str(floor_app_path(tmp))]
+        floor_env = dict(env, **FLOOR_SCRUB_ENV)
         hello_t: list[float] = []
+        floor_t: list[float] = []
         jot_t: list[float] = []
         jot_paint: list[float] = []
+        names = ("hello", "jot", "floor") if args.floor else ("hello", "jot")
         for i in range(args.runs):
-            for name in (("hello", "jot") if i % 2 == 0 else ("jot", "hello")):
+            for name in (names if i % 2 == 0 else names[::-1]):
                 if name == "hello":
                     hello_t.append(timed(hello, env, "Hello")[0])
+                elif name == "floor":
+                    floor_t.append(timed(floor, floor_env, "Hello")[0])
                 else:
                     ready_at, painted = timed(jot, env, READY, "Clients")
                     jot_t.append(ready_at)
@@ -82,14 +90,18 @@ def main() -> int:
                  f"{median(v) / base:.2f}x")
                 for label, v in (("hello world: first paint", hello_t),
                                  ("hushpad jot: first frame (clients screen behind)", jot_paint),
-                                 ("hushpad jot: scratchpad typing-ready", jot_t))]
+                                 ("hushpad jot: scratchpad typing-ready", jot_t),
+                                 ("floor: hello + cryptography + sqlcipher3 + heap-scrub restart", floor_t))
+                 if v]
         print()
         print(table(("spawn to …", "n", "median ms", "p90 ms", "min ms", "max ms", "vs hello"), rows))
         ratio = median(jot_t) / base
         print()
         print(f"SUMMARY jot start: typing-ready {median(jot_t) * 1000:.0f} ms (p90 {percentile(jot_t, 90) * 1000:.0f}) vs "
               f"hello world {base * 1000:.0f} ms (p90 {percentile(hello_t, 90) * 1000:.0f}) = {ratio:.2f}x "
-              f"(goal <= {GOAL}x: {verdict(ratio, GOAL)})")
+              f"(goal <= {GOAL}x: {verdict(ratio, GOAL)})"
+              + (f"; floor {median(floor_t) * 1000:.0f} ms = {median(floor_t) / base:.2f}x, typing-ready vs floor "
+                 f"{median(jot_t) / median(floor_t):.2f}x" if floor_t else ""))
     return 0
 
 

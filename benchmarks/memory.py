@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    HUSHPAD, PYTHON, ROOT, PtyProcess, hello_app_path, machine_line, make_keyring_profile, median, secret_service,
+    FLOOR_SCRUB_ENV, HUSHPAD, PYTHON, ROOT, PtyProcess, floor_app_path, hello_app_path, machine_line, make_keyring_profile, median, secret_service,
     table, verdict,
 )
 
@@ -79,18 +79,28 @@ def main() -> int:
         profile = make_keyring_profile(service, tmp)
         hello = hello_app_path(tmp)
         env = service.env
-        results: dict[str, list[tuple[int, int]]] = {"hello": [], "hushpad": []}
+        floor = floor_app_path(tmp)
+        results: dict[str, list[tuple[int, int]]] = {"hello": [], "hushpad": [], "floor": [], "floor_scrub": []}
         for i in range(args.runs):
-            order = ["hello", "hushpad"] if i % 2 == 0 else ["hushpad", "hello"]
+            order = ["hello", "hushpad", "floor", "floor_scrub"]
+            if i % 2:
+                order.reverse()
             for name in order:
                 if name == "hello":
                     results[name].append(idle_rss([PYTHON, str(hello)], env, "Hello", args.settle))
+                elif name == "floor":
+                    results[name].append(idle_rss([PYTHON, str(floor)], env, "Hello", args.settle))
+                elif name == "floor_scrub":
+                    results[name].append(idle_rss([PYTHON, str(floor)], dict(env, **FLOOR_SCRUB_ENV), "Hello",
+                                                  args.settle))
                 else:
                     results[name].append(idle_rss([HUSHPAD, "--profile", str(profile)], env, LISTED, args.settle))
         base = median([r for r, _ in results["hello"]])
         rows = []
         for label, name in (("hello world (first frame + settle)", "hello"),
-                            ("hushpad clients screen, 6 clients listed", "hushpad")):
+                            ("hushpad clients screen, 6 clients listed", "hushpad"),
+                            ("floor: hello + cryptography + sqlcipher3", "floor"),
+                            ("floor + heap-scrub restart (PYTHONMALLOC=malloc)", "floor_scrub")):
             rss = [r for r, _ in results[name]]
             hwm = [h for _, h in results[name]]
             rows.append((label, len(rss), median(rss) / 1024, min(rss) / 1024, max(rss) / 1024, median(hwm) / 1024,
@@ -110,7 +120,11 @@ def main() -> int:
         ratio = median([r for r, _ in results["hushpad"]]) / base
         print()
         print(f"SUMMARY memory: hushpad idle RSS {median([r for r, _ in results['hushpad']]) / 1024:.1f} MiB vs "
-              f"hello world {base / 1024:.1f} MiB = {ratio:.2f}x (goal <= {GOAL}x: {verdict(ratio, GOAL)})")
+              f"hello world {base / 1024:.1f} MiB = {ratio:.2f}x (goal <= {GOAL}x: {verdict(ratio, GOAL)}); "
+              f"floor {median([r for r, _ in results['floor']]) / 1024:.1f} MiB = "
+              f"{median([r for r, _ in results['floor']]) / base:.2f}x, with the heap-scrub restart "
+              f"{median([r for r, _ in results['floor_scrub']]) / 1024:.1f} MiB = "
+              f"{median([r for r, _ in results['floor_scrub']]) / base:.2f}x")
     return 0
 
 

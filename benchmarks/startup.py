@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    HUSHPAD, PYTHON, ROOT, PtyProcess, hello_app_path, machine_line, make_keyring_profile, median, percentile,
+    FLOOR_SCRUB_ENV, HUSHPAD, PYTHON, ROOT, PtyProcess, floor_app_path, hello_app_path, machine_line, make_keyring_profile, median, percentile,
     secret_service, table, verdict,
 )
 
@@ -150,6 +150,9 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--no-experiment", dest="experiment", action="store_false",
                         help="skip the deferred-unlock experiment rows")
+    parser.add_argument("--no-floor", dest="floor", action="store_false",
+                        help="skip the floor rows (hello world + cryptography + sqlcipher3, with and without the "
+                             "heap-scrub restart)")
     args = parser.parse_args()
 
     print(f"# startup: hushpad first paint vs Textual hello world ({machine_line()})")
@@ -171,6 +174,10 @@ def main() -> int:
             "hello": (hello_argv, env, "Hello", None),
             "hushpad": (hush_argv, env, "Clients", LISTED),
         }
+        if args.floor:
+            floor_argv = [PYTHON, str(floor_app_path(tmp))]
+            variants["floor"] = (floor_argv, env, "Hello", None)
+            variants["floor_scrub"] = (floor_argv, dict(env, **FLOOR_SCRUB_ENV), "Hello", None)
         if args.experiment:
             variants["probe"] = ([PYTHON, str(probe), "hushpad", "--profile", str(profile)], probe_env, "Clients", LISTED)
             variants["deferred"] = ([PYTHON, str(probe), "hushpad", "--profile", str(profile)],
@@ -194,6 +201,9 @@ def main() -> int:
         base = median(hello_t)
         labels = [("hello world: first paint", hello_t), ("hushpad: first paint (Clients)", hush_t),
                   ("hushpad: clients listed (unlocked)", listed_t["hushpad"])]
+        if args.floor:
+            labels += [("floor: hello + cryptography + sqlcipher3", painted_t["floor"]),
+                       ("floor + heap-scrub restart (as hushpad)", painted_t["floor_scrub"])]
         if args.experiment:
             labels += [
                 ("experiment, as is: first paint", painted_t["probe"]),
@@ -256,10 +266,16 @@ def main() -> int:
         print("  (-X importtime figures are inflated by the probe and by GIL sharing between threads; compare, don't add)")
 
         ratio = median(hush_t) / base
+        floor_words = ""
+        if args.floor:
+            floor, scrub = median(painted_t["floor"]), median(painted_t["floor_scrub"])
+            floor_words = (f"; floor (hello + cryptography + sqlcipher3) {floor * 1000:.0f} ms = {floor / base:.2f}x, "
+                           f"with the heap-scrub restart {scrub * 1000:.0f} ms = {scrub / base:.2f}x; "
+                           f"hushpad vs that floor {median(hush_t) / scrub:.2f}x")
         print()
         print(f"SUMMARY startup: hushpad first paint {median(hush_t) * 1000:.0f} ms (p90 {percentile(hush_t, 90) * 1000:.0f}) "
               f"vs hello world {base * 1000:.0f} ms (p90 {percentile(hello_t, 90) * 1000:.0f}) = {ratio:.2f}x "
-              f"(goal <= {GOAL}x: {verdict(ratio, GOAL)}); clients listed at {median(listed_t['hushpad']) * 1000:.0f} ms "
+              f"(goal <= {GOAL}x: {verdict(ratio, GOAL)}){floor_words}; clients listed at {median(listed_t['hushpad']) * 1000:.0f} ms "
               f"= {median(listed_t['hushpad']) / base:.2f}x; heavy imports before first paint: {', '.join(flagged) or 'none'}")
     return 0
 
