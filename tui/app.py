@@ -20,8 +20,10 @@ from .screens._base import AppFacing, RunsUseCases, log, unexpected_line, where
 from .theme import THEMES
 
 if TYPE_CHECKING:
-    from .services.workspace import Workspace
+    from .services.early_unlock import EarlyUnlock
+    from .services.workspace import ScratchpadStart, Workspace
     from .screens.intents import Navigate
+    from .screens.scratchpad import ScratchpadScreen
     from .storage.emergency import Pending
     from .storage.keyring_access import KeyStore
 
@@ -50,11 +52,13 @@ class HushpadApp(RunsUseCases, App[int]):
     ]
 
     def __init__(self, config: Config, *, keystore: "KeyStore | None" = None,
-                 start: StartRequest | None = None) -> None:
+                 start: StartRequest | None = None, early: "EarlyUnlock | None" = None) -> None:
         super().__init__()
         self.config = config
         self.start = start or StartRequest()
         self._keystore = keystore
+        self._early = early  # `hushpad jot`: the unlock already under way (cli.run_app)
+        self._opening_pad: ScratchpadScreen | None = None  # typing before the vault is open
         self.workspace: Workspace | None = None
         self.startup_error = ""
         self._last_input = time.monotonic()
@@ -90,7 +94,11 @@ class HushpadApp(RunsUseCases, App[int]):
 
             self.push_screen(SetupScreen())
         elif self.start.jot_code:
-            # Straight into a session: typing-ready is what counts, not the list behind it.
+            # Straight into a session: typing-ready is what counts, not the list behind it. The
+            # scratchpad takes typing at once; the lines wait in memory until the vault is open.
+            self._push_opening_scratchpad(self.start.jot_code)
+            if self._early is not None:
+                self.call_after_refresh(self._early.painted)
             self.unlock_with_keyring()
         else:
             # After the first frame: the worker's crypto and database imports would
@@ -100,8 +108,11 @@ class HushpadApp(RunsUseCases, App[int]):
     def unlock_with_keyring(self) -> None:
         """Ask the keyring for the keys (a worker); passphrase mode asks the unlock screen instead."""
         config, keystore, jot = self.config, lambda: self.keystore, bool(self.start.jot_code)
+        early, self._early = self._early, None
 
         def unlock() -> "Workspace | None":
+            if early is not None:
+                return early.result()
             from .services import access
             from .services.workspace import Workspace
 
@@ -140,11 +151,12 @@ class HushpadApp(RunsUseCases, App[int]):
         self.workspace = workspace
         HEAP.freeze_base()
         self._last_input = time.monotonic()
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
+        pad = self._opening_pad if self._opening_pad in self.screen_stack else None
+        while len(self.screen_stack) > 2 and self.screen is not pad:
+            self.pop_screen()  # the unlock screen; never the scratchpad typed into meanwhile
         from .screens.clients import ClientsScreen
 
-        if not isinstance(self.screen, ClientsScreen):
+        if pad is None and not isinstance(self.screen, ClientsScreen):
             self.push_screen(ClientsScreen())
         if not self.start.jot_code:  # straight into a session: the list loads when it closes
             self.screen.post_message(ClientsScreen.Refresh())
@@ -175,8 +187,41 @@ class HushpadApp(RunsUseCases, App[int]):
         self._start_jot(code)
 
     def _start_jot(self, code: str | None) -> None:
-        if code:
+        pad, self._opening_pad = self._opening_pad, None
+        if pad is not None and pad in self.screen_stack and pad.session is None:
+            self._open_into(pad, code or pad.opening_code)
+        elif code:
             self.open_scratchpad_for_code(code)
+
+    # -- typing before the vault is open (`hushpad jot CODE`, issue 14) ------
+    def _push_opening_scratchpad(self, code: str) -> None:
+        from .screens.scratchpad import ScratchpadScreen
+
+        pad = ScratchpadScreen(None, [], [], code=code)
+        self._opening_pad = pad
+
+        def closed(ended: bool | None) -> None:
+            if ended and pad.session is not None:
+                from .screens.intents import OpenWriteup
+
+                self.navigator.go(OpenWriteup(pad.session.id))
+
+        self.push_screen(pad, closed)
+
+    def _open_into(self, pad: "ScratchpadScreen", code: str) -> None:
+        """The vault is open: start (or resume) the session and hand it to the scratchpad already
+        on screen, which saves what was typed meanwhile through its normal save path."""
+
+        def start(workspace: "Workspace") -> "ScratchpadStart":
+            return workspace.open_scratchpad(workspace.start_session(workspace.client_by_code(code)["id"]))
+
+        def problem(text: str) -> None:
+            if pad.has_typed_text():
+                pad.open_failed(text)  # the text stays on screen; quitting says it is not saved
+            else:
+                self.startup_failed(text)
+
+        self.run_use_case(start, pad.attach, problem, group="session-start")
 
     def ask_to_unlock(self, problem: str) -> None:
         """The keyring could not give the keys (or passphrase mode): the unlock screen, saying why."""
@@ -301,6 +346,7 @@ class HushpadApp(RunsUseCases, App[int]):
             self.workspace = None
 
 
-def make_app(config: Config, *, keystore: "KeyStore | None" = None, jot_code: str | None = None) -> HushpadApp:
+def make_app(config: Config, *, keystore: "KeyStore | None" = None, jot_code: str | None = None,
+             early: "EarlyUnlock | None" = None) -> HushpadApp:
     """The one way to build the App: the command line and the tests both come through here."""
-    return HushpadApp(config, keystore=keystore, start=StartRequest(jot_code=jot_code))
+    return HushpadApp(config, keystore=keystore, start=StartRequest(jot_code=jot_code), early=early)

@@ -690,10 +690,24 @@ def cmd_jot(config: Config, args: argparse.Namespace) -> int:
 
 
 def run_app(config: Config, jot_code: str | None = None) -> int:
+    early = None
+    keystore = None
+    if jot_code and not config.demo and config.paths.is_initialised():
+        # Before Textual is even imported: the keyring read and the vault open overlap its
+        # start-up, and the scratchpad takes typing meanwhile (issue 14).
+        from .services.access import default_keystore
+        from .services.early_unlock import EarlyUnlock
+
+        keystore = default_keystore(config)
+        early = EarlyUnlock(config, keystore)
     from .app import make_app
 
-    app = make_app(config, jot_code=jot_code)
-    app.run()
+    app = make_app(config, keystore=keystore, jot_code=jot_code, early=early)
+    try:
+        app.run()
+    finally:
+        if early is not None:
+            early.discard()
     if app.startup_error:
         raise CliError(app.startup_error)
     return app.return_code or 0

@@ -28,7 +28,7 @@ from ..widgets.jotting_editor import JottingEditor, make_visible, minute_clock
 
 if TYPE_CHECKING:
     from ..app import HushpadApp
-    from ..services.workspace import DiscardPlan, SessionInfo
+    from ..services.workspace import DiscardPlan, ScratchpadStart, SessionInfo
     from ..storage.vault import JottingLine
 
 SAVE_DELAY = 0.3  # first change to save start; a save takes a few ms, so well inside 500 ms
@@ -62,15 +62,23 @@ class ScratchpadScreen(HushpadScreen[bool]):
                 tooltip="Write the jottings, encrypted, to a folder on another disk; the next start restores them"),
     ]
 
-    def __init__(self, session: "SessionInfo", lines: list["JottingLine"], questions: list[str]) -> None:
+    def __init__(self, session: "SessionInfo | None", lines: list["JottingLine"], questions: list[str], *,
+                 code: str = "") -> None:
+        """`session` None: opening (`hushpad jot CODE` before the vault is open). The editor takes
+        typing at once; the lines stay in memory only, the status says "opening…", and ``attach``
+        hands over the session, whose save path then saves them in order."""
         super().__init__()
         self.session = session
+        self.opening_code = session.client_code if session is not None else code
+        self._opening = session is None  # "opening…" until the first save after the vault opened lands
+        self._open_problem = ""  # the session could not be opened: what was typed cannot be saved
+        self._quit_armed_until = 0.0
         self._initial = [(line.minute, line.text) for line in lines]
         # Last time's questions come straight from the vault: draw control characters as
         # visible symbols, as the editor does, so a stored ESC can never reach the terminal.
         self._questions = [make_visible(q) for q in questions]
         self._questions_open = bool(questions)
-        started = session.started_at.timestamp()
+        started = session.started_at.timestamp() if session is not None else time.time()
         elapsed = max(0.0, time.time() - started)
         self._started_monotonic = time.monotonic() - elapsed
         self.autosave: Autosaver[list[tuple[int, str]]] = Autosaver(
@@ -122,10 +130,16 @@ class ScratchpadScreen(HushpadScreen[bool]):
             self._notice, self._notice_until = note, until
         elif self._notice and time.monotonic() > self._notice_until:
             self._notice = ""
-        code = self.session.client_code
-        if self.app.config.show_client_names and self.session.client_name:
+        code = self.opening_code
+        if self.session is not None and self.app.config.show_client_names and self.session.client_name:
             code = f"{code} {self.session.client_name}"  # off by default: screens are seen across a room
-        parts = [code, f"{self._elapsed_minutes()} min", self.autosave.mark]
+        if self._open_problem:
+            mark = "not saved"
+        elif self._opening and not self.autosave.problem:
+            mark = "opening…"
+        else:
+            mark = self.autosave.mark
+        parts = [code, f"{self._elapsed_minutes()} min", mark]
         note = self._notice
         if note:
             parts.append(note)
@@ -158,6 +172,7 @@ class ScratchpadScreen(HushpadScreen[bool]):
         if not self._questions:
             panel.display = False
             return
+        panel.display = not self._curtain  # shown again when the session arrived with some (attach)
         if self._questions_open:
             panel.update(Text("Last time:\n" + "\n".join(f"  {q}" for q in self._questions)))
         else:
@@ -183,10 +198,16 @@ class ScratchpadScreen(HushpadScreen[bool]):
 
     def on_text_area_changed(self, event: JottingEditor.Changed) -> None:
         self._end_armed_until = 0.0
+        self._quit_armed_until = 0.0
         self._notice = ""
+        if self.session is None:  # nowhere to save yet: the editor holds it; attach saves it
+            self._update_status()
+            return
         self.autosave.changed()
 
     def on_autosaver_state_changed(self, _: Autosaver.StateChanged) -> None:
+        if self._opening and self.autosave.all_saved:
+            self._opening = False
         self._update_status()
         failing = bool(self.autosave.problem)
         if failing != self._failing:  # the emergency key comes and goes with the problem
@@ -194,7 +215,45 @@ class ScratchpadScreen(HushpadScreen[bool]):
             self.refresh_bindings()
 
     # -- the way out when saving fails: an encrypted copy elsewhere ------------------
+    # -- the vault opens while the clinician types (issue 14) ---------------------------
+    def has_typed_text(self) -> bool:
+        return any(text.strip() for _minute, text in self._snapshot())
+
+    def attach(self, start: "ScratchpadStart") -> None:
+        """The session is open: its earlier lines go first, what was typed meanwhile follows (in
+        order, stamped with the session's minute now), and the normal save path saves it all."""
+        session = start.session
+        elapsed = max(0.0, time.time() - session.started_at.timestamp())
+        self._started_monotonic = time.monotonic() - elapsed
+        editor = self.query_one(JottingEditor)
+        typed = self.has_typed_text()
+        workspace = self.app.workspace
+        editor.take_session([(line.minute, line.text) for line in start.lines],
+                            minute_clock(self._started_monotonic),
+                            rules=workspace.rules if workspace is not None else None)
+        self.session = session
+        self.opening_code = session.client_code
+        self._questions = [make_visible(q) for q in start.questions]
+        self._questions_open = bool(self._questions)
+        self._render_questions()
+        self.refresh_bindings()
+        if typed:
+            self.autosave.changed()
+            self.autosave.save_now()
+        else:
+            self._opening = False
+        self._update_status()
+
+    def open_failed(self, text: str) -> None:
+        """The session cannot be opened (say, no such client code) but something was typed."""
+        self._open_problem = text
+        self._opening = False
+        self._update_status(f"{text}; what you typed is only on this screen and cannot be saved")
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.session is None and action in (
+                "end_session", "discard_session", "leave", "save_now", "emergency_copy", "toggle_questions"):
+            return False  # nothing of the session exists yet
         if action == "emergency_copy":
             return bool(self.autosave.problem) and not self._prompting
         return True
@@ -251,7 +310,27 @@ class ScratchpadScreen(HushpadScreen[bool]):
         return saved
 
     def before_keys_go(self, action: str) -> bool:
+        if self.session is None:
+            return self._may_drop_unopened(action)
         return self._flush(f"not {'quitting' if action == 'quit' else 'locked'}")
+
+    def _may_drop_unopened(self, action: str) -> bool:
+        """Before the vault is open there is nowhere to save (an emergency copy needs the store's
+        key too), so quitting with typed text is refused, saying so; a second quit within a few
+        seconds is taken as meant and leaves the text unsaved."""
+        if not self.has_typed_text():
+            return True
+        now = time.monotonic()
+        if action == "quit" and now <= self._quit_armed_until:
+            return True
+        if action == "quit":
+            self._quit_armed_until = now + END_CONFIRM_SECONDS
+        self._update_status(
+            "not quitting: what you typed is not saved, the vault is not open yet"
+            + (f" ({self._open_problem})" if self._open_problem else "; it is saved as soon as it opens")
+            + ("; quit again within 4 s to throw it away" if action == "quit" else ""),
+            until=self._quit_armed_until or math.inf)
+        return False
 
     def show_status(self, text: str) -> None:
         self._update_status(text)

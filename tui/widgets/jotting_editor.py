@@ -117,6 +117,35 @@ class JottingEditor(VisibleTextArea):
         self._minutes = [None] * self.document.line_count
         self._retint_all()
 
+    def take_session(self, earlier: list[tuple[int, str]], minute_now: Callable[[], int], *,
+                     rules: ShorthandRules | None = None) -> None:
+        """The session opened after typing began (`hushpad jot`): its earlier lines go first and
+        what was typed follows on its own lines, in order, stamped with the session's minute now
+        (it was typed seconds ago). The cursor stays where it was in the typed text."""
+        self._minute_now = minute_now
+        if rules is not None:
+            self._rules = rules
+        now = minute_now()
+        typed_minutes = [None if m is None else now for m in self._minutes]
+        if earlier:
+            row, column = self.cursor_location
+            typed = self.text
+            text = "\n".join(make_visible(t).translate(_ONE_LINE) for _, t in earlier)
+            minutes: list[int | None] = [m for m, _ in earlier]
+            if typed:
+                text += "\n" + typed
+                minutes += typed_minutes
+            self.load_text(text)  # document_reloaded: minutes restart; set them again below
+            self._minutes = minutes
+            if typed:
+                self.move_cursor((row + len(earlier), column))
+            else:
+                self.move_cursor(self.document.end)
+        else:
+            self._minutes = typed_minutes
+        self._retint_all()
+        self.refresh()
+
     def paste_refused(self, size: int) -> None:
         self.post_message(self.PasteRefused(size, self.paste_limit))
 

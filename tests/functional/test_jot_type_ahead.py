@@ -1,0 +1,155 @@
+"""Issue 14, 'Overlap instead of waiting': `hushpad jot CODE` takes typing before the keyring
+has answered and the vault is open. The lines wait in memory ("opening…"), then go through
+the normal save path, every character in order. The keyring here is the tests' MemoryKeyring
+behind a gate: its get() really blocks (a thread waiting) until the test lets it answer."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+
+from tui.app import make_app
+from tui.screens.scratchpad import ScratchpadScreen
+from tui.screens.unlock import UnlockScreen
+from tui.services.early_unlock import EarlyUnlock
+from tui.storage.keyring_access import MemoryKeyring
+from tui.widgets.jotting_editor import JottingEditor
+
+from .helpers import (
+    SIZE, Client, PastSession, settle, shows_saved, status_parts, vault_lines, wait_for_screen, wait_until,
+)
+
+TYPED = ['" she slept 4 h', "> sleep hygiene, 2 wk", "? ask about the sister"]
+
+
+class SlowKeyring(MemoryKeyring):
+    """The same device key, but get() waits until `gate` is set (a slow Secret Service)."""
+
+    def __init__(self, inner: MemoryKeyring, *, answers: bool = True) -> None:
+        super().__init__()
+        self._items = inner._items
+        self.gate = threading.Event()
+        self.answers = answers  # False: the keyring answers without the key (missing/wrong)
+        self.asked = threading.Event()
+
+    def get(self, profile_id: str) -> str | None:
+        self.asked.set()
+        assert self.gate.wait(30), "the test never opened the gate"
+        return super().get(profile_id) if self.answers else None
+
+
+async def _opening_pad(pilot) -> ScratchpadScreen:
+    # Not wait_for_screen: its settle waits for every worker, and the unlock one is blocked.
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ScratchpadScreen)
+                     and pilot.app.screen.query_one(JottingEditor).has_focus, "the scratchpad, focused")
+    return pilot.app.screen
+
+
+async def _type(pilot, lines: list[str]) -> None:
+    for i, line in enumerate(lines):
+        if i:
+            await pilot.press("enter")
+        await pilot.press(*line)
+
+
+def _text(pad: ScratchpadScreen) -> str:
+    return pad.query_one(JottingEditor).text
+
+
+@pytest.mark.parametrize("early", [True, False], ids=["cli-early-unlock", "app-worker-unlock"])
+async def test_typing_before_the_vault_opens_is_saved_in_order(two_clients, early) -> None:
+    keystore = SlowKeyring(two_clients.keystore)
+    early_unlock = EarlyUnlock(two_clients.config, keystore) if early else None
+    app = make_app(two_clients.config, keystore=keystore, jot_code="RB-07", early=early_unlock)
+    async with app.run_test(size=SIZE) as pilot:
+        pad = await _opening_pad(pilot)
+        assert keystore.asked.wait(10), "the keyring is being asked meanwhile"
+        assert app.workspace is None and pad.session is None
+        parts = status_parts(pad)
+        assert parts[0] == "RB-07" and parts[2] == "opening…", parts
+        await _type(pilot, TYPED)
+        assert _text(pad) == "\n".join(TYPED), "every keystroke landed in the editor"
+        assert app.workspace is None, "typed while the keyring was still being asked"
+        assert status_parts(pad)[2] == "opening…"
+
+        keystore.gate.set()
+        await wait_until(pilot, lambda: pad.session is not None and shows_saved(pad), "the typed lines saved")
+        assert [t for _, t in vault_lines(app, pad)] == TYPED
+        await pilot.press(*" more")  # and typing goes on as usual
+        await wait_until(pilot, lambda: [t for _, t in vault_lines(app, pad)][-1] == TYPED[-1] + " more"
+                         and shows_saved(pad), "the later keystrokes saved")
+        sessions = app.workspace.record.query("SELECT * FROM sessions")
+        assert len(sessions) == 1 and sessions[0]["id"] == pad.session.id
+        assert app.workspace.record.query("SELECT 1 FROM audit_log WHERE action = 'stores opened'")
+    # After exit, read through a fresh unlock: nothing was lost or reordered.
+    workspace = two_clients.open()
+    try:
+        row = workspace.record.query_one("SELECT * FROM sessions")
+        from tui.storage.vault import doc_key_for
+
+        saved = [line.text for line in workspace.vault.load_jottings(doc_key_for(row))]
+        assert saved == [*TYPED[:-1], TYPED[-1] + " more"]
+    finally:
+        workspace.close()
+
+
+async def test_a_resumed_session_keeps_its_lines_first_then_what_was_typed(made_profile) -> None:
+    started = (datetime.now().astimezone() - timedelta(minutes=7, seconds=5)).replace(microsecond=0)
+    made = made_profile([Client("RB-07")], [PastSession("RB-07", started.isoformat(), jottings=[(2, "* earlier")])])
+    keystore = SlowKeyring(made.keystore)
+    app = make_app(made.config, keystore=keystore, jot_code="RB-07", early=EarlyUnlock(made.config, keystore))
+    async with app.run_test(size=SIZE) as pilot:
+        pad = await _opening_pad(pilot)
+        await _type(pilot, TYPED[:2])
+        keystore.gate.set()
+        await wait_until(pilot, lambda: pad.session is not None and shows_saved(pad), "saved")
+        assert pad.session.resumed and pad.session.id == made.session_ids[0]
+        saved = vault_lines(app, pad)
+        assert [t for _, t in saved] == ["* earlier", *TYPED[:2]]
+        assert saved[0][0] == 2 and {m for m, _ in saved[1:]} <= {7, 8}, saved  # the session's minute
+        await pilot.press(*"!")  # the cursor stayed at the end of what was typed
+        await wait_until(pilot, lambda: vault_lines(app, pad)[-1][1] == TYPED[1] + "!" and shows_saved(pad),
+                         "typed on at the cursor")
+
+
+async def test_keyring_without_the_key_keeps_the_text_and_saves_it_after_unlock(two_clients) -> None:
+    keystore = SlowKeyring(two_clients.keystore, answers=False)
+    app = make_app(two_clients.config, keystore=keystore, jot_code="RB-07",
+                   early=EarlyUnlock(two_clients.config, keystore))
+    async with app.run_test(size=SIZE) as pilot:
+        pad = await _opening_pad(pilot)
+        await _type(pilot, TYPED)
+        keystore.gate.set()
+        unlock = await wait_for_screen(pilot, UnlockScreen)
+        assert app.workspace is None and _text(pad) == "\n".join(TYPED)
+
+        # Quitting now would lose it: refused, saying so; a second quit within seconds would go.
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.return_code is None and app.is_running
+        assert "not quitting: what you typed is not saved" in status_parts(pad)[-1]
+
+        keystore.answers = True  # the keyring has the key again: ctrl+k retries it
+        assert app.screen is unlock
+        await pilot.press("ctrl+k")
+        await wait_until(pilot, lambda: app.screen is pad and pad.session is not None and shows_saved(pad),
+                         "back on the same scratchpad, saved")
+        assert [t for _, t in vault_lines(app, pad)] == TYPED
+        await settle(pilot)
+
+
+async def test_quitting_with_unsaved_typing_before_the_vault_opens_is_refused_then_confirmed(two_clients) -> None:
+    keystore = SlowKeyring(two_clients.keystore)
+    app = make_app(two_clients.config, keystore=keystore, jot_code="RB-07")
+    async with app.run_test(size=SIZE) as pilot:
+        pad = await _opening_pad(pilot)
+        await pilot.press(*"x")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and "quit again within 4 s to throw it away" in status_parts(pad)[-1]
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        keystore.gate.set()  # let the blocked worker finish so the app can close
+    assert app.return_code == 0
