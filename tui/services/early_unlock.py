@@ -10,6 +10,12 @@ The command line starts this before it imports Textual. In two steps:
    first frame back to the moment the vault is open (measured: benchmarks/jot_type_ahead.py);
    after it they run while the clinician is already typing.
 
+Step 1 is not free either: importing keyring, secretstorage and cryptography takes the GIL
+too, and with a Secret Service that answers at once it puts the first frame back by about
+70-90 ms (jot_start.py, shared 2-core machine: first frame ~420 ms without step 1 at start,
+~490-510 ms with it; "saved" the same). It is kept because a slow or waking Secret Service
+is then waited for while Textual starts, not after.
+
 The app's unlock worker only waits for the result (``result``). The key read in step 1 is
 handed to the unlock exactly once, which wipes it as it always does (storage.keys). Nothing
 here knows about Textual; nothing is written anywhere but the profile's own stores.
