@@ -153,3 +153,22 @@ async def test_quitting_with_unsaved_typing_before_the_vault_opens_is_refused_th
         await pilot.pause()
         keystore.gate.set()  # let the blocked worker finish so the app can close
     assert app.return_code == 0
+
+
+async def test_an_unknown_code_keeps_what_was_typed_on_screen_and_says_it_cannot_be_saved(two_clients) -> None:
+    keystore = SlowKeyring(two_clients.keystore)
+    app = make_app(two_clients.config, keystore=keystore, jot_code="NO-SUCH",
+                   early=EarlyUnlock(two_clients.config, keystore))
+    async with app.run_test(size=SIZE) as pilot:
+        pad = await _opening_pad(pilot)
+        await _type(pilot, TYPED[:1])
+        keystore.gate.set()
+        await wait_until(pilot, lambda: "cannot be saved" in status_parts(pad)[-1], "the problem said")
+        assert app.is_running and app.screen is pad and _text(pad) == TYPED[0]
+        assert status_parts(pad)[2] == "not saved" and "NO-SUCH" in status_parts(pad)[-1]
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and "not quitting" in status_parts(pad)[-1]
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
