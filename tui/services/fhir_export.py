@@ -598,10 +598,8 @@ def treatment_plan(builder: BundleBuilder, plan: dict[str, Any], *, client_key: 
         for objective in goal.get("objectives", []):
             o_url = builder.full_url("objective", objective["id"])
             goal_urls.append(o_url)
-            # (day, status, evidence) from each signed note that rated it
-            o_history = [(h["day"], h["status"], h.get("evidence", "")) if isinstance(h, dict) else tuple(h)
-                         for h in objective.get("history") or []]
-            o_history = [h for h in o_history if h[1]]
+            # (day, status, evidence) from each signed note that rated it (ClientChart.treatment_plan)
+            o_history = [(h["day"], h["status"], h["evidence"]) for h in objective.get("history") or [] if h["status"]]
             o_status = objective.get("status") or "active"
             if o_status == "met":
                 o_achievement: tuple[str, str] | None = ("achieved", "Achieved")
@@ -626,7 +624,7 @@ def treatment_plan(builder: BundleBuilder, plan: dict[str, Any], *, client_key: 
             }, builder.identifier("objective", objective["id"]), update=True)
             o_state = {"active": "in-progress", "met": "completed", "discontinued": "stopped"}.get(o_status, state)
             activities += [{"detail": {"status": o_state, "description": i["description"], "goal": [ref(o_url), ref(url)]}}
-                           for i in interventions if i.get("objective_id") == objective["id"]]
+                           for i in objective.get("interventions") or []]
         activities += [{"detail": {"status": state, "description": i["description"], "goal": [ref(url)]}}
                        for i in interventions if i.get("objective_id") is None]
     if not goal_urls and not problem_urls:

@@ -156,8 +156,7 @@ def objective_lines(goal: dict[str, Any]) -> list[tuple[int, str]]:
         target = f", target {objective['target_date']}" if objective.get("target_date") else ""
         number = f" {goal['ordinal']}.{objective['ordinal']}" if objective.get("ordinal") else ""
         out.append((1, f"Objective{number} ({objective.get('status') or 'active'}{target}): {objective['description']}"))
-        out += [(2, f"Planned intervention: {i['description']}") for i in interventions
-                if i.get("objective_id") == objective["id"]]
+        out += [(2, f"Planned intervention: {i['description']}") for i in objective.get("interventions") or []]
     out += [(1, f"Intervention: {i['description']}") for i in interventions if i.get("objective_id") is None]
     return out
 
@@ -493,8 +492,7 @@ class RecordsExport(RecordReader):
                 "goals": [{"number": g["ordinal"], "description": g["description"], "status": g["status"],
                            "objectives": [{"number": f"{g['ordinal']}.{o.get('ordinal')}", "description": o["description"],
                                            "status": o.get("status") or "active", "target_date": o.get("target_date"),
-                                           "planned_interventions": [i["description"] for i in g["interventions"]
-                                                                     if i.get("objective_id") == o["id"]]}
+                                           "planned_interventions": [i["description"] for i in o["interventions"]]}
                                           for o in g["objectives"]],
                            "interventions": [i["description"] for i in g["interventions"] if i.get("objective_id") is None],
                            "progress": [{"date": d, "status": s, "evidence": e} for d, s, e in g["history"]]}

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..domain import signature as sig
 from ..domain import treatment_plan as tp
 from ..errors import HushpadError
 from ..storage import queries
 from .reading import RecordReader
-
-if TYPE_CHECKING:
-    from .workspace import Workspace
 
 
 class PlanSigningError(HushpadError):
@@ -60,22 +57,20 @@ def snapshot(record: Any, client_id: int) -> tp.PlanSnapshot:
     return tp.snapshot_from_rows(queries.plan_snapshot_rows(record, client_id), plan_label)
 
 
+def signed_snapshot(version_row: dict[str, Any]) -> tp.PlanSnapshot:
+    """What a stored plan version's signed payload states."""
+    return tp.PlanSnapshot.from_dict(sig.parse_payload(version_row["signed_payload"].encode("utf-8")).get("plan") or {})
+
+
 def plan_status(record: Any, client_id: int, today: date | None = None) -> PlanStatus:
     latest = record.latest_plan_version(client_id)
     review_due = record.plan_review_due(client_id) or ""
-    changed = True
-    if latest is not None:
-        signed = sig.parse_payload(latest["signed_payload"].encode("utf-8"))
-        changed = tp.PlanSnapshot.from_dict(signed.get("plan") or {}) != snapshot(record, client_id)
+    changed = latest is None or signed_snapshot(latest) != snapshot(record, client_id)
     return PlanStatus(int(latest["version"]) if latest else 0, latest["signed_at"] if latest else "", changed,
                       review_due, tp.review_state(review_due, today or date.today()))
 
 
 class TreatmentPlans(RecordReader):
-    def __init__(self, workspace: "Workspace") -> None:
-        super().__init__(workspace)
-        self.workspace = workspace
-
     def status(self, client_id: int, today: date | None = None) -> PlanStatus:
         return plan_status(self.record, client_id, today)
 
@@ -91,11 +86,8 @@ class TreatmentPlans(RecordReader):
         if not current.goals:
             raise PlanSigningError("The plan has no goals yet; add one (g) before signing it.")
         latest = self.record.latest_plan_version(client_id)
-        if latest is not None:
-            signed_before = tp.PlanSnapshot.from_dict(
-                sig.parse_payload(latest["signed_payload"].encode("utf-8")).get("plan") or {})
-            if signed_before == current:
-                raise PlanSigningError(f"Nothing to sign: version {latest['version']} already states this plan.")
+        if latest is not None and signed_snapshot(latest) == current:
+            raise PlanSigningError(f"Nothing to sign: version {latest['version']} already states this plan.")
         signatures = Signatures(self.workspace)
         config = self.workspace.config
         version = (int(latest["version"]) if latest else 0) + 1
