@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from .config import Config
+from .errors import HushpadError
 from .heap import HEAP
 from .navigator import Navigator
 from .screens._base import AppFacing, RunsUseCases, log, unexpected_line, where
@@ -213,7 +214,15 @@ class HushpadApp(RunsUseCases, App[int]):
         on screen, which saves what was typed meanwhile through its normal save path."""
 
         def start(workspace: "Workspace") -> "ScratchpadStart":
-            return workspace.open_scratchpad(workspace.start_session(workspace.client_by_code(code)["id"]))
+            try:
+                return workspace.open_scratchpad(workspace.start_session(workspace.client_by_code(code)["id"]))
+            except HushpadError:
+                raise
+            except Exception as exc:
+                # Any failure must reach problem(): otherwise the pad says "opening…" for ever and
+                # quitting would promise a save that never comes.
+                log.error("unexpected %s at %s", type(exc).__name__, where(exc))
+                raise HushpadError(unexpected_line(exc)) from exc
 
         def problem(text: str) -> None:
             if pad.has_typed_text():
@@ -258,7 +267,8 @@ class HushpadApp(RunsUseCases, App[int]):
     # -- locking -----------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "lock":
-            return self.workspace is not None
+            # Not while `hushpad jot`'s scratchpad is still being handed its session.
+            return self.workspace is not None and not getattr(self.screen, "waiting_for_session", False)
         return True
 
     def _keys_may_go(self, action: str) -> bool:

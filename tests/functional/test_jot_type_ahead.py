@@ -172,3 +172,43 @@ async def test_an_unknown_code_keeps_what_was_typed_on_screen_and_says_it_cannot
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_an_unexpected_failure_opening_the_session_says_so_and_never_promises_a_save(two_clients,
+                                                                                         monkeypatch) -> None:
+    """A failure that is not one of Hushpad's own (here the record refusing the session row)
+    must not leave "opening…" on screen for ever with a quit message promising a save."""
+    import sqlcipher3
+
+    from tui.services.workspace import Workspace
+
+    def broken(self, client_id):  # the fault: the record fails as a damaged file would
+        raise sqlcipher3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Workspace, "start_session", broken)
+    keystore = SlowKeyring(two_clients.keystore)
+    app = make_app(two_clients.config, keystore=keystore, jot_code="RB-07")
+    async with app.run_test(size=SIZE) as pilot:
+        pad = await _opening_pad(pilot)
+        await _type(pilot, TYPED[:1])
+        keystore.gate.set()
+        await wait_until(pilot, lambda: "cannot be saved" in status_parts(pad)[-1], "the problem said")
+        assert status_parts(pad)[2] == "not saved" and _text(pad) == TYPED[0]
+        assert not pad.waiting_for_session
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and "saved as soon as it opens" not in status_parts(pad)[-1]
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_lock_waits_until_the_scratchpad_has_its_session(two_clients) -> None:
+    keystore = SlowKeyring(two_clients.keystore)
+    app = make_app(two_clients.config, keystore=keystore, jot_code="RB-07")
+    async with app.run_test(size=SIZE) as pilot:
+        pad = await _opening_pad(pilot)
+        assert pad.waiting_for_session and not app.check_action("lock", ())
+        keystore.gate.set()
+        await wait_until(pilot, lambda: pad.session is not None, "the session handed over")
+        assert not pad.waiting_for_session and app.check_action("lock", ())

@@ -244,6 +244,11 @@ class ScratchpadScreen(HushpadScreen[bool]):
             self._opening = False
         self._update_status()
 
+    @property
+    def waiting_for_session(self) -> bool:
+        """Typing before the vault opened, and the session not handed over (nor refused) yet."""
+        return self.session is None and self._opening
+
     def open_failed(self, text: str) -> None:
         """The session cannot be opened (say, no such client code) but something was typed."""
         self._open_problem = text
