@@ -19,6 +19,7 @@ from .heap import HEAP
 from .navigator import Navigator
 from .screens._base import AppFacing, RunsUseCases, log, unexpected_line, where
 from .theme import THEMES
+from .widgets._textual_compat import set_start_theme
 
 if TYPE_CHECKING:
     from .services.early_unlock import EarlyUnlock
@@ -66,7 +67,7 @@ class HushpadApp(RunsUseCases, App[int]):
         self.navigator = Navigator(self)
         for theme in THEMES:
             self.register_theme(theme)
-        self.theme = config.theme
+        set_start_theme(self, config.theme)  # without Textual's full CSS re-parse
         if config.keymap:
             self.set_keymap(config.keymap)
 

@@ -22,6 +22,9 @@ The overrides, and why:
   escape sequence into key presses delivered *before* the paste (and drops its ESC), so a
   pasted ``a␛[31mb`` arrives as the keys ``^[31mb`` then the paste ``a``. This parser
   takes everything between the paste brackets verbatim, in order, as one Paste event.
+- ``set_start_theme``: setting ``App.theme`` runs ``_watch_theme``, which queues a full
+  re-parse of every stylesheet (``refresh_css``). Before the app runs nothing is parsed
+  yet, so the start theme is applied as that watcher does, minus the re-parse (issue 14).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from typing import Any
 
 import textual
 from textual import events, reactive
+from textual.app import App
 from textual._parser import Parser, ParseEOF, ParseTimeout, Read1, TokenCallback
 from textual._xterm_parser import BRACKETED_PASTE_END, BRACKETED_PASTE_START, XTermParser
 from textual.document._document import Location
@@ -171,6 +175,10 @@ UPSTREAM: dict[str, tuple[Callable[[], Any], str]] = {
                                            "73ddb9fc12c345dcee1300a25eb272c6b4f183063c9edaad65589d11a8156b7f"),
     "Worker._run_threaded": (lambda: Worker._run_threaded,
                              "c73eb2e29bca5d3dd39431a4a3d70374d2bbf70f98903fe98fca5774d913ab1f"),
+    "App._watch_theme": (lambda: App._watch_theme,
+                         "a6de38d37b42f5816ca3cca0ee184eafb00834059e78d138ca4ff1a8647041dd"),
+    "App._refresh_truecolor_filter": (lambda: App._refresh_truecolor_filter,
+                                      "de78b5ae8901952ab0aadd04be9cd4b17e6386d07a6886d0354630422f1aed55"),
     "DOMNode.__init__": (lambda: DOMNode.__init__,
                          "92386cf024a399a8c5f01a5d5947b9877993b2512f044c546cd0fa62b0073229"),
 }
@@ -184,6 +192,28 @@ def upstream_drift() -> dict[str, tuple[str, str]]:
         if found != expected:
             drift[name] = (expected, found)
     return drift
+
+
+# -- App theme ------------------------------------------------------------------------
+def set_start_theme(app: App, name: str) -> None:
+    """Make ``name`` the theme of an app that is not running yet, without the re-parse.
+
+    What 8.2.8's ``_watch_theme`` does, except ``refresh_css`` (which re-parses every
+    stylesheet: ~6 ms before first paint) and the theme-changed signal (nothing has
+    subscribed yet). The stylesheet takes the theme's variables, so its first parse uses them.
+    """
+    if app.is_running:
+        app.theme = name
+        return
+    app.set_reactive(App.theme, app._validate_theme(name))
+    theme = app.current_theme
+    classes = {cls: False for cls in app.classes if cls.startswith("-theme-")}
+    classes[f"-theme-{theme.name}"] = True
+    classes["-dark-mode"] = theme.dark
+    classes["-light-mode"] = not theme.dark
+    app.update_classes(classes, update=False)
+    app._refresh_truecolor_filter(app.ansi_theme)
+    app.stylesheet.set_variables(app.get_css_variables())
 
 
 # -- WrappedDocument ------------------------------------------------------------------
