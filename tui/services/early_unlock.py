@@ -1,24 +1,22 @@
-"""`hushpad jot CODE`: the keyring read and the vault open, begun on a thread as the process starts.
+"""`hushpad jot CODE`: the unlock, begun on a thread as the process starts.
 
 The command line starts this before it imports Textual. In two steps:
 
-1. At once: the device key is asked of the keyring (the Secret Service round trip, which
-   can take long when the service is busy or waking up, waits while Textual starts).
+1. At once, and only I/O: the profile id is read from keys.json, and the Secret Service is
+   pinged on the session bus (tui/storage/keyring_access.wake_secret_service), which starts
+   it if it is D-Bus activatable and waits for it if it is slow or stopped. That wait then
+   happens while Textual starts, not after.
 2. Once the scratchpad's first frame is on screen (``painted``; at most FIRST_FRAME_WAIT
-   later): the crypto/SQLCipher imports and the stores' open. These are CPU work, and under
-   the GIL they would only share the one interpreter with Textual's start-up and push the
-   first frame back to the moment the vault is open (measured: benchmarks/jot_type_ahead.py);
-   after it they run while the clinician is already typing.
+   later): the key read, the crypto/SQLCipher imports and the stores' open. These are CPU
+   work, and under the GIL they only share the one interpreter with Textual's start-up.
 
-Step 1 is not free either: importing keyring, secretstorage and cryptography takes the GIL
-too, and with a Secret Service that answers at once it puts the first frame back by about
-70-90 ms (jot_start.py, shared 2-core machine: first frame ~420 ms without step 1 at start,
-~490-510 ms with it; "saved" the same). It is kept because a slow or waking Secret Service
-is then waited for while Textual starts, not after.
+Reading the key in step 1 instead was measured (issue 14, quiet 2-core machine, Secret
+Service answering at once): its imports put the scratchpad's first frame back by ~70 ms
+(357 vs 430 ms after the interpreter started) and "saved" back by ~55 ms (540 vs 595 ms).
 
-The app's unlock worker only waits for the result (``result``). The key read in step 1 is
-handed to the unlock exactly once, which wipes it as it always does (storage.keys). Nothing
-here knows about Textual; nothing is written anywhere but the profile's own stores.
+The app's unlock worker only waits for the result (``result``). The key is read by the
+unlock itself, which wipes it as it always does (storage.keys). Nothing here knows about
+Textual; nothing is written anywhere but the profile's own stores.
 """
 
 from __future__ import annotations
@@ -29,36 +27,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..config import Config
-    from ..storage.keyring_access import BackendInfo, KeyStore
+    from ..storage.keyring_access import KeyStore
     from .workspace import Workspace
 
 FIRST_FRAME_WAIT = 2.0  # seconds step 2 waits for the first frame at most
-
-
-class _Asked:
-    """A keystore whose first get() for the profile answers with what step 1 was told
-    (or raises what it raised); everything else goes to the real keystore."""
-
-    def __init__(self, inner: "KeyStore", profile_id: str, value: str | None, error: BaseException | None) -> None:
-        self.inner = inner
-        self._answer: tuple[str, str | None, BaseException | None] | None = (profile_id, value, error)
-
-    def describe(self) -> "BackendInfo":
-        return self.inner.describe()
-
-    def get(self, profile_id: str) -> str | None:
-        answer, self._answer = self._answer, None  # once: the caller wipes the value it is given
-        if answer is not None and answer[0] == profile_id:
-            if answer[2] is not None:
-                raise answer[2]
-            return answer[1]
-        return self.inner.get(profile_id)
-
-    def set(self, profile_id: str, value: str) -> None:
-        self.inner.set(profile_id, value)
-
-    def delete(self, profile_id: str) -> None:
-        self.inner.delete(profile_id)
 
 
 class EarlyUnlock:
@@ -79,8 +51,8 @@ class EarlyUnlock:
         self._painted.set()
 
     def _profile_id_for_device_key(self) -> str | None:
-        """The profile id, read with json alone (no crypto import), when keys.json has a device wrap.
-        Anything unusual: None, and step 2 does the whole unlock (and reports any problem) itself."""
+        """The profile id, read with json alone (no crypto import), when keys.json has a device wrap
+        (so the keyring will be asked). Anything unusual: None, and step 2 reports any problem."""
         try:
             doc = json.loads(self.config.paths.keys.read_bytes())
             if any(w.get("kind") == "device" for w in doc["wraps"]):
@@ -90,33 +62,19 @@ class EarlyUnlock:
         return None
 
     def _run(self) -> None:
-        keystore = self.keystore
         try:
-            profile_id = self._profile_id_for_device_key()
-            if profile_id is not None:
-                try:
-                    value = keystore.get(profile_id)
-                except BaseException as exc:  # noqa: BLE001 - raised where the unlock asks for it
-                    keystore = _Asked(self.keystore, profile_id, None, exc)
-                else:
-                    keystore = _Asked(self.keystore, profile_id, value, None)
-                    del value
+            wake = getattr(self.keystore, "wake", None)
+            if wake is not None and self._profile_id_for_device_key() is not None:
+                wake(FIRST_FRAME_WAIT)  # I/O only: the GIL stays with Textual's start-up
             self._painted.wait(FIRST_FRAME_WAIT)
             from . import access
             from .workspace import Workspace
 
             if not access.passphrase_mode(self.config):  # passphrase mode: the unlock screen asks
-                self._workspace = Workspace(access.unlock(self.config, keystore=keystore), self.config)
+                self._workspace = Workspace(access.unlock(self.config, keystore=self.keystore), self.config)
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits, on their thread
             self._error = exc
         finally:
-            if isinstance(keystore, _Asked) and keystore._answer is not None:
-                from ..storage.secure_memory import wipe_immutable  # never used: wipe the key read
-
-                value = keystore._answer[1]
-                keystore._answer = None
-                if value is not None:
-                    wipe_immutable(value)
             self._done.set()
 
     def result(self) -> "Workspace | None":

@@ -2,12 +2,21 @@
 
 A locked Secret Service collection can block forever, so each call runs in a
 daemon thread and gives up after ``timeout`` seconds with a clear message.
+
+Reading the key on Linux goes straight to the Secret Service through SecretStorage, the
+library keyring's own Secret Service backend uses, with the same item attributes. Importing
+keyring costs ~50 ms and ~3.6 MiB before it reads anything (its backend module pulls in
+jaraco.context, hence urllib.request, http.client, email, ssl and logging), and the read is
+on the critical path of every start (issue 14). Storing, removing and describing the key,
+and any reading where the user chose a backend, still go through keyring.
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol, TypeVar
 
@@ -140,6 +149,87 @@ def _direct_backend() -> Any | None:
     return SecretService.Keyring()
 
 
+class _NoSecretService:
+    """read_secret_service's answer when no Secret Service is there: let keyring decide."""
+
+
+NO_SECRET_SERVICE = _NoSecretService()
+
+
+def keyring_backend_chosen() -> bool:
+    """Has the user chosen a keyring backend (environment, or a keyringrc.cfg keyring reads)?"""
+    if os.environ.get("PYTHON_KEYRING_BACKEND"):
+        return True
+    home = os.path.expanduser("~")
+    roots = (os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"),
+             os.environ.get("XDG_DATA_HOME") or os.path.join(home, ".local", "share"))  # older keyrings
+    return any(os.path.exists(os.path.join(root, "python_keyring", "keyringrc.cfg")) for root in roots)
+
+
+def direct_read_possible() -> bool:
+    """Linux with no backend chosen: the key is read from the Secret Service without keyring."""
+    import sys
+
+    return sys.platform.startswith("linux") and not keyring_backend_chosen()
+
+
+def wake_secret_service(timeout: float) -> None:
+    """Ping the Secret Service on the session bus, starting it if it is D-Bus activatable, and
+    wait (up to ``timeout``) for a service that is slow to answer. Only jeepney's bus code is
+    imported (a few ms of CPU), not SecretStorage's crypto. Never raises: the read reports."""
+    if not direct_read_possible():
+        return
+    try:
+        from jeepney import DBusAddress, new_method_call
+        from jeepney.io.blocking import open_dbus_connection
+
+        with closing(open_dbus_connection(bus="SESSION")) as connection:
+            peer = DBusAddress("/org/freedesktop/secrets", bus_name="org.freedesktop.secrets",
+                               interface="org.freedesktop.DBus.Peer")
+            connection.send_and_get_reply(new_method_call(peer, "Ping"), timeout=timeout)
+    except Exception:  # noqa: BLE001 - no bus, no service, a timeout: the read itself says what is wrong
+        return
+
+
+def read_secret_service(service: str, username: str) -> str | None | _NoSecretService:
+    """The secret keyring's SecretService backend stored for (service, username), read as it does.
+
+    The same default collection, the same attributes, the same unlock of a locked collection
+    or item (a desktop prompt), the same first match. NO_SECRET_SERVICE when the bus has no
+    Secret Service, so the caller falls back to keyring's own discovery.
+    """
+    from .secure_memory import wipe_immutable
+
+    try:
+        import secretstorage
+        from secretstorage.exceptions import SecretServiceNotAvailableException
+    except ImportError:
+        return NO_SECRET_SERVICE
+    try:
+        connection = secretstorage.dbus_init()
+    except SecretServiceNotAvailableException:
+        return NO_SECRET_SERVICE
+    with closing(connection):
+        if not secretstorage.check_service_availability(connection):
+            return NO_SECRET_SERVICE
+        collection = secretstorage.get_default_collection(connection)
+        if collection.is_locked():
+            collection.unlock()
+            if collection.is_locked():
+                raise KeyringError(f"The keyring is locked and was not unlocked (the prompt was dismissed). {FIXES}")
+        for item in collection.search_items({"username": username, "service": service}):
+            if item.is_locked():
+                item.unlock()
+                if item.is_locked():
+                    raise KeyringError(f"The keyring item is locked and was not unlocked. {FIXES}")
+            secret = item.get_secret()
+            try:
+                return secret.decode("utf-8")
+            finally:
+                wipe_immutable(secret)  # the decrypted reply: the str returned is the one copy kept
+        return None
+
+
 def call_with_timeout(fn: Callable[[], T], timeout: float, what: str) -> T:
     box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
 
@@ -191,7 +281,17 @@ class OSKeyring:
             raise InsecureKeyringError(f"The keyring backend {info.name} is refused: {info.reason}. {FIXES}")
         return backend
 
+    def wake(self, timeout: float) -> None:
+        """Start or wait for the Secret Service without reading anything (see wake_secret_service)."""
+        if self._backend is None:
+            wake_secret_service(timeout)
+
     def get(self, profile_id: str) -> str | None:
+        if self._backend is None and direct_read_possible():
+            found = call_with_timeout(lambda: read_secret_service(SERVICE, profile_id), self.timeout,
+                                      "reading the key")
+            if found is not NO_SECRET_SERVICE:
+                return found  # type: ignore[return-value]
         backend = self._vetted()
         return call_with_timeout(lambda: backend.get_password(SERVICE, profile_id), self.timeout, "reading the key")
 

@@ -331,3 +331,40 @@ def test_the_system_keyrings_are_accepted():
     from keyring.backends import SecretService
 
     assert vet_backend(SecretService.Keyring()).accepted
+
+
+# -- reading without keyring (issue 14) ------------------------------------------
+def _clean_keyring_choice(monkeypatch, tmp_path):
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+
+
+@pytest.mark.parametrize("where", ["env", "xdg-config", "home-config", "old-data-root"])
+def test_a_chosen_keyring_backend_is_noticed_wherever_keyring_reads_it(where, monkeypatch, tmp_path):
+    from tui.storage.keyring_access import direct_read_possible, keyring_backend_chosen
+
+    _clean_keyring_choice(monkeypatch, tmp_path)
+    assert keyring_backend_chosen() is False
+    if where == "env":
+        monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
+    else:
+        root = {"xdg-config": tmp_path / "xdg", "home-config": tmp_path / "home" / ".config",
+                "old-data-root": tmp_path / "home" / ".local" / "share"}[where]
+        if where == "xdg-config":
+            monkeypatch.setenv("XDG_CONFIG_HOME", str(root))
+        (root / "python_keyring").mkdir(parents=True)
+        (root / "python_keyring" / "keyringrc.cfg").write_text("[backend]\ndefault-keyring=keyring.backends.null.Keyring\n")
+    assert keyring_backend_chosen() is True
+    assert direct_read_possible() is False
+
+
+def test_a_chosen_insecure_backend_is_still_refused_for_reading(monkeypatch, tmp_path):
+    """keyringrc.cfg naming the null backend: get goes through keyring and its vetting, not around it."""
+    _clean_keyring_choice(monkeypatch, tmp_path)
+    config = tmp_path / "home" / ".config" / "python_keyring"
+    config.mkdir(parents=True)
+    (config / "keyringrc.cfg").write_text("[backend]\ndefault-keyring=keyring.backends.null.Keyring\n")
+    with pytest.raises(InsecureKeyringError):
+        OSKeyring(timeout=5).get("pid")
