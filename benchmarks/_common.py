@@ -86,6 +86,60 @@ def strip_ansi(data: bytes) -> str:
     return _ANSI.sub(b"", data).decode("utf-8", "replace")
 
 
+# The jot floor: the least any app doing `hushpad jot`'s job does before "saved". The heap-scrub
+# restart, a TextArea focused in the first frame; after that frame, on a thread: the key read
+# from the Secret Service (SecretStorage), an SQLCipher file opened with a key and one row
+# committed; then "saved" on screen. No Hushpad code runs in it.
+JOT_FLOOR_APP_SOURCE = '''\
+"""The jot floor: a TextArea app that reads a key from the Secret Service and commits one row
+to an SQLCipher file before it shows "saved"."""
+import os, sys
+if os.environ.get("HELLO_FLOOR_SCRUB") == "1" and os.environ.get("HELLO_FLOOR_SCRUBBED") != "1":
+    from tui.launch import scrub_environment  # the same settings as `hushpad`'s restart
+    env = scrub_environment(dict(os.environ))
+    env["HELLO_FLOOR_SCRUBBED"] = "1"
+    os.execve(sys.executable, [sys.executable, *sys.argv], env)
+from textual import work
+from textual.app import App, ComposeResult
+from textual.widgets import Static, TextArea
+
+
+class JotFloorApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield TextArea(id="pad")
+        yield Static("opening", id="status")
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+        self.call_after_refresh(self.open_store)
+
+    @work(thread=True)
+    def open_store(self) -> None:
+        from contextlib import closing
+        import secretstorage
+        import sqlcipher3
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        with closing(secretstorage.dbus_init()) as bus:
+            collection = secretstorage.get_default_collection(bus)
+            for item in collection.search_items({"service": "jot-floor", "username": "bench"}):
+                item.get_secret()
+        AESGCM(AESGCM.generate_key(bit_length=256))  # what unwrapping the data key would use
+        conn = sqlcipher3.connect(sys.argv[1])
+        raw_key = "x'" + "11" * 32 + "'"
+        conn.execute('PRAGMA key = "' + raw_key + '"')
+        conn.execute("CREATE TABLE IF NOT EXISTS jottings (id INTEGER PRIMARY KEY, line TEXT)")
+        conn.execute("INSERT INTO jottings (line) VALUES ('')")
+        conn.commit()
+        conn.close()
+        self.call_from_thread(self.query_one("#status", Static).update, "saved")
+
+
+if __name__ == "__main__":
+    JotFloorApp().run()
+'''
+
+
 def hello_app_path(directory: Path) -> Path:
     """Write the hello-world app into directory and return its path."""
     path = directory / "hello_app.py"
@@ -97,6 +151,13 @@ def floor_app_path(directory: Path) -> Path:
     """Write the floor app (hello world + cryptography + sqlcipher3) and return its path."""
     path = directory / "hello_floor_app.py"
     path.write_text(FLOOR_APP_SOURCE)
+    return path
+
+
+def jot_floor_app_path(directory: Path) -> Path:
+    """Write the jot floor app (TextArea, key read, one SQLCipher commit) and return its path."""
+    path = directory / "jot_floor_app.py"
+    path.write_text(JOT_FLOOR_APP_SOURCE)
     return path
 
 

@@ -34,7 +34,9 @@ LAYERS = [
     ("+ tui.app, clients screen (first-paint imports)",
      "import tui.cli, tui.app, tui.screens.clients; from textual.widgets import DataTable, Footer"),
     ("+ storage: cryptography, sqlcipher3", "import tui.storage.profile, tui.services.workspace"),
-    ("+ keyring (Secret Service backend)", "import keyring, keyring.backends.SecretService"),
+    ("+ SecretStorage (the key read, tui/storage/keyring_access.py)", "import secretstorage"),
+    ("(+ keyring: storing or removing a key, or a backend the user chose)",
+     "import keyring, keyring.backends.SecretService"),
     # Not on the clients screen or the jot path since issue 14: only migrations, FTS and exports load it.
     ("(+ sqlite_utils: migrations and exports only)", "import sqlite_utils"),
 ]
