@@ -160,6 +160,10 @@ def keyring_backend_chosen() -> bool:
     """Has the user chosen a keyring backend (environment, or a keyringrc.cfg keyring reads)?"""
     if os.environ.get("PYTHON_KEYRING_BACKEND"):
         return True
+    # KEYRING_PROPERTY_PREFERRED_COLLECTION, _SCHEME, …: keyring applies them to every backend,
+    # so the item is stored where they say; only keyring reads it back from there.
+    if any(name.startswith("KEYRING_PROPERTY_") for name in os.environ):
+        return True
     home = os.path.expanduser("~")
     roots = (os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"),
              os.environ.get("XDG_DATA_HOME") or os.path.join(home, ".local", "share"))  # older keyrings
@@ -179,14 +183,17 @@ def wake_secret_service(timeout: float) -> None:
     imported (a few ms of CPU), not SecretStorage's crypto. Never raises: the read reports."""
     if not direct_read_possible():
         return
-    try:
+    def ping() -> None:
         from jeepney import DBusAddress, new_method_call
         from jeepney.io.blocking import open_dbus_connection
 
-        with closing(open_dbus_connection(bus="SESSION")) as connection:
+        with closing(open_dbus_connection(bus="SESSION")) as connection:  # its Hello has no timeout
             peer = DBusAddress("/org/freedesktop/secrets", bus_name="org.freedesktop.secrets",
                                interface="org.freedesktop.DBus.Peer")
             connection.send_and_get_reply(new_method_call(peer, "Ping"), timeout=timeout)
+
+    try:
+        call_with_timeout(ping, timeout, "waking the keyring")  # a bus that never answers: give up
     except Exception:  # noqa: BLE001 - no bus, no service, a timeout: the read itself says what is wrong
         return
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 
 import keyring.backend
@@ -336,12 +337,14 @@ def test_the_system_keyrings_are_accepted():
 # -- reading without keyring (issue 14) ------------------------------------------
 def _clean_keyring_choice(monkeypatch, tmp_path):
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    for name in [n for n in os.environ if n.startswith("KEYRING_PROPERTY_")]:
+        monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
 
 
-@pytest.mark.parametrize("where", ["env", "xdg-config", "home-config", "old-data-root"])
+@pytest.mark.parametrize("where", ["env", "property", "xdg-config", "home-config", "old-data-root"])
 def test_a_chosen_keyring_backend_is_noticed_wherever_keyring_reads_it(where, monkeypatch, tmp_path):
     from tui.storage.keyring_access import direct_read_possible, keyring_backend_chosen
 
@@ -349,6 +352,8 @@ def test_a_chosen_keyring_backend_is_noticed_wherever_keyring_reads_it(where, mo
     assert keyring_backend_chosen() is False
     if where == "env":
         monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
+    elif where == "property":  # e.g. KeePassXC's attribute scheme, or another collection
+        monkeypatch.setenv("KEYRING_PROPERTY_SCHEME", "KeePassXC")
     else:
         root = {"xdg-config": tmp_path / "xdg", "home-config": tmp_path / "home" / ".config",
                 "old-data-root": tmp_path / "home" / ".local" / "share"}[where]
