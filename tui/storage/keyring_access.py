@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import queue
+import sys
 import threading
 from contextlib import closing
 from dataclasses import dataclass
@@ -172,8 +173,6 @@ def keyring_backend_chosen() -> bool:
 
 def direct_read_possible() -> bool:
     """Linux with no backend chosen: the key is read from the Secret Service without keyring."""
-    import sys
-
     return sys.platform.startswith("linux") and not keyring_backend_chosen()
 
 
@@ -183,6 +182,7 @@ def wake_secret_service(timeout: float) -> None:
     imported (a few ms of CPU), not SecretStorage's crypto. Never raises: the read reports."""
     if not direct_read_possible():
         return
+
     def ping() -> None:
         from jeepney import DBusAddress, new_method_call
         from jeepney.io.blocking import open_dbus_connection
