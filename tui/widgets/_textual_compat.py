@@ -1,4 +1,6 @@
-"""Every place Hushpad reaches into Textual's internals, in one module.
+"""Every place Hushpad reaches into Textual's internals, in one module (and its text-editing
+half, ``_textual_compat_text``: the TextArea and WrappedDocument overrides, loaded from here
+when first asked for, so the first screen does not import TextArea; issue 14).
 
 Textual is pinned (pyproject: ``textual==8.2.8``) and checked at import. Each override
 below copies or leans on a private piece of Textual; ``UPSTREAM`` names that piece and
@@ -32,25 +34,23 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import textual
 from textual import events, reactive
 from textual.app import App
 from textual._parser import Parser, ParseEOF, ParseTimeout, Read1, TokenCallback
 from textual._xterm_parser import BRACKETED_PASTE_END, BRACKETED_PASTE_START, XTermParser
-from textual.document._document import Location
-from textual.document._document_navigator import DocumentNavigator
-from textual.document._wrapped_document import WrappedDocument
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.signal import Signal
-from textual.strip import Strip
-from textual.widgets import Footer, TextArea
-from textual.widgets.text_area import TextAreaTheme
+from textual.widgets import Footer
 from textual.worker import Worker
+
+if TYPE_CHECKING:
+    from ._textual_compat_text import LineTrackingDocument, TrackingTextArea, line_cache_key  # noqa: F401
 
 TEXTUAL_VERSION = "8.2.8"
 
@@ -97,6 +97,18 @@ def _source_of(target: Any) -> str:
     return inspect.getsource(target)
 
 
+def _upstream(module: str, name: str) -> Any:
+    return getattr(importlib.import_module(module), name)  # imported when asked (the hash check)
+
+
+def _wrapped_document() -> Any:
+    return _upstream("textual.document._wrapped_document", "WrappedDocument")
+
+
+def _text_area() -> Any:
+    return _upstream("textual.widgets", "TextArea")
+
+
 def _driver(name: str) -> Any:
     return importlib.import_module(f"textual.drivers.{name}")  # POSIX only: imported when asked
 
@@ -109,34 +121,34 @@ def source_hash(target: Any) -> str:
 
 UPSTREAM: dict[str, tuple[Callable[[], Any], str]] = {
     # name: (how to find it, SHA-256 of inspect.getsource(it) in textual 8.2.8)
-    "WrappedDocument.__init__": (lambda: WrappedDocument.__init__,
+    "WrappedDocument.__init__": (lambda: _wrapped_document().__init__,
                                  "573cae07b1a10b55c73601cf61428cdf6d4b7022518d3b920d8343c099790591"),
-    "WrappedDocument.wrap": (lambda: WrappedDocument.wrap,
+    "WrappedDocument.wrap": (lambda: _wrapped_document().wrap,
                              "7e67ba98b0c41976af4becefb5e5a0f52acd90c0660e7cea91bbf6e72e78c30f"),
-    "WrappedDocument.wrap_range": (lambda: WrappedDocument.wrap_range,
+    "WrappedDocument.wrap_range": (lambda: _wrapped_document().wrap_range,
                                    "87d7fcc7c34a0ab18ce35665e6eda1e131f6227e6be60d2e12f3e9f506ab5c13"),
-    "WrappedDocument.height": (lambda: WrappedDocument.height,
+    "WrappedDocument.height": (lambda: _wrapped_document().height,
                                "df977b98aa6a11c3f9e7a0113f0cc041926e155d654084676fd285253266adf9"),
-    "DocumentNavigator.__init__": (lambda: DocumentNavigator.__init__,
+    "DocumentNavigator.__init__": (lambda: _upstream("textual.document._document_navigator", "DocumentNavigator").__init__,
                                    "8bddf8d84730e0777fe1fb10d39f82876cfe9b41b0d59f462e5fad1306e44370"),
-    "TextArea.__init__": (lambda: TextArea.__init__,
+    "TextArea.__init__": (lambda: _text_area().__init__,
                           "d73d584ef628d500e291d39c96ab4aca86c8936cb5936dc376d897b8fa3d4fb2"),
-    "TextArea._set_document": (lambda: TextArea._set_document,
+    "TextArea._set_document": (lambda: _text_area()._set_document,
                                "3bea23d1becf9f8062a1c82486fc5d8ccfc873149d943b75746dc7c152d0cf9f"),
-    "TextArea._build_highlight_map": (lambda: TextArea._build_highlight_map,
+    "TextArea._build_highlight_map": (lambda: _text_area()._build_highlight_map,
                                       "08a9cc360a6c5b62e150c049fc9e2aaeb8976ad194f8f6cdaf56f39920248237"),
     "TextArea._rewrap_and_refresh_virtual_size": (
-        lambda: TextArea._rewrap_and_refresh_virtual_size,
+        lambda: _text_area()._rewrap_and_refresh_virtual_size,
         "32725265da6edf4d0a51b30111180c195dd5e7c8543951e2b3aea4ab4f7a00f3"),
-    "TextArea.render_line": (lambda: TextArea.render_line,
+    "TextArea.render_line": (lambda: _text_area().render_line,
                              "0fab1cf6e049e371e83b8efd8ee5822ae5bb47b217fe6c99b2120b239e14797a"),
-    "TextArea._render_line": (lambda: TextArea._render_line,
+    "TextArea._render_line": (lambda: _text_area()._render_line,
                               "11d1cc3274dc185bd0b5072bd270e6dd647c550e74d54bb1a293bf6c6b7749f7"),
-    "TextArea.gutter_width": (lambda: TextArea.gutter_width,
+    "TextArea.gutter_width": (lambda: _text_area().gutter_width,
                               "63f98f09286489977be9ec064441c15139aec1e1371368e8152fdb5c9caf0877"),
-    "TextArea._on_paste": (lambda: TextArea._on_paste,
+    "TextArea._on_paste": (lambda: _text_area()._on_paste,
                            "786b2d3d97b57d1347448c6d57aafee7e8988d6e1c7bcf82b16c34354690c1cd"),
-    "TextArea._replace_via_keyboard": (lambda: TextArea._replace_via_keyboard,
+    "TextArea._replace_via_keyboard": (lambda: _text_area()._replace_via_keyboard,
                                        "68ca5b810d1a9697589eb71ba579c896b8c66a7b89a3fb9177856a16cca9aa68"),
     "Footer.bindings_changed": (lambda: Footer.bindings_changed,
                                 "eb88714081bd2305b861309edf2d5311feec64f6d7a215393abf7e7a4b3f37e3"),
@@ -216,168 +228,19 @@ def set_start_theme(app: App, name: str) -> None:
     app.stylesheet.set_variables(app.get_css_variables())
 
 
-# -- WrappedDocument ------------------------------------------------------------------
-class LineTrackingDocument(WrappedDocument):
-    """A WrappedDocument whose height costs nothing and which reports which lines each
-    edit (and each undo or redo) replaced: ``on_replace(top, old_bottom, new_bottom)``."""
-
-    def __init__(self, *args: Any, on_replace: Callable[[int, int, int], None] | None = None,
-                 **kwargs: Any) -> None:
-        self.on_replace = on_replace
-        super().__init__(*args, **kwargs)
-
-    def wrap_range(self, start: Location, old_end: Location, new_end: Location) -> None:
-        # The same clamping as 8.2.8's wrap_range, so the rows reported are the rows it rewrapped.
-        old_max = len(self._line_index_to_offsets) - 1
-        new_max = self.document.line_count - 1
-        start_row = min(max(start[0], 0), min(old_max, new_max))
-        old_row = min(max(old_end[0], 0), old_max)
-        new_row = min(max(new_end[0], 0), new_max)
-        top, old_bottom = sorted((start_row, old_row))
-        new_bottom = max(start_row, new_row)
-        super().wrap_range(start, old_end, new_end)
-        if self.on_replace is not None:
-            self.on_replace(top, old_bottom, new_bottom)
-
-    @property
-    def height(self) -> int:
-        # One entry per wrapped row, kept by wrap() and wrap_range(): the sum 8.2.8 computes.
-        return len(self._offset_to_line_info)
-
-    def line_info(self, offset: int) -> tuple[int, int] | None:
-        """(line index, wrapped section) drawn at this vertical offset, or None below the end."""
-        info = self._offset_to_line_info
-        return info[offset] if 0 <= offset < len(info) else None
+# -- TextArea and WrappedDocument: in _textual_compat_text, loaded on first use -------
+_TEXT_AREA_NAMES = ("LineTrackingDocument", "TrackingTextArea", "line_cache_key")
 
 
-# -- TextArea -----------------------------------------------------------------------
-def line_cache_key(area: TextArea, y: int) -> tuple:
-    """The key 8.2.8's ``TextArea.render_line`` caches a row under, field for field."""
-    scroll_x, scroll_y = area.scroll_offset
-    absolute_y = scroll_y + y
-    selection = area.selection
-    _, cursor_y = area._cursor_offset
-    return (
-        area.size,
-        scroll_x,
-        absolute_y,
-        selection if selection.contains_line(absolute_y) or area.soft_wrap else selection.end[0] == absolute_y,
-        selection.end if area._cursor_visible and area.cursor_blink and absolute_y == cursor_y else None,
-        area.theme,
-        area._matching_bracket_location,
-        area.match_cursor_bracket,
-        area.soft_wrap,
-        area.show_line_numbers,
-        area.read_only,
-        area.show_cursor,
-        area.suggestion,
-    )
+def __getattr__(name: str) -> Any:
+    # The jotting editor's overrides come with TextArea and textual.document (~6 ms), which
+    # the first screen does not use: loaded when first asked for (issue 14).
+    if name in _TEXT_AREA_NAMES:
+        from . import _textual_compat_text
 
+        return getattr(_textual_compat_text, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-class TrackingTextArea(TextArea):
-    """A TextArea on a LineTrackingDocument, with its own gutter, its own per-line
-    highlights and one paste path. Subclasses fill in the hooks (no private names needed):
-
-    - ``lines_replaced(top, old_bottom, new_bottom)``: after every edit, undo and redo;
-    - ``document_reloaded()``: after ``load_text`` replaced the whole document;
-    - ``gutter_strip(line_index, section)``: the gutter drawn left of a row, ``RESERVED_GUTTER`` wide;
-    - ``clean_paste(text)`` and ``paste_refused(size)``: what a paste becomes, and when it is too big;
-    - ``line_highlights``: the per-line highlight map to fill, ``{row: [(start_byte, end_byte|None, name)]}``.
-    """
-
-    RESERVED_GUTTER = 0
-    paste_limit: int | None = None
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._tracking_ready = True
-        self._install_tracking()
-
-    def _install_tracking(self) -> None:
-        self.wrapped_document = LineTrackingDocument(
-            self.document, tab_width=self.indent_width, on_replace=self.lines_replaced
-        )
-        self.navigator = DocumentNavigator(self.wrapped_document)
-
-    def _set_document(self, text: str, language: str | None) -> None:
-        super()._set_document(text, language)
-        if getattr(self, "_tracking_ready", False):  # load_text after construction
-            self._install_tracking()
-            self.document_reloaded()
-            self._rewrap_and_refresh_virtual_size()
-
-    # hooks
-    def lines_replaced(self, top: int, old_bottom: int, new_bottom: int) -> None:
-        pass
-
-    def document_reloaded(self) -> None:
-        pass
-
-    def gutter_strip(self, line_index: int, section: int) -> Strip:
-        return Strip.blank(self.RESERVED_GUTTER)
-
-    def clean_paste(self, text: str) -> str:
-        return text
-
-    def paste_refused(self, size: int) -> None:
-        pass
-
-    @property
-    def current_theme(self) -> TextAreaTheme | None:
-        """The TextAreaTheme the ``theme`` name resolved to."""
-        return getattr(self, "_theme", None)
-
-    @property
-    def line_highlights(self) -> dict[int, list[tuple[int, int | None, str]]]:
-        return self._highlights
-
-    def _build_highlight_map(self) -> None:
-        # TextArea calls this after every edit to re-query tree-sitter; the subclass keeps
-        # line_highlights current itself, so only the rendered rows are dropped.
-        self._line_cache.clear()
-
-    # rendering
-    @property
-    def gutter_width(self) -> int:
-        return self.RESERVED_GUTTER or super().gutter_width
-
-    def is_empty(self) -> bool:
-        return self.document.line_count == 1 and not self.document[0]
-
-    def render_line(self, y: int) -> Strip:
-        if self.placeholder and self.is_empty():
-            return super().render_line(y)
-        key = line_cache_key(self, y)
-        cached = self._line_cache.get(key)
-        if cached is not None:
-            return cached
-        line = self._render_line(y)
-        self._line_cache[key] = line
-        return line
-
-    def _render_line(self, y: int) -> Strip:
-        strip = super()._render_line(y)
-        if not self.RESERVED_GUTTER:
-            return strip
-        wrapped = self.wrapped_document
-        info = wrapped.line_info(y + self.scroll_offset[1]) if isinstance(wrapped, LineTrackingDocument) else None
-        if info is None:  # below the last line: TextArea already drew a full-width blank
-            return strip
-        return Strip.join([self.gutter_strip(*info), strip])
-
-    # input
-    async def _on_paste(self, event: events.Paste) -> None:
-        # Handled here in full. Textual runs ``_on_paste`` for every class in the MRO unless
-        # prevent_default() is called, so letting TextArea's handler run as well (or calling
-        # it through super()) would insert the paste twice.
-        event.prevent_default()
-        event.stop()
-        size = len(event.text.encode("utf-8", "surrogatepass"))
-        if self.paste_limit is not None and size > self.paste_limit:
-            self.paste_refused(size)
-            return
-        if result := self._replace_via_keyboard(self.clean_paste(event.text), *self.selection):  # None if read-only
-            self.move_cursor(result.end_location)
 
 
 # -- Footer -----------------------------------------------------------------------------

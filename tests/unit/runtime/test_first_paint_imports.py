@@ -3,7 +3,7 @@ and locked, the unlock not begun) loads none of what it does not show. A config.
 sets the clinician, a built-in default template and an empty [billing] (what setup writes,
 filled in) is read and checked at start without the shorthand, measures, templates or
 billing modules; the Textual version pin is checked without importlib.metadata; the risk
-column's styles come with the list, not before it.
+column's styles come with the list, not before it; TextArea comes with the jotting editor.
 
 Each case runs in a fresh interpreter (sys.modules is per process): the real HushpadApp runs
 headless, and the moment the unlock would start (after the first refresh) is where
@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[3]
 NOT_AT_FIRST_PAINT = (
     "tui.domain.shorthand", "tui.domain.measures", "tui.domain.templates", "tui.domain.billing",
     "tui.domain.one_line", "tui.keymap", "tui.widgets.score_trend", "importlib.metadata", "email", "hashlib",
+    # the jotting editor's TextArea overrides, with TextArea and textual.document
+    "tui.widgets._textual_compat_text", "textual.widgets._text_area", "textual.document",
     # and what the unlock worker brings, after the first frame (tui/app.py)
     "cryptography", "sqlcipher3", "sqlite_utils", "keyring",
 )
