@@ -15,7 +15,7 @@ from textual.screen import Screen
 
 from .config import Config
 from .errors import HushpadError
-from .heap import HEAP
+from .heap import HEAP, IDLE_PAUSE_SECONDS
 from .navigator import Navigator
 from .screens._base import AppFacing, RunsUseCases, log, unexpected_line, where
 from .theme import THEMES
@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 STYLES = Path(__file__).parent / "styles"
 IDLE_CHECK_SECONDS = 5.0
 GC_CHECK_SECONDS = 0.5  # how often a deferred full collection may run at a pause (heap.py)
+# `hushpad jot`: freezing the heap starts with a full collection (20-25 ms here), which would sit
+# between the vault opening and "saved". It waits for the first pause, this long at most.
+BASE_FREEZE_LATEST_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class HushpadApp(RunsUseCases, App[int]):
         self._keystore = keystore
         self._early = early  # `hushpad jot`: the unlock already under way (cli.run_app)
         self._opening_pad: ScratchpadScreen | None = None  # typing before the vault is open
+        self._base_freeze_due: float | None = None  # `hushpad jot`: when the heap is frozen at the latest
         self.workspace: Workspace | None = None
         self.startup_error = ""
         self._last_input = time.monotonic()
@@ -85,9 +89,11 @@ class HushpadApp(RunsUseCases, App[int]):
     def on_mount(self) -> None:
         from .screens.clients import ClientsScreen
 
-        self.push_screen(ClientsScreen())
         self.set_interval(IDLE_CHECK_SECONDS, self._check_idle)
         self.set_interval(GC_CHECK_SECONDS, self._collect_garbage)
+        jot = bool(self.start.jot_code) and not self.config.demo and self.config.paths.is_initialised()
+        if not jot:
+            self.push_screen(ClientsScreen())
         if self.config.demo:
             self.call_after_refresh(self._demo_status)
             self._open_demo()
@@ -95,10 +101,12 @@ class HushpadApp(RunsUseCases, App[int]):
             from .screens.setup import SetupScreen
 
             self.push_screen(SetupScreen())
-        elif self.start.jot_code:
+        elif jot:
             # Straight into a session: typing-ready is what counts, not the list behind it. The
             # scratchpad takes typing at once; the lines wait in memory until the vault is open.
-            self._push_opening_scratchpad(self.start.jot_code)
+            # The clients screen is built when the session closes (or on lock), not under the
+            # first frame (25-30 ms of it).
+            self._push_opening_scratchpad(self.start.jot_code or "")
             if self._early is not None:
                 self.call_after_refresh(self._early.painted)
             self.unlock_with_keyring()
@@ -151,9 +159,12 @@ class HushpadApp(RunsUseCases, App[int]):
         """Unlocked (by the keyring, the unlock or setup screen, or the demo): the clients list, then
         any emergency copies waiting, then (for `hushpad jot CODE`) the session."""
         self.workspace = workspace
-        HEAP.freeze_base()
         self._last_input = time.monotonic()
         pad = self._opening_pad if self._opening_pad in self.screen_stack else None
+        if pad is None:
+            HEAP.freeze_base()
+        else:
+            self._base_freeze_due = time.monotonic() + BASE_FREEZE_LATEST_SECONDS
         while len(self.screen_stack) > 2 and self.screen is not pad:
             self.pop_screen()  # the unlock screen; never the scratchpad typed into meanwhile
         from .screens.clients import ClientsScreen
@@ -203,12 +214,22 @@ class HushpadApp(RunsUseCases, App[int]):
         self._opening_pad = pad
 
         def closed(ended: bool | None) -> None:
+            self._ensure_clients_screen()
             if ended and pad.session is not None:
                 from .screens.intents import OpenWriteup
 
                 self.navigator.go(OpenWriteup(pad.session.id))
 
         self.push_screen(pad, closed)
+
+    def _ensure_clients_screen(self) -> None:
+        """`hushpad jot` started without the clients screen: it goes in under whatever comes next."""
+        from .screens.clients import ClientsScreen
+
+        if not any(isinstance(screen, ClientsScreen) for screen in self.screen_stack):
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+            self.push_screen(ClientsScreen())
 
     def _open_into(self, pad: "ScratchpadScreen", code: str) -> None:
         """The vault is open: start (or resume) the session and hand it to the scratchpad already
@@ -284,11 +305,17 @@ class HushpadApp(RunsUseCases, App[int]):
         if not self._keys_may_go("lock"):
             return  # unsaved text stays on screen, with its keys; the screen said why
         workspace, self.workspace = self.workspace, None
+        self._base_freeze_due = None
         workspace.close()
         from .screens.clients import ClientsScreen
         from .screens.unlock import UnlockScreen
 
         removals = []
+        if not any(isinstance(screen, ClientsScreen) for screen in self.screen_stack):
+            # `hushpad jot`'s scratchpad sits on the bare default screen: it goes too.
+            while len(self.screen_stack) > 1:
+                removals.append(self.pop_screen())
+            self.push_screen(ClientsScreen())
         while len(self.screen_stack) > 2:
             removals.append(self.pop_screen())
         if isinstance(self.screen, ClientsScreen):
@@ -309,6 +336,12 @@ class HushpadApp(RunsUseCases, App[int]):
         return time.monotonic() - self._last_input
 
     def _collect_garbage(self) -> None:
+        if self._base_freeze_due is not None:
+            if self.workspace is not None and (self.idle_seconds() >= IDLE_PAUSE_SECONDS
+                                               or time.monotonic() >= self._base_freeze_due):
+                self._base_freeze_due = None
+                HEAP.freeze_base()
+            return
         # The full collection at a pause instead of on a key (heap.py).
         HEAP.collect_when_idle(self.idle_seconds())
 
@@ -355,6 +388,8 @@ class HushpadApp(RunsUseCases, App[int]):
         if self.workspace is not None:
             self.workspace.close()
             self.workspace = None
+        self._base_freeze_due = None
+        HEAP.release()  # the heap is process-wide: an app run in-process (tests) leaves it as found
 
 
 def make_app(config: Config, *, keystore: "KeyStore | None" = None, jot_code: str | None = None,

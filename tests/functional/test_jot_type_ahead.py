@@ -212,3 +212,107 @@ async def test_lock_waits_until_the_scratchpad_has_its_session(two_clients) -> N
         keystore.gate.set()
         await wait_until(pilot, lambda: pad.session is not None, "the session handed over")
         assert not pad.waiting_for_session and app.check_action("lock", ())
+
+
+# -- the clients screen is not built under `hushpad jot`'s first frame --------------------
+def _clients_screens(app) -> list:
+    from tui.screens.clients import ClientsScreen
+
+    return [screen for screen in app.screen_stack if isinstance(screen, ClientsScreen)]
+
+
+async def test_ending_a_jot_session_opens_the_writeup_then_the_clients_list(two_clients) -> None:
+    from textual.widgets import DataTable
+
+    from tui.screens.clients import ClientsScreen
+    from tui.screens.writeup import WriteupScreen
+
+    app = make_app(two_clients.config, keystore=two_clients.keystore, jot_code="RB-07",
+                   early=EarlyUnlock(two_clients.config, two_clients.keystore))
+    async with app.run_test(size=SIZE) as pilot:
+        pad = await _opening_pad(pilot)
+        assert not _clients_screens(app), "nothing is built under the scratchpad's first frame"
+        await _type(pilot, ["slept badly"])
+        await wait_until(pilot, lambda: shows_saved(pad), "saved")
+        await pilot.press("ctrl+o", "ctrl+o")
+        await wait_for_screen(pilot, WriteupScreen)
+        assert len(_clients_screens(app)) == 1 and app.screen_stack.index(_clients_screens(app)[0]) == 1
+        await pilot.press("escape")
+        clients = await wait_for_screen(pilot, ClientsScreen)
+        table = clients.query_one(DataTable)
+        await wait_until(pilot, lambda: table.row_count == 2, "both clients listed")
+        assert app.screen_stack[1:] == [clients]
+
+
+async def test_locking_a_jot_session_leaves_the_locked_list_and_nothing_of_the_pad(two_clients) -> None:
+    import asyncio
+    import gc
+
+    from tui.screens.clients import ClientsScreen
+
+    app = make_app(two_clients.config, keystore=two_clients.keystore, jot_code="RB-07",
+                   early=EarlyUnlock(two_clients.config, two_clients.keystore))
+    needle = "zqlockjot"
+    async with app.run_test(size=SIZE) as pilot:
+        pad = await _opening_pad(pilot)
+        await _type(pilot, [f"{needle} woke at 4"])
+        await wait_until(pilot, lambda: shows_saved(pad), "saved")
+        await pilot.press("ctrl+l")
+        await wait_for_screen(pilot, UnlockScreen)
+        stack = app.screen_stack
+        assert len(stack) == 3 and isinstance(stack[1], ClientsScreen) and isinstance(stack[2], UnlockScreen)
+        del pad
+        await asyncio.sleep(2.5)  # the lock scrub's later passes
+        await pilot.pause()
+        gc.collect()
+        alive = sorted({type(o).__name__ for o in gc.get_objects()
+                        if type(o).__name__ in ("ScratchpadScreen", "JottingEditor")})
+        assert not alive, f"still alive after lock: {alive}"
+        # Unlocking again lands on the list, the session's line saved.
+        unlock = app.screen
+        assert isinstance(unlock, UnlockScreen)
+    workspace = two_clients.open()
+    try:
+        [session] = workspace.record.query("SELECT * FROM sessions")
+        assert [j.text for j in workspace.vault.load_jottings(f"session:{session['id']}")] == [f"{needle} woke at 4"]
+    finally:
+        workspace.close()
+
+
+# -- the heap is frozen at the first pause, not between the vault opening and "saved" ------
+async def test_a_jot_session_freezes_the_heap_at_the_first_pause(two_clients) -> None:
+    import gc
+
+    from tui.heap import HEAP
+
+    app = make_app(two_clients.config, keystore=two_clients.keystore, jot_code="RB-07",
+                   early=EarlyUnlock(two_clients.config, two_clients.keystore))
+    async with app.run_test(size=SIZE) as pilot:
+        pad = await _opening_pad(pilot)
+        await _type(pilot, ["slept badly"])
+        await wait_until(pilot, lambda: shows_saved(pad), "saved")
+        await wait_until(pilot, lambda: HEAP.frozen, "the heap frozen once the clinician paused", timeout=10)
+        assert gc.get_threshold()[2] >= 1_000_000, "full collections wait for a pause from then on"
+        assert gc.get_freeze_count() > 0
+
+
+async def test_locking_before_the_pause_never_freezes_the_locked_heap(two_clients) -> None:
+    import asyncio
+    import gc
+
+    from tui.heap import HEAP
+
+    original = gc.get_threshold()
+    app = make_app(two_clients.config, keystore=two_clients.keystore, jot_code="RB-07",
+                   early=EarlyUnlock(two_clients.config, two_clients.keystore))
+    async with app.run_test(size=SIZE) as pilot:
+        pad = await _opening_pad(pilot)
+        await _type(pilot, ["slept badly"])
+        await wait_until(pilot, lambda: shows_saved(pad), "saved")
+        if HEAP.frozen:
+            pytest.skip("this machine paused a second before the lock could be pressed")
+        await pilot.press("ctrl+l")
+        await wait_for_screen(pilot, UnlockScreen)
+        await asyncio.sleep(1.6)  # past the pause the freeze waited for
+        await pilot.pause()
+        assert not HEAP.frozen and gc.get_threshold() == original
