@@ -52,15 +52,19 @@ if __name__ == "__main__":
 # imported before the app runs: cryptography (the primitives Hushpad's stores and signatures
 # use) and sqlcipher3. With HELLO_FLOOR_SCRUB=1 in the environment it also restarts itself
 # once with tui/launch.py's heap-scrub allocator settings first, as `hushpad` does.
-FLOOR_APP_SOURCE = '''\
-"""The floor: a bare Textual hello world that also imports cryptography and sqlcipher3."""
+# The heap-scrub restart both floors begin with (HELLO_FLOOR_SCRUB=1): `hushpad`'s own settings.
+_SCRUB_RESTART = '''\
 import os, sys
 if os.environ.get("HELLO_FLOOR_SCRUB") == "1" and os.environ.get("HELLO_FLOOR_SCRUBBED") != "1":
     from tui.launch import scrub_environment  # the same settings as `hushpad`'s restart
     env = scrub_environment(dict(os.environ))
     env["HELLO_FLOOR_SCRUBBED"] = "1"
     os.execve(sys.executable, [sys.executable, *sys.argv], env)
-from cryptography.exceptions import InvalidSignature, InvalidTag
+'''
+
+FLOOR_APP_SOURCE = '''\
+"""The floor: a bare Textual hello world that also imports cryptography and sqlcipher3."""
+''' + _SCRUB_RESTART + '''from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -93,13 +97,7 @@ def strip_ansi(data: bytes) -> str:
 JOT_FLOOR_APP_SOURCE = '''\
 """The jot floor: a TextArea app that reads a key from the Secret Service and commits one row
 to an SQLCipher file before it shows "saved"."""
-import os, sys
-if os.environ.get("HELLO_FLOOR_SCRUB") == "1" and os.environ.get("HELLO_FLOOR_SCRUBBED") != "1":
-    from tui.launch import scrub_environment  # the same settings as `hushpad`'s restart
-    env = scrub_environment(dict(os.environ))
-    env["HELLO_FLOOR_SCRUBBED"] = "1"
-    os.execve(sys.executable, [sys.executable, *sys.argv], env)
-from textual import work
+''' + _SCRUB_RESTART + '''from textual import work
 from textual.app import App, ComposeResult
 from textual.widgets import Static, TextArea
 
@@ -122,8 +120,9 @@ class JotFloorApp(App[None]):
 
         with closing(secretstorage.dbus_init()) as bus:
             collection = secretstorage.get_default_collection(bus)
-            for item in collection.search_items({"service": "jot-floor", "username": "bench"}):
-                item.get_secret()
+            items = list(collection.search_items({"service": "jot-floor", "username": "bench"}))
+            if not items or len(items[0].get_secret()) != 64:
+                raise SystemExit("jot floor: its key is not in the Secret Service")
         AESGCM(AESGCM.generate_key(bit_length=256))  # what unwrapping the data key would use
         conn = sqlcipher3.connect(sys.argv[1])
         raw_key = "x'" + "11" * 32 + "'"
@@ -154,8 +153,14 @@ def floor_app_path(directory: Path) -> Path:
     return path
 
 
-def jot_floor_app_path(directory: Path) -> Path:
-    """Write the jot floor app (TextArea, key read, one SQLCipher commit) and return its path."""
+def jot_floor_app_path(directory: Path, service: "SecretService") -> Path:
+    """Write the jot floor app (TextArea, key read, one SQLCipher commit) and return its path.
+    Its key goes into the Secret Service first, so the floor's read finds and decrypts an item."""
+    store = ("import secretstorage\n"
+             "bus = secretstorage.dbus_init()\n"
+             "secretstorage.get_default_collection(bus).create_item('jot floor', "
+             "{'service': 'jot-floor', 'username': 'bench'}, b'11' * 32, replace=True)\n")
+    subprocess.run([PYTHON, "-c", store], env=service.env, check=True, capture_output=True, text=True)
     path = directory / "jot_floor_app.py"
     path.write_text(JOT_FLOOR_APP_SOURCE)
     return path

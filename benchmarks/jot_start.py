@@ -79,7 +79,7 @@ def main() -> int:
             timed(jot, env, READY, first_frame)
         floor = [PYTHON, str(floor_app_path(tmp))]
         floor_env = dict(env, **FLOOR_SCRUB_ENV)
-        jot_floor = [PYTHON, str(jot_floor_app_path(tmp)), str(tmp / "jot-floor.db")]
+        jot_floor = [PYTHON, str(jot_floor_app_path(tmp, service)), str(tmp / "jot-floor.db")]
         for _ in range(args.warmup):
             timed(jot_floor, floor_env, "saved", "opening")
         hello_t: list[float] = []

@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    FLOOR_SCRUB_ENV, HUSHPAD, PYTHON, ROOT, PtyProcess, floor_app_path, hello_app_path, machine_line, make_keyring_profile, median, secret_service,
+    FLOOR_SCRUB_ENV, HUSHPAD, PYTHON, ROOT, PtyProcess, floor_app_path, hello_app_path, jot_floor_app_path, machine_line, make_keyring_profile, median, secret_service,
     table, verdict,
 )
 
@@ -82,9 +82,11 @@ def main() -> int:
         hello = hello_app_path(tmp)
         env = service.env
         floor = floor_app_path(tmp)
-        results: dict[str, list[tuple[int, int]]] = {"hello": [], "hushpad": [], "floor": [], "floor_scrub": []}
+        jot_floor = [PYTHON, str(jot_floor_app_path(tmp, service)), str(tmp / "jot-floor.db")]
+        results: dict[str, list[tuple[int, int]]] = {"hello": [], "hushpad": [], "floor": [], "floor_scrub": [],
+                                                     "jot_floor": []}
         for i in range(args.runs):
-            order = ["hello", "hushpad", "floor", "floor_scrub"]
+            order = ["hello", "hushpad", "floor", "floor_scrub", "jot_floor"]
             if i % 2:
                 order.reverse()
             for name in order:
@@ -95,6 +97,8 @@ def main() -> int:
                 elif name == "floor_scrub":
                     results[name].append(idle_rss([PYTHON, str(floor)], dict(env, **FLOOR_SCRUB_ENV), "Hello",
                                                   args.settle))
+                elif name == "jot_floor":
+                    results[name].append(idle_rss(jot_floor, dict(env, **FLOOR_SCRUB_ENV), "saved", args.settle))
                 else:
                     results[name].append(idle_rss([HUSHPAD, "--profile", str(profile)], env, LISTED, args.settle))
         base = median([r for r, _ in results["hello"]])
@@ -102,7 +106,8 @@ def main() -> int:
         for label, name in (("hello world (first frame + settle)", "hello"),
                             ("hushpad clients screen, 6 clients listed", "hushpad"),
                             ("floor: hello + cryptography + sqlcipher3", "floor"),
-                            ("floor + heap-scrub restart (PYTHONMALLOC=malloc)", "floor_scrub")):
+                            ("floor + heap-scrub restart (PYTHONMALLOC=malloc)", "floor_scrub"),
+                            ("floor using them: restart, key read, SQLCipher commit, TextArea", "jot_floor")):
             rss = [r for r, _ in results[name]]
             hwm = [h for _, h in results[name]]
             rows.append((label, len(rss), median(rss) / 1024, min(rss) / 1024, max(rss) / 1024, median(hwm) / 1024,
@@ -126,7 +131,9 @@ def main() -> int:
               f"floor {median([r for r, _ in results['floor']]) / 1024:.1f} MiB = "
               f"{median([r for r, _ in results['floor']]) / base:.2f}x, with the heap-scrub restart "
               f"{median([r for r, _ in results['floor_scrub']]) / 1024:.1f} MiB = "
-              f"{median([r for r, _ in results['floor_scrub']]) / base:.2f}x")
+              f"{median([r for r, _ in results['floor_scrub']]) / base:.2f}x, using them "
+              f"{median([r for r, _ in results['jot_floor']]) / 1024:.1f} MiB = "
+              f"{median([r for r, _ in results['jot_floor']]) / base:.2f}x")
     return 0
 
 

@@ -116,3 +116,22 @@ def test_no_secret_service_on_the_bus_falls_back_to_keyring_and_is_refused(bare_
     assert read["value"] is None
     assert read["keyring_imported"] is True, "with no Secret Service, keyring's own discovery decides"
     assert "Secret Service" in read["error"] and "hushpad init --passphrase" in read["error"]
+
+
+def test_a_keyring_property_setting_is_read_back_where_keyring_stored_the_key(tmp_path, ss_env, secret_tool):
+    """KEYRING_PROPERTY_SCHEME=KeePassXC (or a preferred collection) changes where keyring puts the
+    item; the direct read looks with keyring's defaults, so any such setting must go through keyring."""
+    env = dict(ss_env, KEYRING_PROPERTY_SCHEME="KeePassXC", HUSHPAD_HOME=str(tmp_path / "kp-profile"))
+    init = harness.hushpad(["init", "--non-interactive"], env)
+    assert init.returncode == 0, init.stderr
+    pid = profile_id(Path(env["HUSHPAD_HOME"]))
+    # The setting took effect: stored under KeePassXC's attribute names, not keyring's defaults.
+    assert secret_tool_lookup(env, pid) == ""
+    kp = subprocess.run(["secret-tool", "lookup", "Title", "hushpad", "UserName", pid], env=env,
+                        capture_output=True, text=True, timeout=30)
+    assert kp.returncode == 0 and kp.stdout
+    read = read_key(env, pid)
+    assert read["error"] == "" and read["value"] == kp.stdout and read["keyring_imported"] is True
+    # And the app itself opens with it: a client added, no "no key for this profile".
+    add = harness.hushpad(["client", "add", "C-7"], env)
+    assert add.returncode == 0, add.stderr
