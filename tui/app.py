@@ -87,12 +87,12 @@ class HushpadApp(RunsUseCases, App[int]):
 
     # -- start -------------------------------------------------------------
     def on_mount(self) -> None:
-        from .screens.clients import ClientsScreen
-
         self.set_interval(IDLE_CHECK_SECONDS, self._check_idle)
         self.set_interval(GC_CHECK_SECONDS, self._collect_garbage)
         jot = bool(self.start.jot_code) and not self.config.demo and self.config.paths.is_initialised()
-        if not jot:
+        if not jot:  # jot: the clients screen (and DataTable, ~6 ms of imports) waits for the session to close
+            from .screens.clients import ClientsScreen
+
             self.push_screen(ClientsScreen())
         if self.config.demo:
             self.call_after_refresh(self._demo_status)
@@ -167,12 +167,13 @@ class HushpadApp(RunsUseCases, App[int]):
             self._base_freeze_due = time.monotonic() + BASE_FREEZE_LATEST_SECONDS
         while len(self.screen_stack) > 2 and self.screen is not pad:
             self.pop_screen()  # the unlock screen; never the scratchpad typed into meanwhile
-        from .screens.clients import ClientsScreen
+        if pad is None:
+            from .screens.clients import ClientsScreen
 
-        if pad is None and not isinstance(self.screen, ClientsScreen):
-            self.push_screen(ClientsScreen())
-        if not self.start.jot_code:  # straight into a session: the list loads when it closes
-            self.screen.post_message(ClientsScreen.Refresh())
+            if not isinstance(self.screen, ClientsScreen):
+                self.push_screen(ClientsScreen())
+            if not self.start.jot_code:  # straight into a session: the list loads when it closes
+                self.screen.post_message(ClientsScreen.Refresh())
         code, self.start = self.start.jot_code, StartRequest()
         from .services.saving import prepare_and_find
 

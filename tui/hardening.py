@@ -22,15 +22,14 @@ import os
 import sys
 from dataclasses import dataclass, field
 
+# Set by tui/launch.py when it restarts Python with an allocator that overwrites freed memory.
+from .scrub_settings import MARK, PERTURB_BYTE, TCACHE_OFF  # noqa: F401 - doctor and tests read them here
+
 KEEP_DUMPABLE_ENV = "HUSHPAD_TEST_KEEP_DUMPABLE"
 PR_SET_DUMPABLE = 4
 PR_GET_DUMPABLE = 3
 SEM_FAILCRITICALERRORS = 0x0001
 SEM_NOGPFAULTERRORBOX = 0x0002
-# Set by tui/launch.py when it restarts Python with an allocator that overwrites freed memory.
-MARK = "HUSHPAD_HEAP_SCRUB"
-PERTURB_BYTE = "165"  # 0xA5: freed memory reads as 0xA5 bytes, fresh malloc memory as 0x5A
-TCACHE_OFF = "glibc.malloc.tcache_count=0"
 
 
 @dataclass

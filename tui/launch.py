@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import sys
 
-from .hardening import MARK, PERTURB_BYTE, TCACHE_OFF
+from .scrub_settings import MARK, PERTURB_BYTE, TCACHE_OFF
 
 
 def _glibc() -> bool:

@@ -101,3 +101,47 @@ def test_a_config_with_shorthand_rules_parses_them_at_start(tmp_path: Path) -> N
     out = first_paint(tmp_path, text)
     assert out["screen"] == "ClientsScreen"
     assert "tui.domain.shorthand" in out["loaded"]
+
+
+JOT_FIRST_FRAME = textwrap.dedent(
+    """
+    import asyncio, json, sys
+    from pathlib import Path
+
+    root = Path(sys.argv[1])
+    from tui.config import load_config
+    from tui.app import HushpadApp, StartRequest
+
+    seen = {}
+    def at_unlock(self):  # jot: called as the scratchpad goes up; read after its first refresh
+        def read():
+            seen["screen"] = type(self.screen).__name__
+            seen["loaded"] = sorted({m for m in ("tui.screens.clients", "textual.widgets._data_table")
+                                     if m in sys.modules})
+            self.exit(0)
+        self.call_after_refresh(read)
+    HushpadApp.unlock_with_keyring = at_unlock
+
+    async def main():
+        app = HushpadApp(load_config(root, explicit_profile=True), start=StartRequest(jot_code="RB-07"))
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(200):
+                if seen:
+                    break
+                await pilot.pause(0.02)
+    asyncio.run(main())
+    print(json.dumps(seen))
+    """
+)
+
+
+def test_hushpad_jot_shows_the_scratchpad_without_loading_the_clients_list(tmp_path: Path) -> None:
+    # Straight into a session, the list behind it (and DataTable) loads when the session closes.
+    root = tmp_path / "profile"
+    root.mkdir()
+    (root / "keys.json").write_text("{}")
+    done = subprocess.run([sys.executable, "-c", JOT_FIRST_FRAME, str(root)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out == {"screen": "ScratchpadScreen", "loaded": []}
