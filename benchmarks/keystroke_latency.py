@@ -199,16 +199,17 @@ def _apply_variant(variant: str) -> None:
     screen_cls = scratchpad.ScratchpadScreen
     original = screen_cls._update_status
     if variant == "no-status":
-        def quiet(self, note: str = "") -> None:  # noqa: ANN001
+        def quiet(self, note: str = "", **kwargs: float) -> None:  # noqa: ANN001
             if not getattr(self, "_bench_status_shown", False):
                 self._bench_status_shown = True
-                original(self, note)
+                original(self, note, **kwargs)
         screen_cls._update_status = quiet  # type: ignore[method-assign]
     elif variant == "status-no-layout":
-        def fixed(self, note: str = "") -> None:  # noqa: ANN001
+        def fixed(self, note: str = "", **_kwargs: float) -> None:  # noqa: ANN001
             from rich.text import Text
 
-            parts = [self.session.client_code, f"{self._elapsed_minutes()} min", self.autosave.mark]
+            # opening_code: the screen takes typing before its session exists (issue 14)
+            parts = [self.opening_code, f"{self._elapsed_minutes()} min", self.autosave.mark]
             if note:
                 parts.append(note)
             first = not getattr(self, "_bench_status_shown", False)
