@@ -5,8 +5,13 @@ behind a gate: its get() really blocks (a thread waiting) until the test lets it
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import textwrap
 import threading
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -316,3 +321,69 @@ async def test_locking_before_the_pause_never_freezes_the_locked_heap(two_client
         await asyncio.sleep(1.6)  # past the pause the freeze waited for
         await pilot.pause()
         assert not HEAP.frozen and gc.get_threshold() == original
+
+
+
+# The child imports none of tests/functional/helpers.py (it imports DataTable): the profile is
+# built here and its config and device key go over stdin.
+JOT_UNTIL_SAVED = textwrap.dedent(
+    """
+    import asyncio, json, sys, time
+    from pathlib import Path
+
+    from tui.app import make_app
+    from tui.config import Config
+    from tui.storage.keyring_access import MemoryKeyring
+
+    given = json.loads(sys.stdin.read())
+    keystore = MemoryKeyring()
+    for profile_id, value in given["keys"].items():
+        keystore.set(profile_id, value)
+    profile_dir = Path(given["profile_dir"])
+    config = Config(profile_dir=profile_dir, config_path=profile_dir / "config.toml",
+                    clinician_name="Test Clinician", credentials="LCSW")
+    deferred = ("tui.screens.clients", "textual.widgets._data_table")
+    seen = {"before": sorted(m for m in deferred if m in sys.modules)}
+
+    async def main():
+        app = make_app(config, keystore=keystore, jot_code="RB-07")
+        async with app.run_test(size=(120, 40)) as pilot:
+            async def until(condition, what):
+                deadline = time.monotonic() + 60
+                while not condition():
+                    assert time.monotonic() < deadline, f"timed out waiting for: {what}"
+                    await pilot.pause(0.02)
+            def saved(pad):
+                parts = str(pad.query_one("#status").render()).split("  ·  ")
+                return pad.session is not None and len(parts) > 2 and parts[2] == "saved"
+
+            await until(lambda: type(app.screen).__name__ == "ScratchpadScreen", "the scratchpad")
+            pad = app.screen
+            await pilot.press(*"slept 4 h")
+            await until(lambda: saved(pad), "saved")
+            seen["stack"] = [type(s).__name__ for s in app.screen_stack]
+            seen["saved"] = sorted(m for m in deferred if m in sys.modules)
+            await pilot.press("ctrl+o", "ctrl+o")  # end the session: the write-up, the list behind it
+            await until(lambda: pad not in app.screen_stack, "the session closed")
+            seen["closed"] = [type(s).__name__ for s in app.screen_stack]
+            seen["after"] = sorted(m for m in deferred if m in sys.modules)
+    asyncio.run(main())
+    print(json.dumps(seen))
+    """
+)
+
+
+def test_the_vault_opening_under_a_jot_scratchpad_leaves_the_clients_list_for_later(two_clients) -> None:
+    # A fresh interpreter: sys.modules is per process, and other tests here load the list.
+    given = {"profile_dir": str(two_clients.config.profile_dir),
+             "keys": {k: v.decode() for k, v in two_clients.keystore._items.items()}}
+    done = subprocess.run([sys.executable, "-c", JOT_UNTIL_SAVED], input=json.dumps(given),
+                          cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["before"] == [], out
+    assert out["stack"] == ["Screen", "ScratchpadScreen"], out
+    assert out["saved"] == [], f"loaded when the vault opened under the scratchpad: {out}"
+    # ... and the list is there once the session closes, under the write-up.
+    assert out["closed"] == ["Screen", "ClientsScreen", "WriteupScreen"], out
+    assert set(out["after"]) == {"tui.screens.clients", "textual.widgets._data_table"}, out
