@@ -779,7 +779,8 @@ def starting_args(argv: Sequence[str]) -> argparse.Namespace | SimpleNamespace |
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = starting_args(sys.argv[1:] if argv is None else argv)
+    argv = list(sys.argv[1:] if argv is None else argv)  # once: an iterator would be used up by the shortcut
+    args = starting_args(argv)
     if args is None:
         args = build_parser().parse_args(argv)
     try:
