@@ -9,6 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
 from ..widgets.key_footer import KeyFooter
 from ..widgets.row_list import RowList
@@ -171,7 +172,8 @@ class ChartScreen(HushpadScreen[None]):
         def check(workspace: "Workspace") -> "tuple[dict[int, list[str]], list[str]]":
             from ..services.chart import ClientChart
 
-            return ClientChart(workspace).integrity(client_id)
+            worker = get_current_worker()  # cancelled when this screen unmounts: the check stops then
+            return ClientChart(workspace).integrity(client_id, stop=lambda: worker.is_cancelled)
 
         self.run_use_case(check, self._checked, group="chart-integrity")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ..domain import clock
@@ -215,13 +216,16 @@ class ClientChart(RecordReader):
         verdict = Signatures(self.workspace).verify_row(note)
         return NoteView(note, client["code"] if client else "", addenda, verdict.note_ok, verdict.addenda_ok, verdict)
 
-    def integrity(self, client_id: int) -> "tuple[dict[int, list[str]], list[str]]":
+    def integrity(self, client_id: int,
+                  stop: "Callable[[], bool]" = lambda: False) -> "tuple[dict[int, list[str]], list[str]]":
         """This client's notes that fail the one verify, and the record's own problems (doctor's
-        note chain, audit log and search index checks): what the chart flags."""
+        note chain, audit log and search index checks): what the chart flags. `stop` (asked between
+        queries) ends it early with CheckStopped: the chart that asked has closed."""
         from .signing import Signatures, client_integrity
 
         signatures = Signatures(self.workspace)
-        return client_integrity(self.record, client_id, signatures.trusted(), set(signatures.supervisor_keys()))
+        return client_integrity(self.record, client_id, signatures.trusted(), set(signatures.supervisor_keys()),
+                                stop)
 
     def private_jottings(self, session_id: int) -> list[tuple[int, str]]:
         """The session's private psychotherapy notes. Every opening is audited."""
