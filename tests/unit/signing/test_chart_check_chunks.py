@@ -89,3 +89,32 @@ def test_the_check_stops_between_queries_once_asked(three_notes, monkeypatch) ->
     asked.clear()
     assert integrity(clinic, stop=lambda: asked.append(1) or False) == ({}, [])
     assert len(asked) >= 3 + 3 + 4
+
+
+def rebuild_notes_table(conn, extra: str = "") -> None:
+    """What the data key allows: progress_notes rebuilt without INTEGER PRIMARY KEY (`id INT`),
+    optionally with a column of its own named rowid, which then hides the real rowid."""
+    triggers = tamper.drop_triggers(conn)
+    conn.execute("PRAGMA legacy_alter_table = ON")  # the other tables' references keep the name
+    conn.execute("ALTER TABLE progress_notes RENAME TO notes_before")
+    conn.execute(f"CREATE TABLE progress_notes AS SELECT *{extra} FROM notes_before")
+    conn.execute("DROP TABLE notes_before")
+    tamper.recreate(conn, [t for t in triggers if "progress_notes" not in t])
+
+
+@pytest.mark.parametrize("extra", ["", ", 1 AS rowid"], ids=["id INT", "id INT and a rowid column"])
+def test_a_rebuilt_notes_table_with_repeated_ids_is_read_whole(three_notes, monkeypatch, extra) -> None:
+    clinic, ids = three_notes
+    with clinic.raw() as conn:
+        rebuild_notes_table(conn, extra)
+        # A second row with the id of a genuine note, carrying other text: one pass reads both.
+        conn.execute("INSERT INTO progress_notes SELECT * FROM progress_notes WHERE id = ?", (ids[1],))
+        conn.execute("UPDATE progress_notes SET canonical_text = 'Rewritten.' "
+                     "WHERE rowid = (SELECT max(rowid) FROM progress_notes)" if not extra else
+                     "UPDATE progress_notes SET canonical_text = 'Rewritten.' WHERE _rowid_ = "
+                     "(SELECT max(_rowid_) FROM progress_notes)")
+    whole = integrity(clinic)
+    monkeypatch.setattr(signing, "INTEGRITY_CHUNK", 1)
+    assert integrity(clinic) == whole
+    invalid, problems = whole
+    assert ids[1] in invalid or any("search index" in p for p in problems), whole
