@@ -779,8 +779,7 @@ def starting_args(argv: Sequence[str]) -> argparse.Namespace | SimpleNamespace |
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)  # once: an iterator would be used up by the shortcut
-    args = starting_args(argv)
+    args = starting_args(sys.argv[1:] if argv is None else argv)
     if args is None:
         args = build_parser().parse_args(argv)
     try:
