@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import getpass
 import os
@@ -10,7 +11,6 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from . import __version__
@@ -18,8 +18,6 @@ from .config import Config, ConfigError, default_profile_dir, load_config, write
 from .errors import HushpadError
 
 if TYPE_CHECKING:
-    import argparse
-
     from .services.workspace import Workspace
     from .storage.keyring_access import KeyStore
     from .storage.profile import OpenProfile
@@ -33,8 +31,6 @@ class CliError(HushpadError):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import argparse  # here, not at the top: `hushpad` and `hushpad jot` start without it (starting_args)
-
     parser = argparse.ArgumentParser(
         prog="hushpad",
         description="Quiet, encrypted session jottings and signed progress notes.",
@@ -190,8 +186,6 @@ EXAMPLES: dict[str, str] = {
 
 def subparsers_of(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
     """The parser and every subcommand's parser under it, depth first."""
-    import argparse
-
     yield parser
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
@@ -202,7 +196,6 @@ def subparsers_of(parser: argparse.ArgumentParser) -> Iterator[argparse.Argument
 def _add_examples(parser: argparse.ArgumentParser) -> None:
     """Help text keeps the examples' line breaks (RawDescriptionHelpFormatter), so the
     prose around them is wrapped here instead."""
-    import argparse
     import textwrap
 
     def fill(text: str) -> str:
@@ -761,10 +754,9 @@ NO_PROFILE_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
-def starting_args(argv: Sequence[str]) -> argparse.Namespace | SimpleNamespace | None:
+def starting_args(argv: Sequence[str]) -> argparse.Namespace | None:
     """`hushpad` and `hushpad [--profile DIR] jot CODE`, what starts each day and each session,
-    read without importing argparse or building the whole parser (~7 ms under the heap-scrub
-    allocator at every start, issue 14). The same attributes as parse_args' Namespace. Only
+    read without building the whole parser (~5 ms of argparse at every start, issue 14). Only
     these exact shapes; anything else (a flag, --help, a prefix like --prof) is argparse's, so
     the result is always what parse_args gives (tests/unit/storage/test_cli_fast_path.py)."""
     rest = list(argv)
@@ -772,9 +764,9 @@ def starting_args(argv: Sequence[str]) -> argparse.Namespace | SimpleNamespace |
     if rest[:1] == ["--profile"] and len(rest) >= 2 and not rest[1].startswith("-"):
         profile, rest = rest[1], rest[2:]
     if not rest:
-        return SimpleNamespace(profile=profile, demo=False, debug=False, command=None)
+        return argparse.Namespace(profile=profile, demo=False, debug=False, command=None)
     if len(rest) == 2 and rest[0] == "jot" and not rest[1].startswith("-"):
-        return SimpleNamespace(profile=profile, demo=False, debug=False, command="jot", code=rest[1])
+        return argparse.Namespace(profile=profile, demo=False, debug=False, command="jot", code=rest[1])
     return None
 
 

@@ -50,28 +50,3 @@ def test_main_reads_sys_argv_through_the_shortcut(monkeypatch, tmp_path) -> None
     monkeypatch.setattr("sys.argv", ["hushpad", "--profile", str(tmp_path / "q")])
     assert cli.main() == 0
     assert started[1][1] is None and started[1][0].profile_dir == tmp_path / "q"
-
-
-def test_the_two_starts_do_not_import_argparse(tmp_path) -> None:
-    # A fresh interpreter (sys.modules is per process), through main() up to where the app would run.
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    env = dict(os.environ, HUSHPAD_HOME=str(tmp_path / "home"))  # `hushpad` alone reads the default profile
-
-    probe = (
-        "import sys, tui.cli as cli\n"
-        "cli.run_app = lambda config, jot_code=None: print(jot_code, 'argparse' in sys.modules) or 0\n"
-        "cli.main(sys.argv[1:])\n"
-    )
-    for argv, code in ((["jot", "RB-07"], "RB-07"), ([], "None")):
-        done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, timeout=60,
-                              cwd=Path(__file__).resolve().parents[3], env=env)
-        assert done.returncode == 0, done.stderr[-2000:]
-        assert done.stdout.split() == [code, "False"], done.stdout
-    # Anything else still gets argparse (here: its --help).
-    done = subprocess.run([sys.executable, "-c", probe, "jot", "--help"], capture_output=True, text=True, timeout=60,
-                          env=env)
-    assert done.returncode == 0 and "usage: hushpad jot" in done.stdout, done.stdout + done.stderr
