@@ -754,26 +754,9 @@ NO_PROFILE_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
-def starting_args(argv: Sequence[str]) -> argparse.Namespace | None:
-    """`hushpad` and `hushpad [--profile DIR] jot CODE`, what starts each day and each session,
-    read without building the whole parser (~5 ms of argparse at every start, issue 14). Only
-    these exact shapes; anything else (a flag, --help, a prefix like --prof) is argparse's, so
-    the result is always what parse_args gives (tests/unit/storage/test_cli_fast_path.py)."""
-    rest = list(argv)
-    profile = None
-    if rest[:1] == ["--profile"] and len(rest) >= 2 and not rest[1].startswith("-"):
-        profile, rest = rest[1], rest[2:]
-    if not rest:
-        return argparse.Namespace(profile=profile, demo=False, debug=False, command=None)
-    if len(rest) == 2 and rest[0] == "jot" and not rest[1].startswith("-"):
-        return argparse.Namespace(profile=profile, demo=False, debug=False, command="jot", code=rest[1])
-    return None
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = starting_args(sys.argv[1:] if argv is None else argv)
-    if args is None:
-        args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
         if args.demo:
             if args.command not in (None, "jot"):
