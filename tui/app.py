@@ -16,12 +16,12 @@ from textual.screen import Screen
 from .config import Config
 from .errors import HushpadError
 from .heap import HEAP, IDLE_PAUSE_SECONDS
+from .navigator import Navigator
 from .screens._base import AppFacing, RunsUseCases, log, unexpected_line, where
 from .theme import THEMES
 from .widgets._textual_compat import set_start_theme
 
 if TYPE_CHECKING:
-    from .navigator import Navigator
     from .services.early_unlock import EarlyUnlock
     from .services.workspace import ScratchpadStart, Workspace
     from .screens.intents import Navigate
@@ -68,22 +68,12 @@ class HushpadApp(RunsUseCases, App[int]):
         self.workspace: Workspace | None = None
         self.startup_error = ""
         self._last_input = time.monotonic()
-        self._navigator: Navigator | None = None
+        self.navigator = Navigator(self)
         for theme in THEMES:
             self.register_theme(theme)
         set_start_theme(self, config.theme)  # without Textual's full CSS re-parse
         if config.keymap:
             self.set_keymap(config.keymap)
-
-    @property
-    def navigator(self) -> "Navigator":
-        """Built at the first navigation: `hushpad jot` needs none (nor the ten intents, ~5 ms of
-        dataclasses) until its session ends."""
-        if self._navigator is None:
-            from .navigator import Navigator
-
-            self._navigator = Navigator(self)
-        return self._navigator
 
     # -- keystore ----------------------------------------------------------
     @property

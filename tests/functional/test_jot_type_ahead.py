@@ -342,7 +342,7 @@ JOT_UNTIL_SAVED = textwrap.dedent(
     profile_dir = Path(given["profile_dir"])
     config = Config(profile_dir=profile_dir, config_path=profile_dir / "config.toml",
                     clinician_name="Test Clinician", credentials="LCSW")
-    deferred = ("tui.screens.clients", "textual.widgets._data_table", "tui.navigator", "tui.screens.intents")
+    deferred = ("tui.screens.clients", "textual.widgets._data_table")
     seen = {"before": sorted(m for m in deferred if m in sys.modules)}
 
     async def main():
@@ -375,7 +375,6 @@ JOT_UNTIL_SAVED = textwrap.dedent(
 
 def test_the_vault_opening_under_a_jot_scratchpad_leaves_the_clients_list_for_later(two_clients) -> None:
     # A fresh interpreter: sys.modules is per process, and other tests here load the list.
-    # The navigator and its intents also wait: the jot session needs them only as it ends.
     given = {"profile_dir": str(two_clients.config.profile_dir),
              "keys": {k: v.decode() for k, v in two_clients.keystore._items.items()}}
     done = subprocess.run([sys.executable, "-c", JOT_UNTIL_SAVED], input=json.dumps(given),
@@ -387,5 +386,4 @@ def test_the_vault_opening_under_a_jot_scratchpad_leaves_the_clients_list_for_la
     assert out["saved"] == [], f"loaded when the vault opened under the scratchpad: {out}"
     # ... and the list is there once the session closes, under the write-up.
     assert out["closed"] == ["Screen", "ClientsScreen", "WriteupScreen"], out
-    assert set(out["after"]) == {"tui.screens.clients", "textual.widgets._data_table", "tui.navigator",
-                                 "tui.screens.intents"}, out
+    assert set(out["after"]) == {"tui.screens.clients", "textual.widgets._data_table"}, out

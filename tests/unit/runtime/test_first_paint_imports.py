@@ -116,8 +116,8 @@ JOT_FIRST_FRAME = textwrap.dedent(
     def at_unlock(self):  # jot: called as the scratchpad goes up; read after its first refresh
         def read():
             seen["screen"] = type(self.screen).__name__
-            seen["loaded"] = sorted({m for m in ("tui.screens.clients", "textual.widgets._data_table",
-                                                 "tui.navigator", "tui.screens.intents") if m in sys.modules})
+            seen["loaded"] = sorted({m for m in ("tui.screens.clients", "textual.widgets._data_table")
+                                     if m in sys.modules})
             self.exit(0)
         self.call_after_refresh(read)
     HushpadApp.unlock_with_keyring = at_unlock
@@ -136,8 +136,7 @@ JOT_FIRST_FRAME = textwrap.dedent(
 
 
 def test_hushpad_jot_shows_the_scratchpad_without_loading_the_clients_list(tmp_path: Path) -> None:
-    # Straight into a session, the list behind it (and DataTable) loads when the session closes,
-    # and the navigator with its intents when the session ends and the write-up opens.
+    # Straight into a session, the list behind it (and DataTable) loads when the session closes.
     root = tmp_path / "profile"
     root.mkdir()
     (root / "keys.json").write_text("{}")
