@@ -4,9 +4,9 @@ the next session, one signed note, and (only when asked, audited) a session's pr
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ..domain import clock

@@ -388,13 +388,12 @@ def client_integrity(record: Any, client_id: int, trusted: set[str], supervisors
 
 
 def _client_signed_notes(record: Any, client_id: int, go_on: Callable[[], None]) -> list[dict[str, Any]]:
-    """The client's signed notes, as one `ORDER BY n.id` query would give them, a page at a time.
+    """The client's signed notes, as one `ORDER BY n.id` query gives them, a page at a time.
 
-    Paged on rowid, not id: rowid is a unique non-NULL integer in a rowid table, while id is one
-    only as long as the schema says INTEGER PRIMARY KEY, which someone holding the data key can
-    rebuild away (duplicate or NULL ids would fall between pages). The first page has no lower
-    bound (rowids may be negative), and a count checks that no page lost a row. Then sorted as
-    SQLite orders id (NULLs, numbers, text, blobs), ties in rowid order."""
+    Paged on rowid (no lower bound on the first page: rowids may be negative). With the schema's
+    INTEGER PRIMARY KEY, rowid is id, so the pages come in id order and a count shows none lost a
+    row. Anything else (a table rebuilt by someone with the data key, with repeated or NULL ids
+    or a "rowid" column of its own; a note signed meanwhile) is read in the one query, as before."""
     where = "FROM progress_notes n JOIN sessions s ON s.id = n.session_id WHERE n.status = 'signed' AND s.client_id = ?"
     query = f"SELECT n.rowid AS _page_rowid, n.* {where} {{after}}ORDER BY n.rowid LIMIT ?"
     go_on()
@@ -405,25 +404,11 @@ def _client_signed_notes(record: Any, client_id: int, go_on: Callable[[], None])
         page = record.query(query.format(after="AND n.rowid > ? "), (client_id, page[-1]["_page_rowid"],
                                                                       INTEGRITY_CHUNK))
         notes += page
-    # A strict `>` can skip rows but never repeat one: if the pages hold fewer notes than one count
-    # (a rebuilt table whose own "rowid" column repeats, a note signed meanwhile), read them in one
-    # query as before.
     go_on()
     count = record.query(f"SELECT count(*) AS n {where}", (client_id,))[0]["n"]
-    if count != len(notes):
+    if count != len(notes) or not all(note.pop("_page_rowid") == note["id"] for note in notes):
         return record.query(f"SELECT n.* {where} ORDER BY n.id", (client_id,))
-    for note in notes:
-        note.pop("_page_rowid", None)
-    notes.sort(key=lambda n: _sqlite_order(n["id"]))
     return notes
-
-
-def _sqlite_order(value: Any) -> tuple[int, Any]:
-    if value is None:
-        return (0, 0)
-    if isinstance(value, (int, float)):
-        return (1, value)
-    return (2, value) if isinstance(value, str) else (3, bytes(value))
 
 
 
